@@ -1,0 +1,15 @@
+"""Hypothesis settings profiles: 'dev' for quick local runs, 'ci' (chosen when CI is set) for more examples."""
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+settings.register_profile("dev", max_examples=60, deadline=None)
+settings.register_profile(
+    "ci",
+    max_examples=200,
+    deadline=None,  # shared CI machines have noisy timing: never fail on it
+    print_blob=True,  # a failure prints the blob that reproduces it
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")

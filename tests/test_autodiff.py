@@ -1,0 +1,147 @@
+"""grad(), higher-order derivatives and forward mode: the same numbers by independent routes."""
+
+import math
+from fractions import Fraction
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tinygrad_edu import Dual, Value, derivative, forward_gradient, grad, jvp, reverse_gradient
+from tinygrad_edu.numeric import complex_step
+from tinygrad_edu.testing import (
+    COMPLEX_REL_TOL,
+    assert_gradients_match,
+    program_inputs,
+    programs,
+)
+
+
+def test_grad_leaves_dot_grad_untouched_and_returns_one_per_input():
+    x, y, unused = Value(2.0), Value(3.0), Value(7.0)
+    z = x * y + x
+    assert grad(z, [x, y, unused]) == [4.0, 2.0, 0.0]
+    assert (x.grad, y.grad, unused.grad, z.grad) == (0.0, 0.0, 0.0, 0.0)
+
+
+def test_grad_with_create_graph_returns_values_that_differentiate_again():
+    x = Value(1.3)
+    (dx,) = grad(x ** 3, [x], create_graph=True)
+    assert isinstance(dx, Value) and dx.data == pytest.approx(3 * 1.3 ** 2)
+    (ddx,) = grad(dx, [x])
+    assert ddx == pytest.approx(6 * 1.3)
+
+
+def test_grad_rejects_non_value_inputs():
+    with pytest.raises(TypeError, match="grad: every input must be a Value"):
+        grad(Value(1.0) * 2, [1.0])
+
+
+def _sigmoid(z):
+    return 1 / (1 + math.exp(-z))
+
+
+# Closed forms of second and third derivatives (science.md §6 and calculus).
+CLOSED_FORMS = {
+    "tanh": (
+        lambda v: v.tanh(),
+        lambda z: -2 * math.tanh(z) * (1 - math.tanh(z) ** 2),
+        lambda z: -2 * (1 - math.tanh(z) ** 2) ** 2 + 4 * math.tanh(z) ** 2 * (1 - math.tanh(z) ** 2),
+    ),
+    "sigmoid": (
+        lambda v: v.sigmoid(),
+        lambda z: _sigmoid(z) * (1 - _sigmoid(z)) * (1 - 2 * _sigmoid(z)),
+        lambda z: _sigmoid(z) * (1 - _sigmoid(z)) * (1 - 6 * _sigmoid(z) + 6 * _sigmoid(z) ** 2),
+    ),
+    "log": (lambda v: v.log(), lambda z: -1 / z ** 2, lambda z: 2 / z ** 3),
+    "exp": (lambda v: v.exp(), math.exp, math.exp),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CLOSED_FORMS))
+@given(z=st.floats(0.05, 4.0))
+def test_second_and_third_derivatives_match_closed_forms(name, z):
+    f, second, third = CLOSED_FORMS[name]
+    for point in (z, -z):
+        if name == "log" and point < 0:
+            continue
+        assert derivative(f, point, order=2) == pytest.approx(second(point), rel=1e-9, abs=1e-12)
+        assert derivative(f, point, order=3) == pytest.approx(third(point), rel=1e-9, abs=1e-12)
+
+
+@given(x=st.floats(0.1, 5.0), y=st.floats(-3.0, 3.0))
+def test_x_to_the_y_second_derivatives_match_closed_forms(x, y):
+    # f = x^y: f_xx = y(y−1)x^(y−2), f_yy = x^y (ln x)², f_xy = x^(y−1)(1 + y ln x)
+    a, b = Value(x), Value(y)
+    dfdx, dfdy = grad(a ** b, [a, b], create_graph=True)
+    fxx, fxy = grad(dfdx, [a, b])
+    fyx, fyy = grad(dfdy, [a, b])
+    assert fxx == pytest.approx(y * (y - 1) * x ** (y - 2), rel=1e-9, abs=1e-12)
+    assert fyy == pytest.approx(x ** y * math.log(x) ** 2, rel=1e-9, abs=1e-12)
+    assert fxy == pytest.approx(x ** (y - 1) * (1 + y * math.log(x)), rel=1e-9, abs=1e-12)
+    assert fxy == pytest.approx(fyx, rel=1e-12, abs=1e-15)  # symmetry of mixed partials
+
+
+@given(z=st.floats(-3.0, 3.0))
+def test_second_derivative_agrees_with_central_difference_of_the_first(z):
+    def first(t):
+        return derivative(lambda v: (v.sin() * v).tanh(), t)
+
+    h = 1e-5
+    numeric = (first(z + h) - first(z - h)) / (2 * h)
+    assert derivative(lambda v: (v.sin() * v).tanh(), z, order=2) == pytest.approx(numeric, rel=1e-5, abs=1e-8)
+
+
+def test_forward_mode_dual_numbers_follow_the_chain_rule():
+    value, slope = jvp(lambda x: (x * x).sin(), [1.5], [1.0])
+    assert value == math.sin(2.25)
+    assert slope == pytest.approx(math.cos(2.25) * 3.0)
+
+
+def test_jvp_is_a_directional_derivative():
+    f = lambda x, y: x * y + y.exp()  # noqa: E731
+    _, d = jvp(f, [1.0, 2.0], [3.0, -1.0])
+    gx, gy = reverse_gradient(f, [1.0, 2.0])
+    assert d == pytest.approx(3.0 * gx - 1.0 * gy)
+
+
+def test_jvp_rejects_mismatched_tangents():
+    with pytest.raises(ValueError, match="jvp: 2 inputs but 1 tangents"):
+        jvp(lambda x, y: x * y, [1.0, 2.0], [1.0])
+
+
+@given(st.data())
+def test_random_graphs_with_shared_subexpressions_agree_four_ways(data):
+    """Reverse mode, forward mode, central differences and the complex step on one random graph."""
+    program = data.draw(programs())
+    inputs = data.draw(program_inputs(program))
+    reverse = assert_gradients_match(program, inputs)  # reverse = forward = central difference
+    for i, r in enumerate(reverse):
+        def along_i(z, i=i):
+            moved = [complex(x) for x in inputs]
+            moved[i] = z
+            return program.complex_call(*moved)
+
+        c = complex_step(along_i, inputs[i])
+        assert math.isclose(r, c, rel_tol=COMPLEX_REL_TOL, abs_tol=1e-12), (program, i, r, c)
+
+
+RATIONALS = st.fractions(min_value=-10, max_value=10, max_denominator=50)
+
+
+@given(RATIONALS, RATIONALS.filter(lambda q: q != 0), st.integers(-3, 4))
+def test_rational_inputs_give_exact_identical_gradients_in_both_modes(a, b, n):
+    def f(x, y):
+        return (x * y - x / y + Fraction(3)) * (x - y) + y ** n
+
+    reverse = reverse_gradient(f, [a, b])
+    forward = forward_gradient(f, [a, b])
+    assert reverse == forward
+    assert all(isinstance(g, Fraction) for g in reverse)
+    # the closed form, exactly: ∂f/∂x = (y − 1/y)(x − y) + (xy − x/y + 3)
+    assert reverse[0] == (b - 1 / b) * (a - b) + (a * b - a / b + 3)
+
+
+def test_dual_refuses_non_numbers():
+    with pytest.raises(TypeError, match="Dual"):
+        Dual("1")

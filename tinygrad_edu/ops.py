@@ -1,0 +1,401 @@
+"""The primitive operations: one table of derivative rules.
+
+Every operation the scalar engine knows is defined exactly once in this file,
+as an :class:`Op` holding, side by side:
+
+* ``forward``    -- how to compute the output from plain numbers,
+* ``derivative`` -- the *local* derivative(s) ∂out/∂input, given the inputs
+  and the output (many rules are cheapest in terms of the output:
+  σ′ = σ(1 − σ), tanh′ = 1 − tanh², exp′ = exp),
+* ``domain``     -- where the rule is valid, one :class:`Interval` per input,
+* ``kinks``      -- points where the derivative jumps, and the value we use there,
+* ``poles``      -- points where the derivative blows up (1/y at y = 0),
+* ``complex_forward`` -- the same function on complex numbers, when it is
+  analytic; the complex-step check in :mod:`tinygrad_edu.numeric` uses it.
+
+The derivative rules are written with ordinary arithmetic and with the ops
+themselves (``cos`` in ``sin``'s rule), never with ``math.*`` directly.  So the
+same rule works on floats (a first derivative, computed as the graph is
+built), on :class:`~tinygrad_edu.value.Value` nodes (a derivative that is
+itself a graph, which can be differentiated again: second and third
+derivatives for free) and on dual numbers (forward mode).
+
+Adding your own primitive means writing one more ``Op(...)`` -- see
+:func:`tinygrad_edu.value.apply` for how to use it on Values:
+
+>>> cube = Op("cube", forward=lambda x: x ** 3, derivative=lambda x, out: 3 * x * x)
+>>> cube(2.0)
+8.0
+>>> cube.local_derivatives(2.0)
+(12.0,)
+
+Overflow follows IEEE 754 (and PyTorch): a result too large for a float is
+``inf``, never an ``OverflowError``.  :func:`tinygrad_edu.mode.detect_anomaly`
+turns the first inf or nan into an error that names the operation.
+"""
+
+from __future__ import annotations
+
+import cmath
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Callable
+
+inf = math.inf
+#: The numbers the rules compute on directly (everything else is a graph node).
+NUMBERS = (int, float, Fraction)
+
+
+def check_number(where: str, x) -> None:
+    """Raise ``TypeError`` unless ``x`` is a real number the engine accepts.
+
+    bool is refused on purpose: ``True + True == 2`` is almost always a bug.
+
+    >>> check_number("Value", "3")
+    Traceback (most recent call last):
+    TypeError: Value: expected a real number (int, float or Fraction), got '3' of type str
+    """
+    if isinstance(x, bool) or not isinstance(x, NUMBERS):
+        raise TypeError(
+            f"{where}: expected a real number (int, float or Fraction), got {x!r} of type {type(x).__name__}"
+        )
+
+
+def value_of(x):
+    """The plain number inside a node (``x.data``), or ``x`` itself.
+
+    Rules use it where the derivative depends on a *comparison* (relu′ is 1 for
+    x > 0): the comparison is taken on the number, and the result is a constant.
+    """
+    return x if isinstance(x, NUMBERS) else x.data
+
+
+@dataclass(frozen=True)
+class Interval:
+    """An interval of the real line: the valid domain of one input.
+
+    >>> Interval(0, inf, closed_low=False).contains(0.0)
+    False
+    >>> Interval(0, inf).contains(0.0)
+    True
+    """
+
+    low: float = -inf
+    high: float = inf
+    closed_low: bool = True
+    closed_high: bool = True
+
+    def contains(self, x) -> bool:
+        above = x >= self.low if self.closed_low else x > self.low
+        below = x <= self.high if self.closed_high else x < self.high
+        return above and below
+
+    def __str__(self) -> str:
+        left = "[" if self.closed_low else "("
+        right = "]" if self.closed_high else ")"
+        return f"{left}{self.low}, {self.high}{right}"
+
+
+REALS = Interval()
+POSITIVE = Interval(0, inf, closed_low=False)
+NON_NEGATIVE = Interval(0, inf)
+
+
+class Op:
+    """A primitive operation: forward rule, local derivative, domain, kinks.
+
+    ``forward(*inputs, *params)`` returns the output.  ``derivative(*inputs,
+    *params, out)`` returns ∂out/∂input for each of the first ``arity``
+    arguments (a single expression when ``arity`` is 1, a tuple otherwise).
+    ``params`` are plain constants that are not differentiated, such as the
+    exponent of ``x ** 3`` or the slope of a leaky relu.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        forward: Callable,
+        derivative: Callable,
+        *,
+        arity: int = 1,
+        domain: tuple[Interval, ...] | None = None,
+        check: Callable | None = None,
+        kinks: dict | None = None,
+        poles: dict | None = None,
+        complex_forward: Callable | None = None,
+        doc: str = "",
+    ) -> None:
+        self.name = name
+        self.forward = forward
+        self.derivative = derivative
+        self.arity = arity
+        self.domain = domain if domain is not None else (REALS,) * arity
+        self.check = check  # extra validity test beyond the intervals: returns a message or None
+        self.kinks = kinks or {}  # point of input 0 -> the convention used there
+        self.poles = poles or {}  # input index -> points where the derivative is unbounded
+        self.complex_forward = complex_forward
+        # Most ops accept every real input: skip the domain test for them (it runs per node).
+        self.restricted = check is not None or any(d != REALS for d in self.domain)
+        self.__doc__ = doc or f"The primitive operation {name}."
+
+    def __repr__(self) -> str:
+        return f"Op({self.name!r})"
+
+    def validate(self, inputs, params=()) -> None:
+        """Raise ``ValueError`` (or ``ZeroDivisionError``) naming this op and the
+        offending value when ``inputs`` lie outside the op's domain."""
+        if not self.restricted:
+            return
+        for x, interval in zip(inputs, self.domain):
+            if x != x:  # nan is in no interval, but it is a float: let it through, on purpose
+                continue
+            if not interval.contains(x):
+                raise ValueError(f"{self.name}: input {x!r} is outside the domain {interval}")
+        if self.check is not None:
+            problem = self.check(*inputs, *params)
+            if problem is not None:
+                error, message = problem
+                raise error(f"{self.name}: {message}")
+
+    def __call__(self, *args):
+        """Apply the op: to plain numbers it returns a number; if any input is a
+        graph node (a Value, a dual number) the node's type builds the result."""
+        inputs, params = args[: self.arity], args[self.arity :]
+        for x in inputs:
+            if not isinstance(x, NUMBERS):
+                return type(x).apply(self, inputs, params)
+        self.validate(inputs, params)
+        return self.forward(*args)
+
+    def local_derivatives(self, *args, out=None) -> tuple:
+        """All partial derivatives ∂out/∂inputᵢ as a tuple (one per input)."""
+        if out is None:
+            out = self.forward(*args)
+        partials = self.derivative(*args, out)
+        return (partials,) if self.arity == 1 else tuple(partials)
+
+
+def _add(x, y):
+    return x + y
+
+
+def _subtract(x, y):
+    return x - y
+
+
+def _negate(x):
+    return -x
+
+
+# ---------------------------------------------------------------------------
+# Safe forward rules: IEEE 754 behaviour (inf on overflow) instead of Python's
+# OverflowError, and numerically stable forms where the naive formula fails.
+# ---------------------------------------------------------------------------
+
+def _exp(x: float) -> float:
+    """e^x, ``inf`` when it overflows (x > 709.78...)."""
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return inf
+
+
+def _sigmoid(x: float) -> float:
+    """σ(x) = 1 / (1 + e^(−x)), written so that e^(·) never overflows:
+    for x < 0 use the equal form e^x / (1 + e^x)."""
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def _softplus(x: float) -> float:
+    """softplus(x) = ln(1 + e^x) = max(x, 0) + ln(1 + e^(−|x|)): no overflow."""
+    return max(x, 0.0) + math.log1p(math.exp(-math.fabs(x)))
+
+
+def _periodic(f: Callable) -> Callable:
+    """sin and cos of ±inf are nan (as in IEEE 754), not a Python ValueError."""
+    return lambda x: f(x) if math.isfinite(x) else math.nan
+
+
+def _power(x, y):
+    """x ** y, ``inf`` instead of ``OverflowError`` when the result is too large."""
+    try:
+        return x ** y
+    except OverflowError:
+        negative = x < 0 and float(y).is_integer() and int(y) % 2 == 1
+        return -inf if negative else inf
+
+
+def _multiply(x, y):
+    return x * y
+
+
+def _divide(x, y):
+    return x / y
+
+
+def _complex_power(x, c):
+    return x ** c
+
+
+# ---------------------------------------------------------------------------
+# Extra domain checks (beyond an interval per input).  Each returns None when
+# the inputs are fine, or (error type, message).
+# ---------------------------------------------------------------------------
+
+def _check_divisor(x, y):
+    if y == 0:
+        return ZeroDivisionError, f"division by zero ({x!r} / {y!r})"
+    return None
+
+
+def _check_power(x, c):
+    if x == 0 and c < 0:
+        return ZeroDivisionError, f"0 ** {c!r}: zero cannot be raised to a negative power"
+    if x < 0 and not float(c).is_integer():
+        return ValueError, f"({x!r}) ** {c!r}: a negative base needs an integer exponent"
+    return None
+
+
+# ---------------------------------------------------------------------------
+# The table.  Read each entry as: name, forward rule, local derivative.
+# ---------------------------------------------------------------------------
+
+add = Op(
+    "add", forward=_add, derivative=lambda x, y, out: (1, 1), arity=2, complex_forward=_add,
+    doc="x + y.  ∂/∂x = 1, ∂/∂y = 1: addition passes the gradient through unchanged.",
+)
+
+sub = Op(
+    "sub", forward=_subtract, derivative=lambda x, y, out: (1, -1), arity=2,
+    complex_forward=_subtract,
+    doc="x − y.  ∂/∂x = 1, ∂/∂y = −1.",
+)
+
+mul = Op(
+    "mul", forward=_multiply, derivative=lambda x, y, out: (y, x), arity=2,
+    complex_forward=_multiply,
+    doc="x · y.  ∂/∂x = y, ∂/∂y = x: each input's gradient is scaled by the *other* input.",
+)
+
+div = Op(
+    "div", forward=_divide, derivative=lambda x, y, out: (1 / y, -out / y), arity=2,
+    check=_check_divisor, poles={1: (0.0,)}, complex_forward=_divide,
+    doc="x / y.  ∂/∂x = 1/y, ∂/∂y = −x/y² = −out/y.  y = 0 raises ZeroDivisionError.",
+)
+
+neg = Op(
+    "neg", forward=_negate, derivative=lambda x, out: -1, complex_forward=_negate,
+    doc="−x.  d/dx = −1.",
+)
+
+pow_xy = Op(
+    "pow", forward=_power, derivative=lambda x, y, out: (y * pow_xy(x, y - 1), out * log(x)), arity=2,
+    domain=(POSITIVE, REALS), complex_forward=_complex_power,
+    doc="x ** y with both x and y differentiable.  ∂/∂x = y·x^(y−1), ∂/∂y = x^y·ln x,\n"
+        "which needs x > 0 (use a plain-number exponent, ``x ** 3``, for a negative base).",
+)
+
+
+def _power_const_derivative(x, c, out):
+    # d/dx xᶜ = c·xᶜ⁻¹.  At x = 0 with 0 < c < 1 (√x, say) the tangent is
+    # vertical: report +inf there rather than dividing by zero.
+    if c == 0:
+        return 0
+    if value_of(x) == 0 and c < 1:
+        return inf
+    return c * power(x, c - 1)
+
+
+power = Op(
+    "power", forward=_power, derivative=_power_const_derivative,
+    check=_check_power, kinks={0.0: "xᶜ′(0) = +inf when 0 < c < 1"}, poles={0: (0.0,)},
+    complex_forward=_complex_power,
+    doc="x ** c for a constant c.  d/dx xᶜ = c·xᶜ⁻¹.  0 ** negative raises ZeroDivisionError;\n"
+        "a negative base with a non-integer exponent raises ValueError.",
+)
+
+exp = Op(
+    "exp", forward=_exp, derivative=lambda x, out: out, complex_forward=cmath.exp,
+    doc="e^x.  exp′ = exp: the function is its own derivative.  Overflows to inf above x ≈ 709.78.",
+)
+
+log = Op(
+    "log", forward=math.log, derivative=lambda x, out: 1 / x,
+    domain=(POSITIVE,), complex_forward=cmath.log,
+    doc="ln x for x > 0.  log′(x) = 1/x.",
+)
+
+sqrt = Op(
+    "sqrt", forward=math.sqrt, derivative=lambda x, out: inf if value_of(out) == 0 else 0.5 / out,
+    domain=(NON_NEGATIVE,), kinks={0.0: "√′(0) = +inf (a vertical tangent)"},
+    complex_forward=cmath.sqrt,
+    doc="√x for x ≥ 0.  √′(x) = 1/(2√x), +inf at x = 0.",
+)
+
+tanh = Op(
+    "tanh", forward=math.tanh, derivative=lambda x, out: 1 - out * out, complex_forward=cmath.tanh,
+    doc="tanh x.  tanh′(x) = 1 − tanh²(x) ≤ 1, with equality only at x = 0.",
+)
+
+sigmoid = Op(
+    "sigmoid", forward=_sigmoid, derivative=lambda x, out: out * (1 - out),
+    complex_forward=lambda z: 1 / (1 + cmath.exp(-z)),
+    doc="σ(x) = 1/(1 + e^(−x)).  σ′(x) = σ(x)(1 − σ(x)) ≤ 1/4, with equality only at x = 0:\n"
+        "the reason deep sigmoid networks' gradients vanish.  Stable for any finite x.",
+)
+
+softplus = Op(
+    "softplus", forward=_softplus, derivative=lambda x, out: sigmoid(x),
+    complex_forward=lambda z: cmath.log(1 + cmath.exp(z)),
+    doc="softplus(x) = ln(1 + e^x), a smooth relu.  softplus′ = σ.  Stable for any finite x.",
+)
+
+log_sigmoid = Op(
+    "log_sigmoid", forward=lambda x: -_softplus(-x), derivative=lambda x, out: sigmoid(-x),
+    complex_forward=lambda z: -cmath.log(1 + cmath.exp(-z)),
+    doc="ln σ(x) = −softplus(−x).  Its derivative is 1 − σ(x) = σ(−x).  Stable for any finite x.",
+)
+
+sin = Op(
+    "sin", forward=_periodic(math.sin), derivative=lambda x, out: cos(x), complex_forward=cmath.sin,
+    doc="sin x.  sin′ = cos.",
+)
+
+cos = Op(
+    "cos", forward=_periodic(math.cos), derivative=lambda x, out: -sin(x), complex_forward=cmath.cos,
+    doc="cos x.  cos′ = −sin.",
+)
+
+relu = Op(
+    "relu", forward=lambda x: 0.0 if x <= 0 else x,  # written so that relu(nan) is nan
+    derivative=lambda x, out: 1.0 if value_of(x) > 0 else 0.0,
+    kinks={0.0: "relu′(0) = 0"},
+    doc="relu(x) = max(x, 0).  relu′ = 1 for x > 0 and 0 for x ≤ 0 (we take 0 at the kink,\n"
+        "as PyTorch does).  On the active side it does not shrink the gradient at all.",
+)
+
+leaky_relu = Op(
+    "leaky_relu", forward=lambda x, slope: slope * x if x <= 0 else x,
+    derivative=lambda x, slope, out: 1.0 if value_of(x) > 0 else slope,
+    kinks={0.0: "leaky_relu′(0) = slope"},
+    doc="leaky_relu(x) = x for x > 0, slope·x otherwise.  Its derivative never reaches 0,\n"
+        "so a unit pushed to the negative side still gets a gradient (it does not 'die').",
+)
+
+absolute = Op(
+    "abs", forward=lambda x: -x if x < 0 else x,
+    derivative=lambda x, out: (value_of(x) > 0) - (value_of(x) < 0),
+    kinks={0.0: "abs′(0) = 0"},
+    doc="|x|.  abs′ = sign(x), and 0 at the kink x = 0.",
+)
+
+#: Every primitive, by name: the table the tests and docs walk over.
+OPS: dict[str, Op] = {
+    op.name: op
+    for op in (add, sub, mul, div, neg, pow_xy, power, exp, log, sqrt, tanh, sigmoid,
+               softplus, log_sigmoid, sin, cos, relu, leaky_relu, absolute)
+}

@@ -1,0 +1,236 @@
+"""``Value``: a scalar node of the computation graph, and reverse-mode backward.
+
+Every arithmetic step on Values creates a new node that remembers
+
+* its inputs (``_prev``, a tuple: the order matters for ``x - y``),
+* the primitive that made it (``_op``, one entry of :mod:`tinygrad_edu.ops`),
+* the local derivatives ∂node/∂input (``_partials``), computed right away from
+  the op's rule, while the numbers are at hand.
+
+``backward()`` then applies the chain rule from the output back to the leaves:
+visit the nodes so that each comes after every node that used it (a
+topological order), and pass each node's gradient to its inputs multiplied by
+the local derivative:
+
+    grad(input) += grad(node) · ∂node/∂input
+
+The ``+=`` matters: an input used twice (``x * x``) receives a contribution
+along each use, and the sum is the total derivative.
+
+>>> x = Value(3.0, label="x")
+>>> y = x * x + 2 * x          # y = x² + 2x, so dy/dx = 2x + 2 = 8
+>>> y.backward()
+>>> x.grad
+8.0
+
+``.grad`` *accumulates*: a second ``backward()`` adds again (as in PyTorch),
+which is what you want when summing the gradients of several losses, and a
+surprise otherwise.  Call ``zero_grad()`` between training steps.
+
+>>> y.backward()
+>>> x.grad
+16.0
+>>> y.zero_grad()
+>>> x.grad
+0.0
+"""
+
+from __future__ import annotations
+
+import math
+
+from .mode import AnomalyError, flags
+from .operators import Arithmetic
+from .ops import NUMBERS, Op, check_number
+
+
+class Value(Arithmetic):
+    """A scalar in the graph: ``.data`` (the number), ``.grad`` (∂output/∂self after backward)."""
+
+    # __slots__: no per-object dict, so a node costs a fraction of the memory
+    # and attribute access is faster.  Graphs of a million nodes are routine.
+    __slots__ = ("data", "grad", "label", "_prev", "_op", "_params", "_partials")
+
+    def __init__(self, data, label: str = "") -> None:
+        check_number("Value", data)
+        self.data = float(data) if isinstance(data, int) else data
+        self.grad = 0.0
+        self.label = label
+        self._prev: tuple[Value, ...] = ()
+        self._op: Op | None = None
+        self._params: tuple = ()
+        self._partials: tuple = ()
+
+    @classmethod
+    def apply(cls, op: Op, inputs, params: tuple = ()) -> "Value":
+        """Apply a primitive ``op`` to ``inputs`` (Values or numbers): the one place nodes are made.
+
+        This is also how to use your own primitive:
+
+        >>> from tinygrad_edu.ops import Op
+        >>> cube = Op("cube", forward=lambda x: x ** 3, derivative=lambda x, out: 3 * x * x)
+        >>> x = Value(2.0)
+        >>> y = Value.apply(cube, (x,))
+        >>> y.backward()
+        >>> y.data, x.grad
+        (8.0, 12.0)
+        """
+        inputs = [x if isinstance(x, Value) else _constant(op, x) for x in inputs]
+        numbers = [x.data for x in inputs]
+        if op.restricted:
+            op.validate(numbers, params)  # bad input raises here, before the new node exists
+        out = op.forward(*numbers, *params)
+        node = cls.__new__(cls)
+        node.data = out
+        node.grad = 0.0
+        node.label = ""
+        node._params = params
+        if flags.grad_enabled:
+            partials = op.derivative(*numbers, *params, out)
+            node._partials = (partials,) if op.arity == 1 else partials
+            node._prev = tuple(inputs)
+            node._op = op
+        else:  # under no_grad(): a leaf with no history
+            node._partials = node._prev = ()
+            node._op = None
+        if flags.detect_anomaly and not _finite(out):
+            raise AnomalyError(f"{op.name} produced {out!r}: {describe(node)}")
+        return node
+
+    # -- reading a node ------------------------------------------------------
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for inputs and parameters: nodes made by ``Value(...)``, not by an op."""
+        return self._op is None
+
+    @property
+    def op(self) -> str:
+        """The name of the primitive that produced this node ('' for a leaf)."""
+        return "" if self._op is None else self._op.name
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+
+    def detach(self) -> "Value":
+        """A new leaf with the same number: gradients stop here."""
+        return Value(self.data, label=self.label)
+
+    # -- reverse mode --------------------------------------------------------
+
+    def backward(self, gradient=None) -> None:
+        """Add ∂self/∂node · ``gradient`` (default 1) to ``.grad`` of every node ``self`` depends on.
+
+        All gradients are computed first and written only at the end, so an
+        error during backward (see ``detect_anomaly``) leaves every ``.grad`` as it was.
+        """
+        if gradient is not None:
+            check_number("backward", gradient)
+        for node, g in backpropagate(self, gradient).items():
+            node.grad += g
+
+    def zero_grad(self) -> None:
+        """Set ``.grad`` to 0.0 on this node and every node it was computed from."""
+        for node in topological_order(self):
+            node.grad = 0.0
+
+
+def _constant(op: Op, x) -> Value:
+    """A plain-number input of ``op`` (the 2 in ``2 * x``), checked and wrapped as a leaf.
+
+    The number is kept as it is (an int stays an int), so that ``x / 2`` of a
+    ``Fraction`` stays an exact ``Fraction``.
+    """
+    check_number(op.name, x)
+    constant = Value(x)
+    constant.data = x
+    return constant
+
+
+def _finite(x) -> bool:
+    return not isinstance(x, float) or math.isfinite(x)
+
+
+def topological_order(root) -> list:
+    """The nodes ``root`` depends on, ``root`` first, every node before its inputs.
+
+    An iterative depth-first search with an explicit stack (no recursion, so a
+    chain of a million nodes is fine): a node is emitted only after all of its
+    inputs have been, and the list is reversed at the end.  Works for any node
+    type with a ``_prev`` tuple (the Matrix engine uses it too).
+    """
+    order = []
+    visited = set()
+    stack = [(root, False)]
+    while stack:
+        node, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(node)
+            continue
+        if node in visited:
+            continue
+        visited.add(node)
+        stack.append((node, True))  # come back to it after its inputs
+        for child in node._prev:
+            if child not in visited:
+                stack.append((child, False))
+    order.reverse()
+    return order
+
+
+def backpropagate(root: Value, seed=None, create_graph: bool = False) -> dict:
+    """∂root/∂node · seed for every node ``root`` depends on, as a dict (``.grad`` is not touched).
+
+    The default seed is ∂root/∂root = 1, of the same type as ``root.data``, so
+    that a graph of ``Fraction``s gets exact ``Fraction`` gradients.
+
+    With ``create_graph=True`` the local derivatives are recomputed from the
+    op's rule *on Values*, so every gradient is itself a Value whose graph can
+    be differentiated again (second derivatives, third, ...).
+    """
+    grads = {root: type(root.data)(1) if seed is None else seed}
+    anomaly = flags.detect_anomaly
+    for node in topological_order(root):
+        op = node._op
+        if op is None:
+            continue
+        g = grads[node]
+        if create_graph:
+            partials = op.derivative(*node._prev, *node._params, node)
+            if op.arity == 1:
+                partials = (partials,)
+        else:
+            partials = node._partials
+        for child, local in zip(node._prev, partials):
+            contribution = g * local
+            if anomaly and not _finite(_data(contribution)):
+                raise AnomalyError(
+                    f"backward through {op.name} gave the gradient {contribution!r} "
+                    f"(upstream {g!r} × local {local!r}): {describe(node)}"
+                )
+            if child in grads:
+                grads[child] = grads[child] + contribution
+            else:
+                grads[child] = contribution
+    return grads
+
+
+def _data(x):
+    return x.data if isinstance(x, Value) else x
+
+
+def describe(node: Value, depth: int = 4) -> str:
+    """The expression that produced ``node``, as nested op calls, ``depth`` levels deep.
+
+    >>> x = Value(2.0, label="x")
+    >>> describe((x * 3).log())
+    'log(mul(x=2.0, 3))'
+    """
+    if node._op is None:
+        return f"{node.label}={node.data!r}" if node.label else repr(node.data)
+    if depth == 0:
+        return f"{node._op.name}(…)"
+    args = [describe(child, depth - 1) for child in node._prev]
+    args += [repr(p) for p in node._params]
+    return f"{node._op.name}({', '.join(args)})"
