@@ -77,6 +77,8 @@ class Interval:
 
     >>> Interval(0, inf, closed_low=False).contains(0.0)
     False
+    >>> print(Interval(0, inf, closed_low=False))
+    (0, ∞)
     >>> Interval(0, inf).contains(0.0)
     True
     """
@@ -92,9 +94,13 @@ class Interval:
         return above and below
 
     def __str__(self) -> str:
-        left = "[" if self.closed_low else "("
-        right = "]" if self.closed_high else ")"
-        return f"{left}{self.low}, {self.high}{right}"
+        if self.low == -inf and self.high == inf:
+            return "ℝ"
+        left = "[" if self.closed_low and self.low != -inf else "("
+        right = "]" if self.closed_high and self.high != inf else ")"
+        low = "−∞" if self.low == -inf else f"{self.low:g}"
+        high = "∞" if self.high == inf else f"{self.high:g}"
+        return f"{left}{low}, {high}{right}"
 
 
 REALS = Interval()
@@ -124,6 +130,7 @@ class Op:
         kinks: dict | None = None,
         poles: dict | None = None,
         complex_forward: Callable | None = None,
+        param_names: tuple[str, ...] = (),
         doc: str = "",
     ) -> None:
         self.name = name
@@ -135,6 +142,7 @@ class Op:
         self.kinks = kinks or {}  # point of input 0 -> the convention used there
         self.poles = poles or {}  # input index -> points where the derivative is unbounded
         self.complex_forward = complex_forward
+        self.param_names = param_names  # constants after the inputs: the c of x ** c
         # Most ops accept every real input: skip the domain test for them (it runs per node).
         self.restricted = check is not None or any(d != REALS for d in self.domain)
         self.__doc__ = doc or f"The primitive operation {name}."
@@ -313,6 +321,7 @@ def _power_const_derivative(x, c, out):
 power = Op(
     "power", forward=_power, derivative=_power_const_derivative,
     check=_check_power, kinks={0.0: "xᶜ′(0) = +inf when 0 < c < 1"}, poles={0: (0.0,)},
+    param_names=("c",),
     complex_forward=_complex_power,
     doc="x ** c for a constant c.  d/dx xᶜ = c·xᶜ⁻¹.  0 ** negative raises ZeroDivisionError;\n"
         "a negative base with a non-integer exponent raises ValueError.",
@@ -381,7 +390,7 @@ relu = Op(
 leaky_relu = Op(
     "leaky_relu", forward=lambda x, slope: slope * x if x <= 0 else x,
     derivative=lambda x, slope, out: 1.0 if value_of(x) > 0 else slope,
-    kinks={0.0: "leaky_relu′(0) = slope"},
+    kinks={0.0: "leaky_relu′(0) = slope"}, param_names=("slope",),
     doc="leaky_relu(x) = x for x > 0, slope·x otherwise.  Its derivative never reaches 0,\n"
         "so a unit pushed to the negative side still gets a gradient (it does not 'die').",
 )
@@ -399,3 +408,25 @@ OPS: dict[str, Op] = {
     for op in (add, sub, mul, div, neg, pow_xy, power, exp, log, sqrt, tanh, sigmoid,
                softplus, log_sigmoid, sin, cos, relu, leaky_relu, absolute)
 }
+
+
+def describe_rule(op: Op) -> str:
+    """One op's entry of the table: name, domain, special points and math.
+
+    >>> print(describe_rule(div))
+    div(x, y)        domain ℝ × ℝ    pole at 0.0 (input 1)
+        x / y.  ∂/∂x = 1/y, ∂/∂y = −x/y² = −out/y.  y = 0 raises ZeroDivisionError.
+    """
+    names = ", ".join(["x", "y"][: op.arity] + list(op.param_names))
+    head = f"{op.name}({names})".ljust(16) + f" domain {' × '.join(str(d) for d in op.domain)}"
+    special = [f"kink: {text}" for text in op.kinks.values()]
+    special += [f"pole at {p} (input {i})" for i, points in op.poles.items() for p in points]
+    if special:
+        head += "    " + "; ".join(special)
+    body = [f"    {line.strip()}" for line in op.__doc__.splitlines()]
+    return "\n".join([head, *body])
+
+
+def describe_rules() -> str:
+    """The whole rule table as text (the docs are generated from the table, not kept beside it)."""
+    return "\n\n".join(describe_rule(op) for op in OPS.values())

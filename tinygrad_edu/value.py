@@ -44,6 +44,9 @@ from .operators import Arithmetic
 from .ops import NUMBERS, Op, check_number
 
 
+_LARGEST_INT = 2 ** 1024  # the first integer float() refuses
+
+
 class Value(Arithmetic):
     """A scalar in the graph: ``.data`` (the number), ``.grad`` (∂output/∂self after backward)."""
 
@@ -53,7 +56,11 @@ class Value(Arithmetic):
 
     def __init__(self, data, label: str = "") -> None:
         check_number("Value", data)
-        self.data = float(data) if isinstance(data, int) else data
+        if isinstance(data, int):
+            if not -_LARGEST_INT < data < _LARGEST_INT:
+                raise ValueError(f"Value: the integer {data!r} is too large for a float")
+            data = float(data)
+        self.data = data
         self.grad = 0.0
         self.label = label
         self._prev: tuple[Value, ...] = ()
