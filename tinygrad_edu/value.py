@@ -41,7 +41,7 @@ import math
 
 from .mode import AnomalyError, flags
 from .operators import Arithmetic
-from .ops import NUMBERS, Op, check_number
+from .ops import Op, check_number
 
 
 _LARGEST_INT = 2 ** 1024  # the first integer float() refuses
