@@ -101,7 +101,8 @@ class Value(Arithmetic):
             node._partials = node._prev = ()
             node._op = None
         if flags.detect_anomaly and not _finite(out):
-            raise AnomalyError(f"{op.name} produced {out!r}: {describe(node)}")
+            inputs_text = ", ".join(repr(n) for n in numbers)
+            raise AnomalyError(f"{op.name} produced {out!r} from inputs ({inputs_text}): {describe(node)}")
         return node
 
     # -- reading a node ------------------------------------------------------
