@@ -1,0 +1,327 @@
+"""Time one training step of a small MLP with four implementations, in one process.
+
+The step: forward and backward of a 2→16→16→1 network with relu hidden
+units and the squared error summed over a batch of 32 rows:
+
+    L = Σᵢ (ŷᵢ − yᵢ)²,  ŷ = W₃·relu(W₂·relu(W₁x + b₁) + b₂) + b₃
+
+(a) scalar  -- tinygrad_edu's Value engine, one node per number;
+(b) matrix  -- tinygrad_edu's Matrix engine, one node per matrix operation;
+(c) by hand -- the same network with hand-written backprop on lists of floats
+               (no autograd at all): the reference the other ratios use;
+(d) micrograd -- Karpathy's micrograd, when installed (``pip install micrograd``).
+
+(a) and (d) run the *same* Python function, given the Value class as an
+argument, so they build the same graph and the comparison measures the
+engines only.  Before timing, every implementation's loss and gradients are
+checked against the hand-written ones.
+
+Run it with ``python benchmarks/mlp_step.py`` (``--rounds``, ``--seed``).
+The timings are medians over rounds of CPU time; in each round every
+implementation runs one block of steps, so slow drifts of the machine affect
+all of them alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import math
+import os
+import random
+import statistics
+import sys
+import time
+from operator import mul
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from tinygrad_edu.matrix import Matrix  # noqa: E402
+from tinygrad_edu.plot import table  # noqa: E402
+from tinygrad_edu.value import Value  # noqa: E402
+
+SIZES = (2, 16, 16, 1)
+BATCH = 32
+
+
+def make_problem(seed: int) -> tuple:
+    """Inputs X (32 rows of 2), targets y, and weights W[l] (n_out × n_in, as in
+    PyTorch) and biases b[l], all from one seeded generator."""
+    rng = random.Random(seed)
+    X = [[rng.uniform(-1.0, 1.0) for _ in range(SIZES[0])] for _ in range(BATCH)]
+    y = [math.sin(3.0 * x0) * x1 for x0, x1 in X]
+    weights, biases = [], []
+    for n_in, n_out in zip(SIZES, SIZES[1:]):
+        std = math.sqrt(2.0 / n_in)  # He initialisation: relu units stay alive at the start
+        weights.append([[rng.gauss(0.0, std) for _ in range(n_in)] for _ in range(n_out)])
+        biases.append([rng.uniform(-0.1, 0.1) for _ in range(n_out)])
+    return X, y, weights, biases
+
+
+# ---------------------------------------------------------------------------
+# (a) and (d): scalar engines, one function for both
+# ---------------------------------------------------------------------------
+
+def scalar_parameters(value_class, weights, biases) -> tuple:
+    """The weights and biases as leaves of ``value_class`` (made once, outside the timing)."""
+    Ws = [[[value_class(w) for w in row] for row in W] for W in weights]
+    bs = [[value_class(b) for b in B] for B in biases]
+    return Ws, bs
+
+
+def scalar_step(params, X, y):
+    """Forward and backward, written only with ``+ * - .relu() .backward()``, so it
+    runs unchanged on tinygrad_edu's Value and on micrograd's."""
+    Ws, bs = params
+    for W, B in zip(Ws, bs):
+        for p in (*[w for row in W for w in row], *B):
+            p.grad = 0.0
+    last = len(Ws) - 1
+    loss = None
+    for x, target in zip(X, y):
+        a = x
+        for layer, (W, B) in enumerate(zip(Ws, bs)):
+            z = [sum((w * ai for w, ai in zip(row, a)), b) for row, b in zip(W, B)]
+            a = z if layer == last else [zi.relu() for zi in z]
+        error = a[0] - target
+        loss = error * error if loss is None else loss + error * error
+    loss.backward()
+    return loss
+
+
+def scalar_result(params, loss) -> tuple:
+    Ws, bs = params
+    return (loss.data,
+            [[[w.grad for w in row] for row in W] for W in Ws],
+            [[b.grad for b in B] for B in bs])
+
+
+# ---------------------------------------------------------------------------
+# (b) the Matrix engine
+# ---------------------------------------------------------------------------
+
+def matrix_parameters(weights, biases) -> list:
+    return [(Matrix(W), Matrix([B])) for W, B in zip(weights, biases)]
+
+
+def matrix_step(params, X, Y):
+    """``X`` and ``Y`` are constant matrices (batch × 2, batch × 1)."""
+    for W, b in params:
+        W.grad = None  # zero_grad for the parameters
+        b.grad = None
+    last = len(params) - 1
+    a = X
+    for layer, (W, b) in enumerate(params):
+        z = a @ W.T + b
+        a = z if layer == last else z.relu()
+    error = a - Y
+    loss = (error * error).sum()
+    loss.backward()
+    return loss
+
+
+def matrix_result(params, loss) -> tuple:
+    return loss.item(), [W.grad for W, b in params], [b.grad[0] for W, b in params]
+
+
+# ---------------------------------------------------------------------------
+# (c) hand-written backprop, lists and floats only
+# ---------------------------------------------------------------------------
+
+def handwritten_step(weights, biases, X, y, fused: bool = False) -> tuple:
+    """Forward keeping every pre-activation, then the backprop equations:
+
+        δᴸ = 2(ŷ − y),  ∂L/∂Wˡ = δˡᵀ·aˡ⁻¹,  ∂L/∂bˡ = Σ_batch δˡ,
+        δˡ⁻¹ = (δˡ·Wˡ) ⊙ relu′(zˡ⁻¹)
+
+    ``fused=True`` folds relu′ into the product and skips the dot products of
+    inactive units (a relu-specific shortcut no autograd engine takes); the
+    reference is the plain form, which computes δˡ·Wˡ and then masks it.
+    """
+    last = len(weights) - 1
+    activations = [X]
+    pre_activations = []
+    a = X
+    for layer, (W, b) in enumerate(zip(weights, biases)):
+        # a·Wᵀ + b: row r of a against row j of W (W is n_out × n_in, so its rows are Wᵀ's columns)
+        z = [[sum(map(mul, row, w_row)) + bj for w_row, bj in zip(W, b)] for row in a]
+        pre_activations.append(z)
+        a = z if layer == last else [[v if v > 0.0 else 0.0 for v in row] for row in z]
+        activations.append(a)
+    errors = [row[0] - t for row, t in zip(a, y)]
+    loss = sum(e * e for e in errors)
+
+    delta = [[2.0 * e] for e in errors]  # ∂L/∂zᴸ, batch × 1
+    grad_W, grad_b = [None] * len(weights), [None] * len(weights)
+    for layer in range(last, -1, -1):
+        delta_columns = list(zip(*delta))  # δᵀ: one row per unit
+        a_columns = list(zip(*activations[layer]))
+        grad_W[layer] = [[sum(map(mul, d, x)) for x in a_columns] for d in delta_columns]
+        grad_b[layer] = [sum(d) for d in delta_columns]
+        if layer == 0:
+            break
+        W_columns = list(zip(*weights[layer]))
+        z_prev = pre_activations[layer - 1]
+        if fused:
+            delta = [
+                [sum(map(mul, d_row, w_col)) if z > 0.0 else 0.0 for w_col, z in zip(W_columns, z_row)]
+                for d_row, z_row in zip(delta, z_prev)
+            ]
+        else:
+            back = [[sum(map(mul, d_row, w_col)) for w_col in W_columns] for d_row in delta]  # δˡ·Wˡ
+            delta = [
+                [s if z > 0.0 else 0.0 for s, z in zip(back_row, z_row)]  # ⊙ relu′(zˡ⁻¹)
+                for back_row, z_row in zip(back, z_prev)
+            ]
+    return loss, grad_W, grad_b
+
+
+# ---------------------------------------------------------------------------
+# Checking and timing
+# ---------------------------------------------------------------------------
+
+HAND = "by hand (reference)"
+HAND_FUSED = "by hand, relu′ fused"
+MATRIX = "Matrix engine"
+SCALAR = "Value engine (scalar)"
+MICROGRAD = "micrograd (scalar)"
+
+
+def max_difference(result, reference) -> float:
+    """The largest absolute difference in the loss and every gradient entry."""
+    loss, gW, gb = result
+    ref_loss, ref_gW, ref_gb = reference
+    worst = abs(loss - ref_loss)
+    for W, R in zip(gW, ref_gW):
+        for row, ref_row in zip(W, R):
+            worst = max(worst, max(abs(p - q) for p, q in zip(row, ref_row)))
+    for B, R in zip(gb, ref_gb):
+        worst = max(worst, max(abs(p - q) for p, q in zip(B, R)))
+    return worst
+
+
+def load_micrograd():
+    try:
+        from micrograd.engine import Value as MicrogradValue
+    except ImportError:
+        return None
+    return MicrogradValue
+
+
+def implementations(seed: int) -> tuple[dict, dict, tuple]:
+    """{name: step function} and {name: (loss, weight grads, bias grads)} after one step."""
+    X, y, weights, biases = make_problem(seed)
+    steps = {
+        HAND: lambda: handwritten_step(weights, biases, X, y),
+        HAND_FUSED: lambda: handwritten_step(weights, biases, X, y, fused=True),
+    }
+    results = {name: step() for name, step in steps.items()}
+
+    matrix_params = matrix_parameters(weights, biases)
+    X_matrix = Matrix(X, requires_grad=False)
+    Y_matrix = Matrix([[t] for t in y], requires_grad=False)
+    steps[MATRIX] = lambda: matrix_step(matrix_params, X_matrix, Y_matrix)
+    results[MATRIX] = matrix_result(matrix_params, steps[MATRIX]())
+
+    value_params = scalar_parameters(Value, weights, biases)
+    steps[SCALAR] = lambda: scalar_step(value_params, X, y)
+    results[SCALAR] = scalar_result(value_params, steps[SCALAR]())
+
+    micrograd_value = load_micrograd()
+    if micrograd_value is not None:
+        micro_params = scalar_parameters(micrograd_value, weights, biases)
+        steps[MICROGRAD] = lambda: scalar_step(micro_params, X, y)
+        results[MICROGRAD] = scalar_result(micro_params, steps[MICROGRAD]())
+    return steps, results, results[HAND]
+
+
+def check(results: dict, reference: tuple) -> list[str]:
+    """One line per implementation: its loss and its largest difference from the reference.
+    Exits before timing if any implementation disagrees."""
+    lines = []
+    tolerance = 1e-9 * max(1.0, abs(reference[0]))  # rounding only: sums in a different order
+    for name, result in results.items():
+        difference = max_difference(result, reference)
+        lines.append(f"  {name:24s} loss {result[0]:.12g}   max |difference| {difference:.3g}")
+        if difference > tolerance:
+            raise SystemExit("\n".join(lines) + f"\n{name} disagrees with the hand-written backprop: not timing it")
+    return lines
+
+
+def time_steps(steps: dict, rounds: int, collector: bool) -> dict:
+    """Median seconds per step for each implementation.
+
+    Each round times one block of steps per implementation (enough steps to
+    last about 20 ms), the implementations taking turns.  Before each block
+    ``gc.collect()`` clears the garbage left by the others: micrograd's nodes
+    form reference cycles (each closure refers to its node), which only the
+    cycle collector frees, and leaving them in the heap would slow whoever
+    runs next.  ``collector=False`` switches the collector off inside the
+    blocks, to time the computation alone.
+
+    The clock is this process's CPU time (``time.process_time``), so other
+    programs sharing the machine disturb the medians less than wall time would.
+    """
+    clock = time.process_time
+    block = {}
+    for name, step in steps.items():  # calibrate: steps per block
+        start = clock()
+        step()
+        block[name] = max(1, int(0.02 / max(clock() - start, 1e-6)))
+    samples = {name: [] for name in steps}
+    for _ in range(rounds):
+        for name, step in steps.items():
+            gc.collect()
+            if not collector:
+                gc.disable()
+            try:
+                start = clock()
+                for _ in range(block[name]):
+                    step()
+                samples[name].append((clock() - start) / block[name])
+            finally:
+                gc.enable()
+    return {name: statistics.median(times) for name, times in samples.items()}
+
+
+def report(with_gc: dict, without_gc: dict) -> str:
+    """Two tables of medians and ratios (collector on, collector off) and the two target lines."""
+    micro = MICROGRAD in with_gc
+    lines = []
+    for title, medians in (("garbage collector on (Python's default)", with_gc),
+                           ("garbage collector off (the computation alone)", without_gc)):
+        headers = ["implementation", "ms per step", "× by hand"] + (["micrograd ÷ this"] if micro else [])
+        rows = []
+        for name, seconds in medians.items():
+            row = [name, f"{seconds * 1e3:.3f}", f"{seconds / medians[HAND]:.2f}"]
+            if micro:
+                row.append(f"{medians[MICROGRAD] / seconds:.2f}")
+            rows.append(row)
+        lines += [f"Median CPU time per step, {title}:", table(headers, rows), ""]
+    lines.append(f"Matrix engine ÷ hand-written backprop: {with_gc[MATRIX] / with_gc[HAND]:.2f} "
+                 f"(collector off: {without_gc[MATRIX] / without_gc[HAND]:.2f}; target ≤ 1.3)")
+    if micro:
+        lines.append(f"micrograd ÷ Value engine: {with_gc[MICROGRAD] / with_gc[SCALAR]:.2f} "
+                     f"(collector off: {without_gc[MICROGRAD] / without_gc[SCALAR]:.2f}; target ≥ 4)")
+    else:
+        lines.append("micrograd is not installed (pip install micrograd): its rows are skipped.")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=9, help="timed blocks of each implementation")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    steps, results, reference = implementations(args.seed)
+    print(f"2→16→16→1 relu MLP, squared error summed over a batch of {BATCH}, seed {args.seed}")
+    print("Agreement with the hand-written backprop (the loss and all 337 gradient entries):")
+    print("\n".join(check(results, reference)))
+    print()
+    with_gc = time_steps(steps, args.rounds, collector=True)
+    without_gc = time_steps(steps, args.rounds, collector=False)
+    print(report(with_gc, without_gc))
+
+
+if __name__ == "__main__":
+    main()

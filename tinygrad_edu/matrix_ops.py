@@ -1,0 +1,626 @@
+"""The matrix operations: one table of forward rules and vector-Jacobian rules.
+
+This file is to :class:`~tinygrad_edu.matrix.Matrix` what :mod:`tinygrad_edu.ops`
+is to :class:`~tinygrad_edu.value.Value`.  Every operation is defined once, as
+a :class:`MatrixOp` with two rules side by side:
+
+* ``forward(*inputs, *params)`` -- the result, from plain lists of rows,
+* ``vjp(g, out, needs, *inputs, *params)`` -- the **vector-Jacobian product**:
+  given the upstream gradient ``g = ∂L/∂out`` (a matrix of the output's
+  shape), return ``∂L/∂input`` for each input, a matrix of that input's shape.
+
+Why a vector-Jacobian product and not a Jacobian?  The Jacobian of
+``Y = A·B`` with respect to ``A`` has (m·n)·(m·k) entries, almost all zero.
+Backward never needs it, only ``g`` times it, and that has a closed form the
+size of ``A``: ``∂L/∂A = g·Bᵀ``.  Each rule below is that closed form, written
+for the whole matrix.
+
+The rules are written with Matrix operations (``g @ b.T``, ``g.sum(axis=0)``),
+so the same rule serves two purposes:
+
+* ordinary backward runs it under ``no_grad()``: each step makes a plain
+  matrix, with no history;
+* ``create_graph=True`` runs it with recording on: the gradient is itself a
+  graph and can be differentiated again (second derivatives, Hessian-vector
+  products).
+
+Two rules also have a plain path that ordinary backward takes, on the lists
+directly: ``matmul`` (g·Bᵀ and Aᵀ·g read in place, without making the
+transposed copies) and the elementwise functions (f′ entry by entry, fused
+with the product by g).  Same formula, fewer passes over the data; the tests
+check both paths against the scalar engine.
+
+``needs`` (PyTorch's ``ctx.needs_input_grad``) says which inputs want a
+gradient; a rule skips the work for the others (constants, the data ``X``)
+and returns ``None`` there.
+
+Elementwise operations are *not* re-derived here.  ``exp``, ``tanh``,
+``sigmoid``, ``+``, ``*``... reuse the scalar table :mod:`tinygrad_edu.ops`
+entry by entry: the forward maps ``op.forward`` over the elements and the
+local derivative is the scalar ``op.derivative`` -- see :class:`Elementwise`.
+
+>>> from tinygrad_edu.matrix import Matrix
+>>> A = Matrix([[1.0, 2.0], [3.0, 4.0]])
+>>> B = Matrix([[5.0], [6.0]])
+>>> loss = (A @ B).sum()
+>>> loss.backward()
+>>> A.grad        # g·Bᵀ with g = [[1], [1]]: every row of ∂L/∂A is Bᵀ
+[[5.0, 6.0], [5.0, 6.0]]
+>>> B.grad        # Aᵀ·g: the column sums of A
+[[4.0], [6.0]]
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+
+from . import ops
+from .mode import flags
+from .ops import NUMBERS
+
+_mul = operator.mul
+
+
+def shape_of(rows: list) -> tuple[int, int]:
+    """(number of rows, number of columns) of a list of rows."""
+    return (len(rows), len(rows[0]))
+
+
+# ---------------------------------------------------------------------------
+# Kernels: the loops on plain lists of rows that the rules share.  They use
+# zip, map and comprehensions so that the inner loops run in C (no Python
+# function call per element where one can be avoided).
+# ---------------------------------------------------------------------------
+
+def matmul_rows(a: list, b: list) -> list:
+    """A·B for lists of rows: entry (i, j) is the dot product of row i of A and column j of B.
+
+    >>> matmul_rows([[1, 2], [3, 4]], [[1, 0], [0, 1]])
+    [[1, 2], [3, 4]]
+    """
+    columns = list(zip(*b))  # read B by columns once, not once per row of A
+    return [[sum(map(_mul, row, column)) for column in columns] for row in a]
+
+
+def matmul_rows_by_rows(a: list, b: list) -> list:
+    """A·Bᵀ without transposing B: entry (i, j) is the dot product of row i of A and row j of B.
+
+    >>> matmul_rows_by_rows([[1, 2]], [[3, 4], [5, 6]])
+    [[11, 17]]
+    """
+    return [[sum(map(_mul, row, b_row)) for b_row in b] for row in a]
+
+
+def matmul_columns_by_columns(a: list, b: list) -> list:
+    """Aᵀ·B without transposing A: entry (i, j) is the dot product of column i of A and column j of B.
+
+    >>> matmul_columns_by_columns([[1, 2], [3, 4]], [[1], [1]])
+    [[4], [6]]
+    """
+    b_columns = list(zip(*b))
+    return [[sum(map(_mul, a_column, b_column)) for b_column in b_columns] for a_column in zip(*a)]
+
+
+def transpose_rows(a: list) -> list:
+    """Aᵀ: rows become columns.
+
+    >>> transpose_rows([[1, 2, 3], [4, 5, 6]])
+    [[1, 4], [2, 5], [3, 6]]
+    """
+    return list(map(list, zip(*a)))
+
+
+def broadcast_rows(a: list, m: int, n: int) -> list:
+    """The m×n matrix that ``a`` stands for when it is broadcast: a 1×n row is
+    repeated m times, an m×1 column n times, a 1×1 entry m·n times.
+    Every row of the result is a new list (nothing is shared with ``a``).
+
+    >>> broadcast_rows([[1, 2]], 2, 2)
+    [[1, 2], [1, 2]]
+    >>> broadcast_rows([[1], [2]], 2, 3)
+    [[1, 1, 1], [2, 2, 2]]
+    """
+    rows = a if len(a) == m else a * m
+    if len(rows[0]) == n:
+        return [row[:] for row in rows]
+    return [[row[0]] * n for row in rows]
+
+
+def _stretched(a: list, m: int, n: int) -> list:
+    """``a`` seen as m rows of n entries, for reading only: the rows of a
+    broadcast operand are shared, not copied (cheaper than ``broadcast_rows``)."""
+    if len(a[0]) != n:
+        a = [[row[0]] * n for row in a]
+    return a if len(a) == m else a * m
+
+
+def broadcast_shape(name: str, symbol: str, shape_a: tuple, shape_b: tuple) -> tuple[int, int]:
+    """The shape of ``a <symbol> b`` under the broadcasting rule, or ``ValueError``.
+
+    The rule (NumPy's and PyTorch's, in two dimensions): along each axis the
+    two sizes must be equal, or one of them must be 1, and that operand is
+    repeated along the axis.  So an m×n matrix combines with another m×n, a
+    1×n row (a bias added to every row of a batch), an m×1 column, or 1×1.
+
+    >>> broadcast_shape("add", "+", (4, 3), (1, 3))
+    (4, 3)
+    >>> broadcast_shape("add", "+", (2, 3), (3, 2))
+    Traceback (most recent call last):
+    ValueError: add: (2, 3) + (3, 2): shapes do not broadcast (rows: 2 and 3 differ and neither is 1)
+    """
+    result = []
+    for axis, p, q in (("rows", shape_a[0], shape_b[0]), ("columns", shape_a[1], shape_b[1])):
+        if p != q and p != 1 and q != 1:
+            raise ValueError(
+                f"{name}: {shape_a} {symbol} {shape_b}: shapes do not broadcast "
+                f"({axis}: {p} and {q} differ and neither is 1)"
+            )
+        result.append(max(p, q))
+    return (result[0], result[1])
+
+
+def sum_to(g, shape: tuple):
+    """Undo broadcasting in backward: sum ``g`` over the axes along which an
+    operand of ``shape`` was repeated.
+
+    If a 1×n bias b was added to every one of m rows, it influenced the loss
+    m times, once per row, and its gradient is the sum of those m
+    contributions: the column sums of the upstream gradient,
+    ∂L/∂b = Σᵢ gᵢ (``g.sum(axis=0)``).  Works on Matrix nodes, so it is
+    recorded under ``create_graph``.
+    """
+    m, n = g.shape
+    if shape[0] == 1 and m != 1:
+        g = g.sum(axis=0)
+    if shape[1] == 1 and n != 1:
+        g = g.sum(axis=1)
+    return g
+
+
+def _constant_like(g, rows: list):
+    """A constant Matrix (no gradient, no history) of the same class as ``g``."""
+    return type(g).constant(rows)
+
+
+# ---------------------------------------------------------------------------
+# The protocol
+# ---------------------------------------------------------------------------
+
+class MatrixOp:
+    """One matrix operation: ``forward`` and its vector-Jacobian rule ``vjp``.
+
+    ``forward(*inputs, *params)`` gets plain lists of rows and returns a new
+    list of rows; it raises ``ValueError`` (naming the operation and the
+    shapes) before computing anything when the shapes do not fit.
+
+    ``vjp(g, out, needs, *inputs, *params)`` gets Matrix nodes -- the
+    upstream gradient ``g``, the output ``out`` and the inputs -- and returns
+    a tuple with one gradient per input (``None`` where ``needs`` is False).
+    """
+
+    name = "matrix op"
+    arity = 1
+
+    def forward(self, *args) -> list:
+        raise NotImplementedError
+
+    def vjp(self, g, out, needs, *args) -> tuple:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"MatrixOp({self.name!r})"
+
+
+# ---------------------------------------------------------------------------
+# The table.  Each class: the math in the docstring, then forward, then vjp.
+# ---------------------------------------------------------------------------
+
+class MatMul(MatrixOp):
+    """Y = A·B, with A m×k and B k×n, so Y is m×n and Yᵢⱼ = Σₗ Aᵢₗ Bₗⱼ.
+
+    Backward, with g = ∂L/∂Y (m×n):
+
+        ∂L/∂A = g·Bᵀ   (m×n)·(n×k) = m×k, the shape of A
+        ∂L/∂B = Aᵀ·g   (k×m)·(m×n) = k×n, the shape of B
+
+    (∂L/∂Aᵢₗ = Σⱼ gᵢⱼ Bₗⱼ: Aᵢₗ meets Bₗⱼ in every entry of row i.)  A chain of
+    layers multiplies the gradient by one Bᵀ per layer on its way back:
+    the product of layer Jacobians behind vanishing and exploding gradients.
+    """
+
+    name = "matmul"
+    arity = 2
+
+    def forward(self, a: list, b: list) -> list:
+        (m, k), (k2, n) = shape_of(a), shape_of(b)
+        if k != k2:
+            raise ValueError(
+                f"matmul: {(m, k)} @ {(k2, n)}: inner dimensions {k} and {k2} differ"
+            )
+        return matmul_rows(a, b)
+
+    def vjp(self, g, out, needs, a, b) -> tuple:
+        if flags.grad_enabled:  # create_graph: the gradients must themselves be graphs
+            return (g @ b.T if needs[0] else None, a.T @ g if needs[1] else None)
+        # Plain backward: the same two products on the lists, read in the order they
+        # need, without making the transposed copies Bᵀ and Aᵀ first.
+        return (
+            _constant_like(g, matmul_rows_by_rows(g.data, b.data)) if needs[0] else None,
+            _constant_like(g, matmul_columns_by_columns(a.data, g.data)) if needs[1] else None,
+        )
+
+
+class Transpose(MatrixOp):
+    """Y = Aᵀ, Yᵢⱼ = Aⱼᵢ.  Backward: ∂L/∂A = gᵀ (transposing is its own adjoint)."""
+
+    name = "transpose"
+
+    def forward(self, a: list) -> list:
+        return transpose_rows(a)
+
+    def vjp(self, g, out, needs, a) -> tuple:
+        return (g.T,)
+
+
+class Sum(MatrixOp):
+    """Sum of the entries: all of them (axis None, a 1×1 result), down each
+    column (axis 0, a 1×n row) or along each row (axis 1, an m×1 column).
+
+    Every entry enters its sum with coefficient 1, so each receives the
+    upstream gradient of the sum it went into:
+
+        ∂L/∂A = g broadcast back to A's shape   (g 1×1, 1×n or m×1)
+
+    Sum and broadcast are adjoint to each other: the backward of one is the other.
+    """
+
+    name = "sum"
+
+    def forward(self, a: list, axis) -> list:
+        if axis is None:
+            return [[sum(map(sum, a))]]
+        if axis == 0:
+            return [[sum(column) for column in zip(*a)]]
+        return [[sum(row)] for row in a]
+
+    def vjp(self, g, out, needs, a, axis) -> tuple:
+        return (g.broadcast_to(a.shape),)
+
+
+class Mean(MatrixOp):
+    """Mean of the entries (all, axis 0 or axis 1): the sum divided by the count N.
+
+    Each entry's weight is 1/N, so ∂L/∂A = (g / N) broadcast back to A's shape.
+    """
+
+    name = "mean"
+
+    def forward(self, a: list, axis) -> list:
+        m, n = shape_of(a)
+        if axis is None:
+            return [[sum(map(sum, a)) / (m * n)]]
+        if axis == 0:
+            return [[sum(column) / m for column in zip(*a)]]
+        return [[sum(row) / n] for row in a]
+
+    def vjp(self, g, out, needs, a, axis) -> tuple:
+        m, n = a.shape
+        count = m * n if axis is None else (m if axis == 0 else n)
+        return ((g / count).broadcast_to(a.shape),)
+
+
+class BroadcastTo(MatrixOp):
+    """Repeat a 1×1, 1×n or m×1 matrix to the shape (m, n).
+
+    Each input entry is copied into several outputs, so its gradient is the
+    sum of theirs: ∂L/∂A = g summed over the repeated axes (``sum_to``).
+    """
+
+    name = "broadcast_to"
+
+    def forward(self, a: list, m: int, n: int) -> list:
+        broadcast_shape("broadcast_to", "to", shape_of(a), (m, n))
+        if (m, n) != (max(len(a), m), max(len(a[0]), n)):
+            raise ValueError(f"broadcast_to: {shape_of(a)} to {(m, n)}: the target is smaller")
+        return broadcast_rows(a, m, n)
+
+    def vjp(self, g, out, needs, a, m, n) -> tuple:
+        return (sum_to(g, a.shape),)
+
+
+class SelectRows(MatrixOp):
+    """Y = the rows of A listed in ``index`` (a tuple of row numbers), in order.
+
+    Backward scatters each row of g back to the row it came from, adding
+    when a row was picked twice: ∂L/∂Aᵢ = Σ over picks p of row i of gₚ.
+    """
+
+    name = "select_rows"
+
+    def forward(self, a: list, index: tuple) -> list:
+        return [a[i][:] for i in index]
+
+    def vjp(self, g, out, needs, a, index) -> tuple:
+        return (g.scatter_rows(index, a.shape[0]),)
+
+
+class ScatterRows(MatrixOp):
+    """The adjoint of :class:`SelectRows`: an m×n matrix of zeros with row p of
+    A added into row ``index[p]``.  Backward picks the rows again:
+    ∂L/∂Aₚ = g[index[p]]."""
+
+    name = "scatter_rows"
+
+    def forward(self, a: list, index: tuple, m: int) -> list:
+        n = len(a[0])
+        rows = [[0.0] * n for _ in range(m)]
+        for i, row in zip(index, a):
+            rows[i] = [s + x for s, x in zip(rows[i], row)]
+        return rows
+
+    def vjp(self, g, out, needs, a, index, m) -> tuple:
+        return (g.select_rows(index),)
+
+
+# ---------------------------------------------------------------------------
+# Elementwise operations: the scalar table, applied entry by entry.
+# ---------------------------------------------------------------------------
+
+#: Python's built-in operators compute exactly the scalar table's forward rule
+#: for these ops (ops.add is ``x + y``...), but ``map(operator.add, ...)`` runs
+#: the loop in C, without a Python-level call per element.  A test checks that
+#: they agree with ``op.forward``.
+BUILTIN_KERNELS = {
+    ops.add: operator.add,
+    ops.sub: operator.sub,
+    ops.mul: operator.mul,
+    ops.div: operator.truediv,
+    ops.neg: operator.neg,
+}
+
+#: The symbols used in shape errors: ``add: (2, 3) + (3, 2): ...``.
+SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**"}
+
+#: Piecewise-linear ops.  Their local derivative is a constant (0, 1, the
+#: slope, ±1) chosen by comparing the input with the kink, so it is computed
+#: on numbers and used as a constant matrix even under ``create_graph``.
+#: That is exact: their second derivative is 0 everywhere except the kink.
+PIECEWISE_LINEAR = frozenset({ops.relu, ops.leaky_relu, ops.absolute})
+
+#: Ops whose scalar rule tests the input with ``value_of`` to handle a
+#: vertical tangent at 0 (√x, xᶜ with 0 < c < 1).  On a whole matrix that test
+#: never fires, so under ``create_graph`` the rule builds the smooth formula
+#: (0.5/√x, c·xᶜ⁻¹), which is right wherever no entry sits on that point; an
+#: entry there raises ``NotImplementedError`` instead of a wrong graph.
+INFINITE_SLOPE_AT_ZERO = frozenset({ops.sqrt, ops.power})
+
+
+# The piecewise-linear ops' backward, g ⊙ f′(X), as a selection instead of a
+# product: one comprehension with the comparison inline, in place of two
+# Python calls per entry (the rule and ``value_of``).  In the MLP benchmark
+# that is a fifth of the Matrix engine's backward.  Each gives exactly
+# ``gv * op.derivative(xv, out)``, bit for bit, kinks and inf/nan included
+# (hence ``0.0 * gv``, which is nan when gv is inf, as the product is);
+# tests/test_matrix.py checks that against the scalar rule.
+
+def _relu_vjp(g: list, x: list) -> list:
+    """relu′(x) = 1 if x > 0 else 0: pass g where the unit was active."""
+    return [[gv if xv > 0 else 0.0 * gv for gv, xv in zip(g_row, x_row)] for g_row, x_row in zip(g, x)]
+
+
+def _leaky_relu_vjp(g: list, x: list, slope) -> list:
+    """leaky_relu′(x) = 1 if x > 0 else slope."""
+    return [[gv if xv > 0 else gv * slope for gv, xv in zip(g_row, x_row)] for g_row, x_row in zip(g, x)]
+
+
+def _abs_vjp(g: list, x: list) -> list:
+    """abs′(x) = sign(x), and 0 at the kink."""
+    return [
+        [gv if xv > 0 else (-gv if xv < 0 else 0 * gv) for gv, xv in zip(g_row, x_row)]
+        for g_row, x_row in zip(g, x)
+    ]
+
+
+MASKED_VJPS = {ops.relu: _relu_vjp, ops.leaky_relu: _leaky_relu_vjp, ops.absolute: _abs_vjp}
+
+
+def _relu_rows(a: list) -> list:
+    """relu on every entry, the comparison inline: exactly ``ops.relu.forward``
+    (written ``0.0 if x <= 0 else x`` so that relu(nan) is nan), without a
+    Python call per entry.  relu is in every hidden layer of the benchmark."""
+    return [[0.0 if x <= 0 else x for x in row] for row in a]
+
+
+#: Whole-matrix forward kernels that replace mapping ``op.forward`` (tested equal to it).
+ROW_KERNELS = {ops.relu: _relu_rows}
+
+
+def _located(error: Exception, i: int, j: int, shape: tuple) -> Exception:
+    """The same error, with the entry where it happened added to the message."""
+    return type(error)(f"{error} (at entry ({i}, {j}) of a {shape[0]}×{shape[1]} matrix)")
+
+
+class Elementwise(MatrixOp):
+    """A scalar op from :mod:`tinygrad_edu.ops`, applied to every entry.
+
+    Unary, Y = f(X):  ∂L/∂X = g ⊙ f′(X), where ⊙ multiplies entry by entry and
+    f′ is the scalar rule ``op.derivative(x, out)`` applied to every entry.
+    The Jacobian of an elementwise map is diagonal, so the vector-Jacobian
+    product is just this entrywise product.
+
+    Binary, Y = f(A, B) with broadcasting:  ∂L/∂A = sum_to(g ⊙ ∂f/∂a, shape of A),
+    and the same for B, with ∂f/∂a, ∂f/∂b the scalar rule evaluated on the
+    whole matrices (``mul``: (B, A); ``div``: (1/B, −Y/B)).
+
+    Reusing the scalar rules means there is one place where σ′ = σ(1 − σ) is
+    written, and both engines read it.
+    """
+
+    def __init__(self, op: ops.Op) -> None:
+        self.op = op
+        self.name = op.name
+        self.arity = op.arity
+        self.kernel = BUILTIN_KERNELS.get(op, op.forward)
+        self.__doc__ = f"{op.name} applied entry by entry.  {op.__doc__}"
+
+    def __repr__(self) -> str:
+        return f"Elementwise({self.op!r})"
+
+    # -- forward -------------------------------------------------------------
+
+    def forward(self, *args) -> list:
+        if self.arity == 1:
+            return self._forward_unary(args[0], args[1:])
+        if self.arity == 2:
+            return self._forward_binary(args[0], args[1], args[2:])
+        raise NotImplementedError(f"{self.name}: elementwise ops of arity {self.arity} are not supported")
+
+    def _forward_unary(self, a: list, params: tuple) -> list:
+        op = self.op
+        if op.restricted:  # log, sqrt, power: check every entry first, so an error creates nothing
+            for i, row in enumerate(a):
+                for j, x in enumerate(row):
+                    try:
+                        op.validate((x,), params)
+                    except (ValueError, ZeroDivisionError) as error:
+                        raise _located(error, i, j, shape_of(a)) from None
+        rows_kernel = ROW_KERNELS.get(op)
+        if rows_kernel is not None:
+            return rows_kernel(a)
+        f = self.kernel
+        if params:
+            return [[f(x, *params) for x in row] for row in a]
+        return [list(map(f, row)) for row in a]
+
+    def _forward_binary(self, a: list, b: list, params: tuple) -> list:
+        op = self.op
+        shape_a, shape_b = shape_of(a), shape_of(b)
+        m, n = broadcast_shape(op.name, SYMBOLS.get(op.name, "with"), shape_a, shape_b)
+        rows_a, rows_b = _stretched(a, m, n), _stretched(b, m, n)
+        if op.restricted:  # div by zero, a non-positive base of x ** y: find it before computing
+            for i, (ra, rb) in enumerate(zip(rows_a, rows_b)):
+                for j, (x, y) in enumerate(zip(ra, rb)):
+                    try:
+                        op.validate((x, y), params)
+                    except (ValueError, ZeroDivisionError) as error:
+                        raise _located(error, i, j, (m, n)) from None
+        f = self.kernel
+        if n == 1:  # columns (m×1): one entry per row, so unpack it rather than map over the row
+            return [[f(x, y)] for (x,), (y,) in zip(rows_a, rows_b)]
+        return [list(map(f, ra, rb)) for ra, rb in zip(rows_a, rows_b)]
+
+    # -- backward ------------------------------------------------------------
+
+    def vjp(self, g, out, needs, *args) -> tuple:
+        if self.arity == 1:
+            return (self._vjp_unary(g, out, args[0], args[1:]),)
+        return self._vjp_binary(g, out, needs, args[0], args[1])
+
+    def _vjp_unary(self, g, out, x, params: tuple):
+        op = self.op
+        derivative = op.derivative
+        if not flags.grad_enabled:
+            # Plain backward: f′ entry by entry on numbers, multiplied into g in the same pass.
+            masked = MASKED_VJPS.get(op)
+            if masked is not None:
+                return _constant_like(g, masked(g.data, x.data, *params))
+            return _constant_like(g, [
+                [gv * derivative(xv, *params, ov) for gv, xv, ov in zip(g_row, x_row, out_row)]
+                for g_row, x_row, out_row in zip(g.data, x.data, out.data)
+            ])
+        # create_graph: the local derivative must itself be a graph (or an exact constant).
+        if op in PIECEWISE_LINEAR:
+            local = _constant_like(g, [
+                [derivative(xv, *params, ov) for xv, ov in zip(x_row, out_row)]
+                for x_row, out_row in zip(x.data, out.data)
+            ])
+        else:
+            if op in INFINITE_SLOPE_AT_ZERO:
+                _refuse_zero_entries(op, x, params)
+            local = derivative(x, *params, out)  # the scalar rule, run on Matrix nodes
+        return g * local
+
+    def _vjp_binary(self, g, out, needs, a, b) -> tuple:
+        local_a, local_b = self.op.derivative(a, b, out)  # the scalar rule on whole matrices
+        return (
+            sum_to(_times(g, local_a), a.shape) if needs[0] else None,
+            sum_to(_times(g, local_b), b.shape) if needs[1] else None,
+        )
+
+
+def _times(g, local):
+    """g ⊙ local, skipping the multiplication for the constant partials ±1 of + and −."""
+    if isinstance(local, NUMBERS):
+        if local == 1:
+            return g
+        if local == -1:
+            return -g
+    return g * local
+
+
+def _refuse_zero_entries(op: ops.Op, x, params: tuple) -> None:
+    for i, row in enumerate(x.data):
+        for j, xv in enumerate(row):
+            if xv == 0 and (op is ops.sqrt or 0 < params[0] < 1):
+                raise NotImplementedError(
+                    f"{op.name}: create_graph at entry ({i}, {j}) = 0, where the derivative is "
+                    f"infinite: second derivatives are not defined there"
+                )
+
+
+# ---------------------------------------------------------------------------
+# The table, by name, and the elementwise version of every scalar op.
+# ---------------------------------------------------------------------------
+
+matmul = MatMul()
+transpose = Transpose()
+sum_op = Sum()
+mean = Mean()
+broadcast_to = BroadcastTo()
+select_rows = SelectRows()
+scatter_rows = ScatterRows()
+
+_ELEMENTWISE: dict = {op: Elementwise(op) for op in ops.OPS.values()}
+
+
+def elementwise(op: ops.Op) -> Elementwise:
+    """The elementwise matrix version of a scalar op (made once, then reused).
+
+    Your own :class:`~tinygrad_edu.ops.Op` works on matrices too:
+
+    >>> from tinygrad_edu.matrix import Matrix
+    >>> cube = ops.Op("cube", forward=lambda x: x ** 3, derivative=lambda x, out: 3 * x * x)
+    >>> X = Matrix([[1.0, 2.0]])
+    >>> Y = Matrix.apply(cube, (X,))
+    >>> Y.sum().backward()
+    >>> Y.data, X.grad
+    ([[1.0, 8.0]], [[3.0, 12.0]])
+    """
+    found = _ELEMENTWISE.get(op)
+    if found is None:
+        found = _ELEMENTWISE[op] = Elementwise(op)
+    return found
+
+
+#: Every matrix operation, by name: the elementwise ones carry the scalar op's name.
+MATRIX_OPS: dict[str, MatrixOp] = {
+    op.name: op
+    for op in (matmul, transpose, sum_op, mean, broadcast_to, select_rows, scatter_rows,
+               *_ELEMENTWISE.values())
+}
+
+
+def is_finite_rows(rows: list) -> bool:
+    """True when every entry is a finite number (no inf, no nan)."""
+    isfinite = math.isfinite
+    return all(all(map(isfinite, row)) for row in rows)
+
+
+def first_nonfinite(rows: list):
+    """(i, j, value) of the first inf or nan entry, or None."""
+    for i, row in enumerate(rows):
+        for j, x in enumerate(row):
+            if not math.isfinite(x):
+                return i, j, x
+    return None
