@@ -1,0 +1,195 @@
+"""Pictures of a computation graph: Graphviz DOT text, and an indented tree for the terminal.
+
+Each node shows its label, the op that made it, its number (``data``) and
+its gradient (``grad``, as left by ``backward()``).  Each edge shows the
+local derivative ∂node/∂input: multiply along a path and sum over the paths,
+and you get the gradient (see :mod:`tinygrad_edu.explain`).
+
+>>> from tinygrad_edu import Value
+>>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+>>> c = a * b
+>>> c.label = "c"
+>>> c.backward()
+>>> print(to_text_tree(c))
+c (mul) = −6, grad 1
+├── a (leaf) = 2, grad −3  [∂c/∂a = −3]
+└── b (leaf) = −3, grad 2  [∂c/∂b = 2]
+
+Rendering DOT text as an image needs the Graphviz ``dot`` program (optional):
+:func:`render_dot` says how to get it when it is missing.  Works for the
+Matrix engine's graphs too (its nodes show their shape and, when small, their entries).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+from .plot import format_number
+from .symbolic import MINUS, pretty_label
+from .value import topological_order
+
+
+def _number(x) -> str:
+    text = format_number(x, digits=4, flag=False)
+    return text.removesuffix(".0").replace("-", MINUS)
+
+
+def _show(x) -> str:
+    """A number, or a matrix: its shape, and its entries when it has at most 4."""
+    if isinstance(x, (list, tuple)):
+        rows = len(x)
+        cols = len(x[0]) if rows and isinstance(x[0], (list, tuple)) else 1
+        if rows * cols <= 4:
+            return "[" + "; ".join(" ".join(_number(v) for v in row) for row in x) + "]"
+        return f"{rows}×{cols}"
+    if x is None:
+        return "none"
+    return _number(x)
+
+
+def _name(node) -> str:
+    label = getattr(node, "label", "")
+    return pretty_label(label) if label else ""
+
+
+def _op(node) -> str:
+    return getattr(node, "op", "") or "leaf"
+
+
+def _grad(node):
+    # A Matrix that needs no gradient has none to show.
+    if getattr(node, "requires_grad", True) is False:
+        return None
+    return node.grad
+
+
+def _local_derivative(node, i: int):
+    """∂node/∂(its i-th input) when the node stored it (Values do; Matrix nodes do not)."""
+    partials = getattr(node, "_partials", None)
+    if partials and i < len(partials):
+        return partials[i]
+    return None
+
+
+# ---------------------------------------------------------------------------
+# DOT
+# ---------------------------------------------------------------------------
+
+def _escape_record(text: str) -> str:
+    """Characters with a meaning inside a Graphviz record label, escaped with a backslash."""
+    for special in "\\{}|<>\"":
+        text = text.replace(special, "\\" + special)
+    return text
+
+
+def to_dot(root, rankdir: str = "LR", edge_labels: bool = True) -> str:
+    """The graph that computed ``root``, as Graphviz DOT text (inputs on the left, ``rankdir='LR'``).
+
+    Each node is a record ``{ label | op | data … | grad … }``; each edge runs
+    from an input to the node that used it, labelled with the local
+    derivative when ``edge_labels`` (``×0.25``: backward multiplies by it).
+
+    >>> from tinygrad_edu import Value
+    >>> x = Value(0.0, label="x")
+    >>> y = x.sigmoid()
+    >>> print(to_dot(y))
+    digraph computation {
+      rankdir=LR;
+      node [shape=record, fontname="monospace"];
+      n0 [label="{x | leaf | data 0 | grad 0}"];
+      n1 [label="{ | sigmoid | data 0.5 | grad 0}"];
+      n0 -> n1 [label="×0.25"];
+    }
+    """
+    if rankdir not in ("LR", "RL", "TB", "BT"):
+        raise ValueError(f"to_dot: rankdir must be LR, RL, TB or BT, got {rankdir!r}")
+    order = list(reversed(topological_order(root)))  # inputs first: a left-to-right reading order
+    ids = {node: f"n{k}" for k, node in enumerate(order)}
+    lines = ["digraph computation {", f"  rankdir={rankdir};", '  node [shape=record, fontname="monospace"];']
+    for node in order:
+        fields = [_name(node), _op(node), f"data {_show(node.data)}", f"grad {_show(_grad(node))}"]
+        label = "{" + " | ".join(_escape_record(f) for f in fields) + "}"
+        lines.append(f'  {ids[node]} [label="{label}"];')
+    for node in order:
+        for i, child in enumerate(node._prev):
+            local = _local_derivative(node, i) if edge_labels else None
+            attribute = "" if local is None else f' [label="×{_escape_record(_show(local))}"]'
+            lines.append(f"  {ids[child]} -> {ids[node]}{attribute};")
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def render_dot(dot_text: str, path: str, fmt: str | None = None) -> str:
+    """Render DOT text to an image file with Graphviz's ``dot`` program; returns ``path``.
+
+    The format is taken from the file's extension (``graph.svg``, ``graph.png``)
+    unless ``fmt`` is given.  Graphviz is optional: without it this raises
+    ``RuntimeError`` saying how to install it.
+    """
+    program = shutil.which("dot")
+    if program is None:
+        raise RuntimeError(
+            "render_dot: the Graphviz 'dot' program is not installed (apt install graphviz, "
+            "brew install graphviz, or https://graphviz.org/download/); the DOT text itself "
+            "can also be pasted into any online Graphviz viewer"
+        )
+    fmt = fmt or (path.rsplit(".", 1)[-1] if "." in path else "svg")
+    subprocess.run([program, f"-T{fmt}", "-o", path], input=dot_text.encode("utf-8"), check=True)
+    return path
+
+
+# ---------------------------------------------------------------------------
+# Text tree
+# ---------------------------------------------------------------------------
+
+def _tree_line(node, parent=None, i: int | None = None) -> str:
+    name = _name(node)
+    text = f"{name} ({_op(node)})" if name else f"({_op(node)})"
+    text += f" = {_show(node.data)}, grad {_show(_grad(node))}"
+    if parent is not None:
+        local = _local_derivative(parent, i)
+        if local is not None:  # an unlabelled node is called by its op: ∂(power)/∂(sub)
+            parent_name = _name(parent) or f"({_op(parent)})"
+            text += f"  [∂{parent_name}/∂{name or f'({_op(node)})'} = {_show(local)}]"
+    return text
+
+
+def to_text_tree(root, max_depth: int | None = None) -> str:
+    """The graph as an indented tree, output at the top, each node's inputs below it.
+
+    A node used in several places is drawn in full once; later uses say
+    ``(shown above)``.  Below ``max_depth`` levels, ``…`` marks what is cut.
+    Iterative (an explicit stack), so a chain of any depth is fine.
+
+    >>> from tinygrad_edu import Value
+    >>> x = Value(3.0, label="x")
+    >>> y = x * x
+    >>> print(to_text_tree(y))
+    (mul) = 9, grad 0
+    ├── x (leaf) = 3, grad 0  [∂(mul)/∂x = 3]
+    └── x (leaf) = 3, grad 0  [∂(mul)/∂x = 3]  (shown above)
+    """
+    lines = [_tree_line(root)]
+    shown = {root}
+    # Each stack entry: (node, its parent, its index among the parent's inputs, indent, is_last, depth).
+    stack = [(child, root, i, "", i == len(root._prev) - 1, 1) for i, child in reversed(list(enumerate(root._prev)))]
+    while stack:
+        node, parent, i, indent, last, depth = stack.pop()
+        branch = "└── " if last else "├── "
+        line = indent + branch + _tree_line(node, parent, i)
+        deeper = indent + ("    " if last else "│   ")
+        if node in shown:  # drawn in full already: a DAG drawn as a tree would repeat it (exponentially)
+            lines.append(line + "  (shown above)")
+            continue
+        shown.add(node)
+        lines.append(line)
+        if not node._prev:
+            continue
+        if max_depth is not None and depth >= max_depth:
+            lines.append(deeper + "└── …")
+            continue
+        inputs = list(enumerate(node._prev))
+        for k, child in reversed(inputs):
+            stack.append((child, node, k, deeper, k == len(inputs) - 1, depth + 1))
+    return "\n".join(lines)
