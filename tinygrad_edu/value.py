@@ -82,8 +82,23 @@ class Value(Arithmetic):
         >>> y.data, x.grad
         (8.0, 12.0)
         """
-        inputs = [x if isinstance(x, Value) else _constant(op, x) for x in inputs]
-        numbers = [x.data for x in inputs]
+        # Every input as a Value, and its number.  One and two inputs are written
+        # out: this is the engine's hottest line, and the loop-free form is ~1.5x faster.
+        if op.arity == 1:
+            (a,) = inputs
+            if not isinstance(a, Value):
+                a = _constant(op, a)
+            inputs, numbers = (a,), (a.data,)
+        elif op.arity == 2:
+            a, b = inputs
+            if not isinstance(a, Value):
+                a = _constant(op, a)
+            if not isinstance(b, Value):
+                b = _constant(op, b)
+            inputs, numbers = (a, b), (a.data, b.data)
+        else:
+            inputs = tuple(x if isinstance(x, Value) else _constant(op, x) for x in inputs)
+            numbers = tuple(x.data for x in inputs)
         if op.restricted:
             op.validate(numbers, params)  # bad input raises here, before the new node exists
         out = op.forward(*numbers, *params)
@@ -95,7 +110,7 @@ class Value(Arithmetic):
         if flags.grad_enabled:
             partials = op.derivative(*numbers, *params, out)
             node._partials = (partials,) if op.arity == 1 else partials
-            node._prev = tuple(inputs)
+            node._prev = inputs
             node._op = op
         else:  # under no_grad(): a leaf with no history
             node._partials = node._prev = ()
@@ -165,24 +180,24 @@ def topological_order(root) -> list:
 
     An iterative depth-first search with an explicit stack (no recursion, so a
     chain of a million nodes is fine): a node is emitted only after all of its
-    inputs have been, and the list is reversed at the end.  Works for any node
+    inputs have been, and the list is reversed at the end.  Each stack entry
+    keeps an iterator over the node's inputs, so a node is resumed where it
+    left off when the search comes back to it.  Works for any node
     type with a ``_prev`` tuple (the Matrix engine uses it too).
     """
     order = []
-    visited = set()
-    stack = [(root, False)]
+    visited = {root}
+    stack = [(root, iter(root._prev))]  # each entry: a node, and the inputs still to visit
     while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:
+        node, inputs = stack[-1]
+        for child in inputs:
+            if child not in visited:  # go down into the first unvisited input
+                visited.add(child)
+                stack.append((child, iter(child._prev)))
+                break
+        else:  # every input is done: emit the node
+            stack.pop()
             order.append(node)
-            continue
-        if node in visited:
-            continue
-        visited.add(node)
-        stack.append((node, True))  # come back to it after its inputs
-        for child in node._prev:
-            if child not in visited:
-                stack.append((child, False))
     order.reverse()
     return order
 
@@ -217,10 +232,8 @@ def backpropagate(root: Value, seed=None, create_graph: bool = False) -> dict:
                     f"backward through {op.name} gave the gradient {contribution!r} "
                     f"(upstream {g!r} × local {local!r}): {describe(node)}"
                 )
-            if child in grads:
-                grads[child] = grads[child] + contribution
-            else:
-                grads[child] = contribution
+            previous = grads.get(child)
+            grads[child] = contribution if previous is None else previous + contribution
     return grads
 
 
