@@ -187,13 +187,15 @@ def topological_order(root) -> list:
     """
     order = []
     visited = {root}
-    stack = [(root, iter(root._prev))]  # each entry: a node, and the inputs still to visit
+    # Each entry: a node, and its inputs still to visit (last input first, which
+    # makes the gradient sums come out in reading order: 3·x² + 2, not 2 + 3·x²).
+    stack = [(root, reversed(root._prev))]
     while stack:
         node, inputs = stack[-1]
         for child in inputs:
             if child not in visited:  # go down into the first unvisited input
                 visited.add(child)
-                stack.append((child, iter(child._prev)))
+                stack.append((child, reversed(child._prev)))
                 break
         else:  # every input is done: emit the node
             stack.pop()
