@@ -1,0 +1,132 @@
+"""Batch normalisation (Ioffe & Szegedy 2015) over a batch of rows, and its backward in closed form.
+
+In training mode each column (feature) of a batch X of m rows is normalised
+with the batch's own statistics, then scaled and shifted by learned γ and β:
+
+    μ = (1/m) Σᵢ xᵢ                     the batch mean
+    σ² = (1/m) Σᵢ (xᵢ − μ)²             the batch variance (biased: divided by m)
+    x̂ᵢ = (xᵢ − μ) / √(σ² + ε)
+    yᵢ = γ·x̂ᵢ + β
+
+``BatchNorm1d`` builds exactly these steps from Matrix operations, so
+autograd differentiates *through* μ and σ² (each xᵢ moves the mean and the
+variance, which move every other output).  Worked by hand, with g = ∂L/∂y:
+
+    ∂L/∂β = Σᵢ gᵢ        ∂L/∂γ = Σᵢ gᵢ·x̂ᵢ
+    ∂L/∂xᵢ = γ / (m·√(σ² + ε)) · (m·gᵢ − Σⱼ gⱼ − x̂ᵢ·Σⱼ gⱼ·x̂ⱼ)
+
+:func:`batch_norm_backward` computes that formula on plain lists; the tests
+check that the two routes agree.  Two consequences: Σᵢ ∂L/∂xᵢ = 0 (adding a
+constant to a column changes nothing after normalisation), and, when ε = 0,
+Σᵢ x̂ᵢ·∂L/∂xᵢ = 0 (scaling a column changes nothing either).
+
+For evaluation the batch statistics are replaced by running averages kept
+during training, ``r ← (1 − momentum)·r + momentum·(batch value)``.  The
+running variance uses the unbiased estimate σ²·m/(m − 1), as PyTorch does.
+
+>>> from tinygrad_edu.matrix import Matrix
+>>> bn = BatchNorm1d(1, eps=0.0)
+>>> [round(v[0], 6) for v in bn(Matrix([[1.0], [2.0], [3.0]])).data]   # (x − 2)/√(2/3)
+[-1.224745, 0.0, 1.224745]
+>>> bn.running_mean.data, bn.running_var.data          # 0.9·0 + 0.1·2 and 0.9·1 + 0.1·1
+([[0.2]], [[1.0]])
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..matrix import Matrix, matrix_from
+from ..ops import check_number
+from .module import Module
+
+
+class BatchNorm1d(Module):
+    """Batch normalisation of the n columns of a batch (m×n, with m ≥ 2 in training).
+
+    Parameters: ``weight`` (γ, 1×n, starts at 1) and ``bias`` (β, 1×n, starts
+    at 0), PyTorch's names.  Buffers (saved, not trained): ``running_mean``
+    (starts at 0) and ``running_var`` (starts at 1).  ``eps`` is added to
+    the variance before the square root; ``momentum`` is the weight of the
+    newest batch in the running averages.
+    """
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1) -> None:
+        if isinstance(num_features, bool) or not isinstance(num_features, int) or num_features < 1:
+            raise ValueError(f"BatchNorm1d: num_features must be an integer >= 1, got {num_features!r}")
+        check_number("BatchNorm1d", eps)
+        check_number("BatchNorm1d", momentum)
+        if not (0 <= eps < math.inf):
+            raise ValueError(f"BatchNorm1d: eps must be a finite number >= 0, got {eps!r}")
+        if not 0 <= momentum <= 1:
+            raise ValueError(f"BatchNorm1d: momentum must lie in [0, 1], got {momentum!r}")
+        self.num_features = num_features
+        self.eps = eps
+        self.momentum = momentum
+        self.weight = Matrix.ones(1, num_features)
+        self.bias = Matrix.zeros(1, num_features)
+        self.running_mean = Matrix.zeros(1, num_features, requires_grad=False)
+        self.running_var = Matrix.ones(1, num_features, requires_grad=False)
+
+    def forward(self, x) -> Matrix:
+        x = matrix_from(x)
+        m, n = x.shape
+        if n != self.num_features:
+            raise ValueError(f"BatchNorm1d({self.num_features}): the input has shape {x.shape}, "
+                             f"expected {self.num_features} columns")
+        if not self.training:
+            x_hat = (x - self.running_mean) / (self.running_var + self.eps).sqrt()
+            return x_hat * self.weight + self.bias
+        if m < 2:
+            raise ValueError(f"BatchNorm1d: training needs a batch of at least 2 rows to have a "
+                             f"variance, got shape {x.shape}")
+        mean = x.mean(axis=0)                      # μ, 1×n
+        centred = x - mean                         # x − μ, broadcast over the rows
+        variance = (centred * centred).mean(axis=0)  # σ², biased (divided by m)
+        x_hat = centred / (variance + self.eps).sqrt()
+        y = x_hat * self.weight + self.bias
+        self._update_running(mean.data[0], variance.data[0], m)
+        return y
+
+    def _update_running(self, mean: list, variance: list, m: int) -> None:
+        """r ← (1 − momentum)·r + momentum·batch, with the unbiased variance σ²·m/(m − 1)."""
+        k = self.momentum
+        unbiased = [v * m / (m - 1) for v in variance]
+        self.running_mean.data[0][:] = [(1 - k) * r + k * b for r, b in zip(self.running_mean.data[0], mean)]
+        self.running_var.data[0][:] = [(1 - k) * r + k * b for r, b in zip(self.running_var.data[0], unbiased)]
+
+    def extra_repr(self) -> str:
+        return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"
+
+
+def batch_norm_backward(x: list, gamma: list, g: list, eps: float) -> tuple[list, list, list]:
+    """The closed-form backward of batch norm in training mode, on plain lists of rows.
+
+    ``x`` is the m×n input, ``gamma`` the n scales, ``g`` = ∂L/∂y (m×n).
+    Returns ``(∂L/∂x, ∂L/∂γ, ∂L/∂β)``, with, column by column,
+
+        ∂L/∂xᵢ = γ / (m·√(σ² + ε)) · (m·gᵢ − Σⱼ gⱼ − x̂ᵢ·Σⱼ gⱼ·x̂ⱼ)
+        ∂L/∂γ = Σᵢ gᵢ·x̂ᵢ,   ∂L/∂β = Σᵢ gᵢ
+
+    >>> dx, dgamma, dbeta = batch_norm_backward([[1.0], [2.0], [3.0]], [1.0], [[1.0], [1.0], [1.0]], 0.0)
+    >>> dx, dbeta            # a gradient that is the same for every row is normalised away
+    ([[0.0], [0.0], [0.0]], [3.0])
+    """
+    m, n = len(x), len(x[0])
+    dx = [[0.0] * n for _ in range(m)]
+    dgamma, dbeta = [], []
+    for j in range(n):
+        column = [row[j] for row in x]
+        gj = [row[j] for row in g]
+        mu = sum(column) / m
+        variance = sum((v - mu) ** 2 for v in column) / m
+        std = math.sqrt(variance + eps)
+        x_hat = [(v - mu) / std for v in column]
+        sum_g = sum(gj)
+        sum_g_xhat = sum(a * b for a, b in zip(gj, x_hat))
+        scale = gamma[j] / (m * std)
+        for i in range(m):
+            dx[i][j] = scale * (m * gj[i] - sum_g - x_hat[i] * sum_g_xhat)
+        dgamma.append(sum_g_xhat)
+        dbeta.append(sum_g)
+    return dx, dgamma, dbeta

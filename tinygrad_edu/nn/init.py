@@ -1,0 +1,304 @@
+"""Initialisers: where a network's weights start, and the variance each one chooses.
+
+Every initialiser has the same signature, ``(n_out, n_in, rng, ...)`` → an
+``n_out × n_in`` :class:`~tinygrad_edu.matrix.Matrix` (the shape of a
+``Linear`` layer's weight, as in PyTorch), and draws only from ``rng``, a
+``random.Random``: the same seed gives the same weights.
+
+Why the variance matters.  A layer computes zᵢ = Σⱼ Wᵢⱼ aⱼ, a sum of n_in
+terms.  With independent zero-mean weights of variance Var(W),
+
+    Var(zᵢ) = n_in · Var(W) · E[a²]
+
+so each layer multiplies the signal's second moment by n_in·Var(W) (times
+what the activation does to it).  Backward, the gradient is multiplied by
+n_out·Var(W) per layer.  Over L layers these factors are raised to the L-th
+power: unless they are close to 1, the signal and the gradient vanish or
+explode.  Each scheme below picks Var(W) to keep one of them near 1:
+
+=================  ====================================  =========================
+name               distribution                          Var(W)
+=================  ====================================  =========================
+standard_normal    N(0, 1)  (the naive choice)           1
+normal             N(0, std²)                            std²
+uniform            U(a, b)                               (b − a)²/12
+constant           every entry c                         0
+zeros              every entry 0                         0
+scaled_identity    c·I (square only)                     --
+lecun_normal       N(0, 1/n_in)                          1/n_in
+lecun_uniform      U(−√(3/n_in), √(3/n_in))              1/n_in
+standard_uniform   U(−1/√n_in, 1/√n_in)                  1/(3·n_in)
+xavier_normal      N(0, 2/(n_in + n_out))                2/(n_in + n_out)
+xavier_uniform     U(−√(6/(n_in+n_out)), +√(…))          2/(n_in + n_out)
+he_normal          N(0, 2/((1 + a²)·n_in))               2/((1 + a²)·n_in)
+he_uniform         U(−√(6/((1 + a²)·n_in)), +√(…))       2/((1 + a²)·n_in)
+=================  ====================================  =========================
+
+(A uniform U(−r, r) has variance r²/3, which is where the √3 and √6 come from.)
+
+Options after ``rng`` are keywords with defaults; fix them with
+``functools.partial`` or a lambda to get the three-argument form that
+``Linear`` and ``MLP`` call: ``MLP(sizes, init=partial(normal, std=0.1))``,
+``init=partial(scaled_identity, c=1.5)``.
+
+* LeCun (and Nielsen's ch. 3 choice): n_in·Var(W) = 1 keeps Var(z) ≈ E[a²].
+* Xavier/Glorot (Glorot & Bengio 2010): the compromise 2/(n_in + n_out)
+  between 1/n_in (forward) and 1/n_out (backward), for tanh-like units.
+* He/Kaiming (He et al. 2015): a relu zeroes half its inputs, halving E[a²];
+  the factor 2 puts it back.  For a leaky relu with slope a the lost half is
+  only scaled by a², so the factor is 2/(1 + a²).
+* ``standard_uniform`` is what Glorot & Bengio call the "standard" heuristic
+  (also PyTorch's ``nn.Linear`` default): n_in·Var(W) = 1/3, so a deep tanh
+  network's gradient shrinks by about 1/3 per layer.
+
+>>> import random
+>>> W = xavier_uniform(3, 5, random.Random(0))
+>>> W.shape
+(3, 5)
+>>> bound = (6 / (5 + 3)) ** 0.5
+>>> all(-bound <= w <= bound for row in W.data for w in row)
+True
+>>> scaled_identity(2, 2, random.Random(0), c=0.5).data
+[[0.5, 0.0], [0.0, 0.5]]
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from typing import Callable
+
+from ..matrix import Matrix
+from ..ops import check_number
+
+#: The signature every initialiser has (after its keyword options are fixed).
+Initialiser = Callable[[int, int, random.Random], Matrix]
+
+
+# ---------------------------------------------------------------------------
+# Argument checks, shared by every initialiser
+# ---------------------------------------------------------------------------
+
+def _check_shape(where: str, n_out, n_in) -> None:
+    for size in (n_out, n_in):
+        if isinstance(size, bool) or not isinstance(size, int):
+            raise TypeError(f"{where}: n_out and n_in must be ints, got {(n_out, n_in)!r}")
+    if n_out < 1 or n_in < 1:
+        raise ValueError(f"{where}: shape {(n_out, n_in)}: both sizes must be at least 1")
+
+
+def _check_rng(where: str, rng) -> None:
+    if not isinstance(rng, random.Random):
+        raise TypeError(
+            f"{where}: rng must be a random.Random (e.g. random.Random(seed)), got {rng!r}"
+        )
+
+
+def _check_slope(where: str, negative_slope) -> None:
+    check_number(where, negative_slope)
+    if not math.isfinite(negative_slope):
+        raise ValueError(f"{where}: negative_slope must be finite, got {negative_slope!r}")
+
+
+def _normal(where: str, n_out: int, n_in: int, rng: random.Random, std: float) -> Matrix:
+    _check_shape(where, n_out, n_in)
+    _check_rng(where, rng)
+    return Matrix.randn(n_out, n_in, rng, std=std)
+
+
+def _symmetric_uniform(where: str, n_out: int, n_in: int, rng: random.Random, bound: float) -> Matrix:
+    _check_shape(where, n_out, n_in)
+    _check_rng(where, rng)
+    return Matrix.uniform(n_out, n_in, rng, low=-bound, high=bound)
+
+
+# ---------------------------------------------------------------------------
+# Fixed values
+# ---------------------------------------------------------------------------
+
+def constant(n_out: int, n_in: int, rng: random.Random | None = None, c: float = 0.0) -> Matrix:
+    """Every entry ``c``: mean c, variance 0.  ``rng`` is not used (it is accepted so that
+    every initialiser can be called the same way).
+
+    With any constant (0 included) every hidden unit of a layer computes the same thing
+    and gets the same gradient, so the units stay equal forever: symmetry is never broken.
+
+    >>> constant(2, 3, c=0.1).data
+    [[0.1, 0.1, 0.1], [0.1, 0.1, 0.1]]
+    """
+    _check_shape("constant", n_out, n_in)
+    check_number("constant", c)
+    return Matrix.full(n_out, n_in, c)
+
+
+def zeros(n_out: int, n_in: int, rng: random.Random | None = None) -> Matrix:
+    """Every entry 0 (the usual bias initialisation)."""
+    return constant(n_out, n_in, rng, 0.0)
+
+
+def scaled_identity(n_out: int, n_in: int, rng: random.Random | None = None, c: float = 1.0) -> Matrix:
+    """c·I, for a square layer (n_out = n_in): the deep linear network of the lecture.
+
+    With every layer c·I the activations are cˡ·x: c = 1.5 explodes, c = 0.5 vanishes.
+
+    >>> scaled_identity(3, 2, c=1.5)
+    Traceback (most recent call last):
+    ValueError: scaled_identity: c·I needs a square shape, got n_out = 3, n_in = 2
+    """
+    _check_shape("scaled_identity", n_out, n_in)
+    check_number("scaled_identity", c)
+    if n_out != n_in:
+        raise ValueError(f"scaled_identity: c·I needs a square shape, got n_out = {n_out}, n_in = {n_in}")
+    return Matrix([[float(c) if i == j else 0.0 for j in range(n_in)] for i in range(n_out)])
+
+
+# ---------------------------------------------------------------------------
+# Free choices of the distribution
+# ---------------------------------------------------------------------------
+
+def normal(n_out: int, n_in: int, rng: random.Random, std: float = 1.0, mean: float = 0.0) -> Matrix:
+    """Entries from N(mean, std²): mean ``mean``, variance std²."""
+    check_number("normal", std)
+    check_number("normal", mean)
+    if not (std >= 0 and math.isfinite(std)):
+        raise ValueError(f"normal: std must be a finite number >= 0, got {std!r}")
+    _check_shape("normal", n_out, n_in)
+    _check_rng("normal", rng)
+    return Matrix.randn(n_out, n_in, rng, std=std, mean=mean)
+
+
+def standard_normal(n_out: int, n_in: int, rng: random.Random) -> Matrix:
+    """The naive N(0, 1): variance 1 whatever the layer's size.
+
+    A unit then sums n_in terms of variance 1, so Var(z) = n_in·E[a²]: with
+    n_in = 100, z has a standard deviation of about 10 and a sigmoid or tanh
+    unit sits deep in its flat wings, where its derivative is nearly 0.
+    """
+    return _normal("standard_normal", n_out, n_in, rng, 1.0)
+
+
+def uniform(n_out: int, n_in: int, rng: random.Random, a: float = -1.0, b: float = 1.0) -> Matrix:
+    """Entries from U(a, b): mean (a + b)/2, variance (b − a)²/12."""
+    check_number("uniform", a)
+    check_number("uniform", b)
+    if not (math.isfinite(a) and math.isfinite(b)) or a > b:
+        raise ValueError(f"uniform: need finite a <= b, got a = {a!r}, b = {b!r}")
+    _check_shape("uniform", n_out, n_in)
+    _check_rng("uniform", rng)
+    return Matrix.uniform(n_out, n_in, rng, low=a, high=b)
+
+
+# ---------------------------------------------------------------------------
+# Scaled by the layer's size
+# ---------------------------------------------------------------------------
+
+def lecun_normal(n_out: int, n_in: int, rng: random.Random) -> Matrix:
+    """N(0, 1/n_in): Var(W) = 1/n_in, so n_in·Var(W) = 1 (Nielsen's ch. 3 choice)."""
+    _check_shape("lecun_normal", n_out, n_in)
+    return _normal("lecun_normal", n_out, n_in, rng, math.sqrt(1.0 / n_in))
+
+
+def lecun_uniform(n_out: int, n_in: int, rng: random.Random) -> Matrix:
+    """U(−√(3/n_in), √(3/n_in)): Var(W) = 1/n_in, uniform."""
+    _check_shape("lecun_uniform", n_out, n_in)
+    return _symmetric_uniform("lecun_uniform", n_out, n_in, rng, math.sqrt(3.0 / n_in))
+
+
+def standard_uniform(n_out: int, n_in: int, rng: random.Random) -> Matrix:
+    """U(−1/√n_in, 1/√n_in): Var(W) = 1/(3·n_in), Glorot & Bengio's "standard" heuristic
+    and PyTorch's ``nn.Linear`` default.  n_in·Var(W) = 1/3 < 1: a deep tanh stack shrinks."""
+    _check_shape("standard_uniform", n_out, n_in)
+    return _symmetric_uniform("standard_uniform", n_out, n_in, rng, 1.0 / math.sqrt(n_in))
+
+
+def xavier_normal(n_out: int, n_in: int, rng: random.Random, gain: float = 1.0) -> Matrix:
+    """N(0, gain²·2/(n_in + n_out)) (Glorot & Bengio 2010)."""
+    _check_shape("xavier_normal", n_out, n_in)
+    _check_gain("xavier_normal", gain)
+    return _normal("xavier_normal", n_out, n_in, rng, gain * math.sqrt(2.0 / (n_in + n_out)))
+
+
+def xavier_uniform(n_out: int, n_in: int, rng: random.Random, gain: float = 1.0) -> Matrix:
+    """U(−r, r) with r = gain·√(6/(n_in + n_out)): Var(W) = r²/3 = gain²·2/(n_in + n_out)."""
+    _check_shape("xavier_uniform", n_out, n_in)
+    _check_gain("xavier_uniform", gain)
+    return _symmetric_uniform("xavier_uniform", n_out, n_in, rng, gain * math.sqrt(6.0 / (n_in + n_out)))
+
+
+def he_normal(n_out: int, n_in: int, rng: random.Random, negative_slope: float = 0.0) -> Matrix:
+    """N(0, 2/((1 + a²)·n_in)) with a = ``negative_slope`` (He et al. 2015; a = 0 for relu)."""
+    _check_shape("he_normal", n_out, n_in)
+    std = calculate_gain("leaky_relu", negative_slope) / math.sqrt(n_in)
+    return _normal("he_normal", n_out, n_in, rng, std)
+
+
+def he_uniform(n_out: int, n_in: int, rng: random.Random, negative_slope: float = 0.0) -> Matrix:
+    """U(−r, r) with r = √(6/((1 + a²)·n_in)): Var(W) = r²/3 = 2/((1 + a²)·n_in)."""
+    _check_shape("he_uniform", n_out, n_in)
+    bound = calculate_gain("leaky_relu", negative_slope) * math.sqrt(3.0 / n_in)
+    return _symmetric_uniform("he_uniform", n_out, n_in, rng, bound)
+
+
+def _check_gain(where: str, g) -> None:
+    check_number(where, g)
+    if not (g >= 0 and math.isfinite(g)):
+        raise ValueError(f"{where}: gain must be a finite number >= 0, got {g!r}")
+
+
+def calculate_gain(nonlinearity: str, negative_slope: float = 0.01) -> float:
+    """The factor by which to scale a weight's standard deviation for an activation
+    (PyTorch's ``calculate_gain``).  For relu it is exact: relu keeps half of a
+    symmetric input's second moment, so √2 puts it back; a leaky relu keeps
+    (1 + a²)/2 of it.  tanh's 5/3 is PyTorch's empirical choice.
+
+    ========================  ====================
+    identity, sigmoid         1
+    tanh                      5/3
+    relu                      √2
+    leaky_relu (slope a)      √(2/(1 + a²))
+    ========================  ====================
+
+    >>> round(calculate_gain("relu") ** 2, 12), round(calculate_gain("leaky_relu", 0.0) ** 2, 12)
+    (2.0, 2.0)
+    """
+    if nonlinearity in ("identity", "linear", "sigmoid"):
+        return 1.0
+    if nonlinearity == "tanh":
+        return 5.0 / 3.0
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        _check_slope("calculate_gain", negative_slope)
+        return math.sqrt(2.0 / (1.0 + negative_slope ** 2))
+    raise ValueError(
+        f"calculate_gain: unknown nonlinearity {nonlinearity!r} (use identity, sigmoid, tanh, relu or leaky_relu)"
+    )
+
+
+#: Every initialiser by name, for ``MLP(..., init="xavier_uniform")``.
+INITIALISERS: dict[str, Initialiser] = {
+    f.__name__: f
+    for f in (constant, zeros, scaled_identity, normal, standard_normal, uniform, lecun_normal,
+              lecun_uniform, standard_uniform, xavier_normal, xavier_uniform, he_normal, he_uniform)
+}
+
+
+def get(init: str | Initialiser) -> Initialiser:
+    """An initialiser from its name, or the function itself when one is given.
+
+    >>> get("he_normal") is he_normal
+    True
+    >>> get("glorot")
+    Traceback (most recent call last):
+    ValueError: init: unknown initialiser 'glorot'; choose one of constant, he_normal, he_uniform, lecun_normal, lecun_uniform, normal, scaled_identity, standard_normal, standard_uniform, uniform, xavier_normal, xavier_uniform, zeros
+    """
+    if callable(init):
+        return init
+    if isinstance(init, str):
+        found = INITIALISERS.get(init)
+        if found is None:
+            raise ValueError(
+                f"init: unknown initialiser {init!r}; choose one of {', '.join(sorted(INITIALISERS))}"
+            )
+        return found
+    raise TypeError(f"init: expected an initialiser's name or a function, got {init!r}")

@@ -1,0 +1,137 @@
+"""``Linear`` (an affine layer) and ``MLP`` (a stack of them with activations between).
+
+A linear layer maps each input row x (n_in numbers) to z = W·x + b
+(n_out numbers).  For a batch, the rows of X are the samples, so the layer
+computes
+
+    Z = X·Wᵀ + b        (m×n_in)·(n_in×n_out) + (1×n_out) = m×n_out
+
+with W of shape (n_out, n_in), as in PyTorch and in Nielsen's notation
+(Wⱼₖ connects input k to unit j), and b a 1×n_out row added to every row.
+Backward: ∂L/∂W = gᵀ·X, ∂L/∂b = the column sums of g, ∂L/∂X = g·W.
+
+>>> import random
+>>> from tinygrad_edu.matrix import Matrix
+>>> layer = Linear(2, 3, init="constant", rng=random.Random(0))   # every weight 0
+>>> layer(Matrix([[1.0, 2.0]])).data
+[[0.0, 0.0, 0.0]]
+>>> mlp = MLP([2, 8, 1], activation="relu", init="he_normal", rng=random.Random(0))
+>>> mlp(Matrix([[0.5, -0.5], [1.0, 1.0]])).shape
+(2, 1)
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Callable, Sequence
+
+from ..matrix import Matrix, matrix_from
+from . import init as initialisers
+from .activations import make_activation
+from .module import Module, Sequential
+
+
+class Linear(Module):
+    """z = x·Wᵀ + b for every row x of the input; ``.weight`` is n_out×n_in, ``.bias`` 1×n_out.
+
+    ``init`` (a name from :mod:`tinygrad_edu.nn.init` or a function
+    ``(n_out, n_in, rng) → Matrix``) draws the weight; the default is
+    ``"standard_uniform"``, U(−1/√n_in, 1/√n_in), PyTorch's default.
+    ``bias_init`` draws the 1×n_out bias the same way, called as
+    ``bias_init(1, n_out, rng)``: ``"zeros"`` by default, ``"standard_normal"``
+    for Nielsen's N(0, 1) biases.  ``bias=False`` leaves the bias out.
+    """
+
+    def __init__(
+        self,
+        n_in: int,
+        n_out: int,
+        init: str | Callable = "standard_uniform",
+        rng: random.Random | None = None,
+        *,
+        bias: bool = True,
+        bias_init: str | Callable = "zeros",
+    ) -> None:
+        for size in (n_in, n_out):
+            if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+                raise ValueError(f"Linear: n_in and n_out must be integers >= 1, got {(n_in, n_out)!r}")
+        self.n_in, self.n_out = n_in, n_out
+        self.weight = _drawn("Linear weight", initialisers.get(init), n_out, n_in, rng)
+        if bias:
+            self.bias = _drawn("Linear bias", initialisers.get(bias_init), 1, n_out, rng)
+        else:
+            self.bias = None
+
+    def forward(self, x) -> Matrix:
+        x = matrix_from(x)
+        if x.shape[1] != self.n_in:
+            raise ValueError(
+                f"Linear({self.n_in} → {self.n_out}): the input has shape {x.shape}, "
+                f"expected {self.n_in} columns (one row per sample)"
+            )
+        z = x @ self.weight.T
+        return z if self.bias is None else z + self.bias
+
+    def extra_repr(self) -> str:
+        return f"n_in={self.n_in}, n_out={self.n_out}, bias={self.bias is not None}"
+
+
+def _drawn(where: str, init: Callable, n_out: int, n_in: int, rng) -> Matrix:
+    """``init(n_out, n_in, rng)``, checked to be a trainable Matrix of that shape."""
+    matrix = init(n_out, n_in, rng)
+    if not isinstance(matrix, Matrix) or matrix.shape != (n_out, n_in):
+        found = matrix.shape if isinstance(matrix, Matrix) else type(matrix).__name__
+        raise ValueError(f"{where}: the initialiser returned {found}, expected a Matrix of shape {(n_out, n_in)}")
+    if not matrix.requires_grad or not matrix.is_leaf:
+        matrix = Matrix(matrix.tolist())  # a fresh trainable leaf
+    return matrix
+
+
+class MLP(Sequential):
+    """A multilayer perceptron: ``Linear`` layers of the given ``sizes`` with an activation between.
+
+    ``MLP([2, 16, 16, 1])`` is Linear(2→16), act, Linear(16→16), act,
+    Linear(16→1): no activation after the last layer (its output is a logit
+    or a regression value; the loss applies the sigmoid or softmax).  Pass
+    ``output_activation`` to add one.
+
+    * ``activation``: a name (``"tanh"`` default, ``"sigmoid"``, ``"relu"``,
+      ``"leaky_relu"``, ``"prelu"``, ``"elu"``, ``"softplus"``, ``"identity"``)
+      or a factory of modules (``ReLU``, ``lambda: LeakyReLU(0.2)``).
+    * ``init``: the weight initialiser, a name from :mod:`tinygrad_edu.nn.init`
+      or a function ``(n_out, n_in, rng) → Matrix``; default ``"xavier_uniform"``
+      (the match for tanh; use ``"he_normal"`` for relu).
+    * ``bias_init``: ``"zeros"`` (default) or ``"standard_normal"``, N(0, 1).
+      Nielsen's setup is ``init="lecun_normal", bias_init="standard_normal"``.
+
+    The layers are named as in a PyTorch ``Sequential``: ``"0.weight"``,
+    ``"2.weight"``, ...; ``mlp.linears`` lists the Linear layers alone.
+    """
+
+    def __init__(
+        self,
+        sizes: Sequence[int],
+        activation: str | Callable = "tanh",
+        init: str | Callable = "xavier_uniform",
+        rng: random.Random | None = None,
+        *,
+        bias_init: str | Callable = "zeros",
+        output_activation: str | Callable | None = None,
+    ) -> None:
+        sizes = list(sizes)
+        if len(sizes) < 2:
+            raise ValueError(f"MLP: sizes needs at least an input and an output size, got {sizes!r}")
+        layers: list[Module] = []
+        for k, (n_in, n_out) in enumerate(zip(sizes, sizes[1:])):
+            layers.append(Linear(n_in, n_out, init=init, rng=rng, bias_init=bias_init))
+            if k < len(sizes) - 2:
+                layers.append(make_activation(activation))
+        if output_activation is not None:
+            layers.append(make_activation(output_activation))
+        super().__init__(*layers)
+        self.sizes = sizes
+
+    @property
+    def linears(self) -> list[Linear]:
+        """The Linear layers, first to last (layer l of the lecture is ``linears[l - 1]``)."""
+        return [layer for layer in self if isinstance(layer, Linear)]

@@ -1,0 +1,137 @@
+"""Optimisers: SGD (plain, momentum, Nesterov) and Adam, written out update by update.
+
+Each optimiser holds a list of parameters (Matrix or Value, see
+:mod:`tinygrad_edu.nn.params`) and, per number, whatever history its rule
+needs.  ``step()`` reads every gradient and writes every parameter;
+``zero_grad()`` resets the gradients for the next backward.  With g the
+gradient, θ a parameter and lr the learning rate (PyTorch's formulas, so the
+numbers match ``torch.optim`` step for step):
+
+* SGD:            θ ← θ − lr·g
+* momentum μ:     v ← μ·v + g,             θ ← θ − lr·v       (v starts at 0, so v₁ = g₁)
+* Nesterov:       v ← μ·v + g,             θ ← θ − lr·(g + μ·v)
+  (the gradient step plus a look-ahead along the new velocity;
+  Sutskever et al. 2013 write the same method as v ← μv − lr·g, θ ← θ + v, with
+  the gradient taken at θ + μv)
+* Adam (Kingma & Ba 2015), step t = 1, 2, …:
+  m ← β₁·m + (1 − β₁)·g,  s ← β₂·s + (1 − β₂)·g²,
+  m̂ = m / (1 − β₁ᵗ),  ŝ = s / (1 − β₂ᵗ),  θ ← θ − lr·m̂ / (√ŝ + ε).
+  The bias corrections undo the zero start of m and s; then m̂/√ŝ is about ±1
+  for a steady gradient, so every parameter moves by about lr whatever the
+  size of its gradient: a vanishing gradient is rescaled, an exploding one is
+  tamed (a partial remedy for badly scaled layers).
+
+>>> from tinygrad_edu import Value
+>>> w = Value(1.0)
+>>> opt = SGD([w], lr=0.1, momentum=0.9)
+>>> for _ in range(2):
+...     opt.zero_grad()
+...     loss = w * w                 # g = 2w
+...     loss.backward()
+...     opt.step()
+>>> round(w.data, 10)                # 1 − 0.1·2 = 0.8; v = 0.9·2 + 1.6 = 3.4; 0.8 − 0.34
+0.46
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Iterable
+
+from ..ops import check_number
+from .params import check_parameters, flat_data, flat_grad, write_data, write_grad
+
+
+def _check_rate(where: str, name: str, value, low: float, high: float, closed_high: bool = False) -> None:
+    check_number(where, value)
+    inside = low <= value <= high if closed_high else low <= value < high
+    if not (inside and math.isfinite(value)):
+        bracket = "]" if closed_high else ")"
+        raise ValueError(f"{where}: {name} must lie in [{low}, {high}{bracket}, got {value!r}")
+
+
+class Optimizer:
+    """What every optimiser shares: the parameters, ``zero_grad()`` and the update loop."""
+
+    def __init__(self, where: str, params: Iterable, lr: float) -> None:
+        self.params = check_parameters(where, params)
+        check_number(where, lr)
+        if not (lr > 0 and math.isfinite(lr)):
+            raise ValueError(f"{where}: the learning rate lr must be a finite number > 0, got {lr!r}")
+        self.lr = lr
+        self.steps = 0
+
+    def zero_grad(self) -> None:
+        """Reset every parameter's gradient to zeros."""
+        for p in self.params:
+            write_grad(p, [0.0] * len(flat_grad(p)))
+
+    def step(self) -> None:
+        """Update every parameter from its gradient (computes all updates, then writes them)."""
+        self.steps += 1
+        updates = [self._update(k, flat_data(p), flat_grad(p)) for k, p in enumerate(self.params)]
+        for p, new in zip(self.params, updates):
+            write_data(p, new)
+
+    def _update(self, k: int, theta: list, g: list) -> list:
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, with optional momentum and Nesterov momentum (formulas above)."""
+
+    def __init__(self, params: Iterable, lr: float, momentum: float = 0.0, nesterov: bool = False) -> None:
+        super().__init__("SGD", params, lr)
+        _check_rate("SGD", "momentum", momentum, 0.0, 1.0)
+        if not isinstance(nesterov, bool):
+            raise TypeError(f"SGD: nesterov must be True or False, got {nesterov!r}")
+        if nesterov and momentum == 0:
+            raise ValueError("SGD: Nesterov momentum needs momentum > 0")
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.velocity = [None] * len(self.params)  # per parameter, made at the first step
+
+    def _update(self, k: int, theta: list, g: list) -> list:
+        lr, mu = self.lr, self.momentum
+        if mu == 0:
+            return [t - lr * gi for t, gi in zip(theta, g)]
+        v = self.velocity[k]
+        v = list(g) if v is None else [mu * vi + gi for vi, gi in zip(v, g)]
+        self.velocity[k] = v
+        if self.nesterov:
+            return [t - lr * (gi + mu * vi) for t, gi, vi in zip(theta, g, v)]
+        return [t - lr * vi for t, vi in zip(theta, v)]
+
+
+class Adam(Optimizer):
+    """Adam with bias-corrected first and second moments (formulas above)."""
+
+    def __init__(self, params: Iterable, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8) -> None:
+        super().__init__("Adam", params, lr)
+        if not (isinstance(betas, tuple) and len(betas) == 2):
+            raise TypeError(f"Adam: betas must be a pair (β₁, β₂), got {betas!r}")
+        for name, beta in zip(("β₁", "β₂"), betas):
+            _check_rate("Adam", name, beta, 0.0, 1.0)
+        check_number("Adam", eps)
+        if not (eps >= 0 and math.isfinite(eps)):
+            raise ValueError(f"Adam: eps must be a finite number >= 0, got {eps!r}")
+        self.betas = betas
+        self.eps = eps
+        self.first = [[0.0] * len(flat_data(p)) for p in self.params]   # m, the mean of g
+        self.second = [[0.0] * len(flat_data(p)) for p in self.params]  # s, the mean of g²
+
+    def _update(self, k: int, theta: list, g: list) -> list:
+        b1, b2 = self.betas
+        t = self.steps
+        m = [b1 * mi + (1 - b1) * gi for mi, gi in zip(self.first[k], g)]
+        s = [b2 * si + (1 - b2) * gi * gi for si, gi in zip(self.second[k], g)]
+        self.first[k], self.second[k] = m, s
+        correction1, correction2 = 1 - b1 ** t, 1 - b2 ** t
+        lr, eps = self.lr, self.eps
+        new = []
+        for th, mi, si in zip(theta, m, s):
+            denominator = math.sqrt(si / correction2) + eps
+            # s = 0 means every gradient so far was 0, so m = 0 too: no move (not 0/0 when eps = 0).
+            new.append(th if denominator == 0 else th - lr * (mi / correction1) / denominator)
+        return new

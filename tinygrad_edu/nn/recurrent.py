@@ -1,0 +1,232 @@
+"""Recurrent cells: vanilla RNN, LSTM and GRU, one time step each, and ``unroll`` over T steps.
+
+A cell maps the input xₜ (a batch of rows, m×input_size) and the previous
+state to the new state.  ``cell(x)`` starts from a zero state; ``cell(x, state)``
+continues.  Unrolled over T steps, the same weights are used at every step,
+so their gradient is the sum of T contributions, and the gradient reaching
+an early step has been multiplied by one Jacobian ∂hₜ/∂hₜ₋₁ per later step:
+
+* vanilla RNN, hₜ = tanh(xₜ·W_ihᵀ + hₜ₋₁·W_hhᵀ + b):
+  ∂hₜ/∂hₜ₋₁ = diag(1 − hₜ²)·W_hh, so the product over T steps behaves like
+  (γλ)^T with λ the largest singular value of W_hh and γ = 1 for tanh
+  (Pascanu et al. 2013): it vanishes or explodes geometrically;
+* LSTM, cₜ = fₜ ⊙ cₜ₋₁ + iₜ ⊙ gₜ: along the cell state the factor is the forget
+  gate fₜ itself, not a squashing derivative times a weight, so with fₜ near 1
+  the gradient survives many steps;
+* GRU, hₜ = (1 − zₜ) ⊙ nₜ + zₜ ⊙ hₜ₋₁: the update gate zₜ opens the same kind of
+  direct path.
+
+Every gate here is the same piece, a :class:`Gate`: xₜ·W_ihᵀ + hₜ₋₁·W_hhᵀ + b,
+with its own weights, so each gate's parameters are named after it
+(``"forget.bias"``).  (PyTorch stacks the four LSTM gates into one matrix and
+keeps two biases per gate; one bias is enough, since two would only add up.)
+
+>>> import random
+>>> from tinygrad_edu.matrix import Matrix
+>>> cell = LSTMCell(1, 2, rng=random.Random(0))
+>>> xs = [Matrix([[0.5]]), Matrix([[-1.0]]), Matrix([[0.25]])]
+>>> outputs, (h, c) = unroll(cell, xs)
+>>> len(outputs), h.shape, c.shape
+(3, (1, 2), (1, 2))
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Callable, Sequence
+
+from ..matrix import Matrix, matrix_from
+from . import init as initialisers
+from .module import Module
+
+
+def _check_sizes(where: str, input_size, hidden_size) -> None:
+    for size in (input_size, hidden_size):
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise ValueError(f"{where}: input_size and hidden_size must be integers >= 1, "
+                             f"got {(input_size, hidden_size)!r}")
+
+
+def _weight(init: Callable, n_out: int, n_in: int, rng) -> Matrix:
+    matrix = init(n_out, n_in, rng)
+    if not isinstance(matrix, Matrix) or matrix.shape != (n_out, n_in):
+        raise ValueError(f"recurrent cell: the initialiser must return a Matrix of shape {(n_out, n_in)}")
+    return matrix if matrix.requires_grad and matrix.is_leaf else Matrix(matrix.tolist())
+
+
+class Gate(Module):
+    """One affine map of the input and the previous hidden state: x·W_ihᵀ + h·W_hhᵀ + b.
+
+    W_ih is hidden×input, W_hh hidden×hidden, b 1×hidden (zeros unless
+    ``bias_value`` says otherwise).  ``init`` draws W_ih, ``recurrent_init`` W_hh.
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, init: Callable, recurrent_init: Callable,
+                 rng, bias_value: float = 0.0) -> None:
+        self.weight_ih = _weight(init, hidden_size, input_size, rng)
+        self.weight_hh = _weight(recurrent_init, hidden_size, hidden_size, rng)
+        self.bias = Matrix.full(1, hidden_size, bias_value)
+
+    def forward(self, x: Matrix, h: Matrix) -> Matrix:
+        return x @ self.weight_ih.T + h @ self.weight_hh.T + self.bias
+
+
+class _Cell(Module):
+    """What the three cells share: sizes, checking the input and the state."""
+
+    input_size: int
+    hidden_size: int
+
+    def _set_sizes(self, where: str, input_size, hidden_size) -> None:
+        _check_sizes(where, input_size, hidden_size)
+        self.input_size, self.hidden_size = input_size, hidden_size
+
+    def _input(self, x) -> Matrix:
+        x = matrix_from(x)
+        if x.shape[1] != self.input_size:
+            raise ValueError(f"{type(self).__name__}: the input has shape {x.shape}, "
+                             f"expected {self.input_size} columns (one row per sequence in the batch)")
+        return x
+
+    def _hidden(self, h, batch: int, what: str = "hidden state") -> Matrix:
+        """The given state, checked, or zeros (a constant) when there is none yet."""
+        if h is None:
+            return Matrix.zeros(batch, self.hidden_size, requires_grad=False)
+        h = matrix_from(h)
+        if h.shape != (batch, self.hidden_size):
+            raise ValueError(f"{type(self).__name__}: the {what} has shape {h.shape}, "
+                             f"expected {(batch, self.hidden_size)}")
+        return h
+
+    def extra_repr(self) -> str:
+        return f"input_size={self.input_size}, hidden_size={self.hidden_size}"
+
+
+class RNNCell(_Cell):
+    """hₜ = tanh(xₜ·W_ihᵀ + hₜ₋₁·W_hhᵀ + b)  (``nonlinearity="relu"`` for relu).
+
+    Returns the new hidden state hₜ, m×hidden_size.  Weights start from
+    ``init`` (default U(−1/√n_in, 1/√n_in)); ``recurrent_init`` for W_hh
+    defaults to the same (pass ``"scaled_identity"`` or your own to study
+    the largest singular value's effect).
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, rng: random.Random | None = None, *,
+                 nonlinearity: str = "tanh", init: str | Callable = "standard_uniform",
+                 recurrent_init: str | Callable | None = None) -> None:
+        self._set_sizes("RNNCell", input_size, hidden_size)
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"RNNCell: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+        self.nonlinearity = nonlinearity
+        init = initialisers.get(init)
+        recurrent = init if recurrent_init is None else initialisers.get(recurrent_init)
+        self.weight_ih = _weight(init, hidden_size, input_size, rng)
+        self.weight_hh = _weight(recurrent, hidden_size, hidden_size, rng)
+        self.bias = Matrix.zeros(1, hidden_size)
+
+    def forward(self, x, h=None) -> Matrix:
+        x = self._input(x)
+        h = self._hidden(h, x.shape[0])
+        z = x @ self.weight_ih.T + h @ self.weight_hh.T + self.bias
+        return z.tanh() if self.nonlinearity == "tanh" else z.relu()
+
+
+class LSTMCell(_Cell):
+    """Long short-term memory (Hochreiter & Schmidhuber 1997), one step:
+
+        iₜ = σ(input gate)     fₜ = σ(forget gate)     oₜ = σ(output gate)
+        gₜ = tanh(candidate)
+        cₜ = fₜ ⊙ cₜ₋₁ + iₜ ⊙ gₜ
+        hₜ = oₜ ⊙ tanh(cₜ)
+
+    each gate being x·W_ihᵀ + hₜ₋₁·W_hhᵀ + b with its own weights.  The state
+    is the pair ``(h, c)``; ``cell(x)`` starts from zeros and returns the new
+    pair.  ``forget_bias`` is the forget gate's starting bias: with a large
+    one fₜ ≈ 1 and the cell state (and its gradient) is carried far.
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, rng: random.Random | None = None, *,
+                 init: str | Callable = "standard_uniform", recurrent_init: str | Callable | None = None,
+                 forget_bias: float = 0.0) -> None:
+        self._set_sizes("LSTMCell", input_size, hidden_size)
+        init = initialisers.get(init)
+        recurrent = init if recurrent_init is None else initialisers.get(recurrent_init)
+        self.input = Gate(input_size, hidden_size, init, recurrent, rng)
+        self.forget = Gate(input_size, hidden_size, init, recurrent, rng, bias_value=forget_bias)
+        self.candidate = Gate(input_size, hidden_size, init, recurrent, rng)
+        self.output = Gate(input_size, hidden_size, init, recurrent, rng)
+
+    def forward(self, x, state: tuple | None = None) -> tuple[Matrix, Matrix]:
+        x = self._input(x)
+        batch = x.shape[0]
+        if state is None:
+            h_prev = c_prev = None
+        elif isinstance(state, tuple) and len(state) == 2:
+            h_prev, c_prev = state
+        else:
+            raise TypeError(f"LSTMCell: the state must be a tuple (h, c), got {type(state).__name__}")
+        h_prev = self._hidden(h_prev, batch, "hidden state h")
+        c_prev = self._hidden(c_prev, batch, "cell state c")
+        i = self.input(x, h_prev).sigmoid()
+        f = self.forget(x, h_prev).sigmoid()
+        g = self.candidate(x, h_prev).tanh()
+        o = self.output(x, h_prev).sigmoid()
+        c = f * c_prev + i * g
+        h = o * c.tanh()
+        return h, c
+
+
+class GRUCell(_Cell):
+    """Gated recurrent unit (Cho et al. 2014), one step, in PyTorch's form:
+
+        rₜ = σ(reset gate)          zₜ = σ(update gate)
+        nₜ = tanh(xₜ·W_inᵀ + b_n + rₜ ⊙ (hₜ₋₁·W_hnᵀ))
+        hₜ = (1 − zₜ) ⊙ nₜ + zₜ ⊙ hₜ₋₁
+
+    (PyTorch also has a bias inside rₜ ⊙ (…); here the candidate has one bias,
+    outside.)  Returns the new hidden state.
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, rng: random.Random | None = None, *,
+                 init: str | Callable = "standard_uniform",
+                 recurrent_init: str | Callable | None = None) -> None:
+        self._set_sizes("GRUCell", input_size, hidden_size)
+        init = initialisers.get(init)
+        recurrent = init if recurrent_init is None else initialisers.get(recurrent_init)
+        self.reset = Gate(input_size, hidden_size, init, recurrent, rng)
+        self.update = Gate(input_size, hidden_size, init, recurrent, rng)
+        self.candidate = Gate(input_size, hidden_size, init, recurrent, rng)
+
+    def forward(self, x, h=None) -> Matrix:
+        x = self._input(x)
+        h = self._hidden(h, x.shape[0])
+        r = self.reset(x, h).sigmoid()
+        z = self.update(x, h).sigmoid()
+        candidate = self.candidate
+        n = (x @ candidate.weight_ih.T + candidate.bias + r * (h @ candidate.weight_hh.T)).tanh()
+        return (1 - z) * n + z * h
+
+
+def unroll(cell: Module, xs: Sequence, state=None) -> tuple[list, object]:
+    """Run ``cell`` over the inputs x₁ … x_T in order: returns ``(outputs, final state)``.
+
+    ``outputs[t]`` is the hidden state hₜ after step t (for an LSTM the h of
+    the pair).  ``state`` is the state before the first step (zeros if None).
+
+    >>> import random
+    >>> from tinygrad_edu.matrix import Matrix
+    >>> cell = RNNCell(1, 1, rng=random.Random(0), init="constant", recurrent_init="constant")
+    >>> outputs, h = unroll(cell, [Matrix([[1.0]])] * 4)
+    >>> [o.data for o in outputs]           # all weights 0: tanh(0) = 0 at every step
+    [[[0.0]], [[0.0]], [[0.0]], [[0.0]]]
+    """
+    if not isinstance(cell, Module):
+        raise TypeError(f"unroll: cell must be a Module, got {cell!r}")
+    xs = list(xs)
+    if not xs:
+        raise ValueError("unroll: no inputs (a sequence needs at least one step)")
+    outputs = []
+    for x in xs:
+        state = cell(x) if state is None else cell(x, state)
+        outputs.append(state[0] if isinstance(state, tuple) else state)
+    return outputs, state
