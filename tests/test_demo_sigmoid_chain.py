@@ -1,0 +1,183 @@
+"""demos/sigmoid_chain.py: the numbers it prints are Nielsen's, and every gradient is checked.
+
+The demo is run through its ``main(argv)`` with stdout captured; the tests read
+the printed tables back and compare them with closed forms computed here, and
+with finite differences written here, independently of the demo's own checks.
+"""
+
+import math
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "demos"))
+
+import sigmoid_chain  # noqa: E402  (demos/ is not a package: found through the path above)
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    """One run of the demo with a short list of deeper chains, shared by the tests below."""
+    capture = _Capture()
+    with capture:
+        result = sigmoid_chain.main(["--seed", "0", "--layers", "6"])
+    return result, capture.text
+
+
+class _Capture:
+    """Capture stdout without pytest's function-scoped capsys (the run above is module-scoped)."""
+
+    def __enter__(self):
+        import io
+
+        self._old, self._buffer = sys.stdout, io.StringIO()
+        sys.stdout = self._buffer
+
+    def __exit__(self, *exc):
+        sys.stdout = self._old
+        self.text = self._buffer.getvalue()
+
+
+def prose(text: str) -> str:
+    """The output with every run of whitespace made one space: wrapped sentences read whole."""
+    return " ".join(text.split())
+
+
+def read_table(text: str, first_header: str, after: str = "") -> list:
+    """Read back a table printed by tinygrad_edu.plot.table: one dict header -> cell per row.
+
+    Columns are cut at the dashes of the rule under the header, so empty cells stay in place.
+    """
+    lines = text.splitlines()
+    start = next(k for k, line in enumerate(lines) if after in line) if after else 0
+    for k in range(start, len(lines) - 1):
+        rule = lines[k + 1]
+        if lines[k].lstrip().startswith(first_header) and rule.strip() and set(rule.replace(" ", "")) == {"-"}:
+            spans = [(m.start(), m.end()) for m in re.finditer(r"-+", rule)]
+            headers = [lines[k][a:b].strip() for a, b in spans]
+            rows = []
+            for line in lines[k + 2:]:
+                if not line.strip() or line[0] not in " 0123456789":
+                    break
+                rows.append({h: line[a:b].strip() for h, (a, b) in zip(headers, spans)})
+            return rows
+    raise AssertionError(f"no table starting with {first_header!r} after {after!r}")
+
+
+def test_w100_chain_prints_nielsens_exploding_gradients(run):
+    result, out = run
+    rows = read_table(out, "j", after="2. Exploding")
+    printed = [float(r["∂C/∂bⱼ (backward)"]) for r in rows]
+    # C = (a₄ − 0)²/2 with a₄ = σ(0) = 1/2, σ′(0) = 1/4 and w·σ′ = 25: 0.125·25^(4−j), exact in binary.
+    assert printed == [0.125 * 25 ** (4 - j) for j in range(1, 5)] == [1953.125, 78.125, 3.125, 0.125]
+    assert result["explode"]["chain"].gradients == [1953.125, 78.125, 3.125, 0.125]
+    assert [r["σ′(zⱼ)·wⱼ₊₁"] for r in rows] == ["25.0", "25.0", "25.0", ""]
+    assert "∂C/∂b₁ / ∂C/∂b₄ = 15625.0 = 25³" in prose(out)
+
+
+def test_w1_chain_divides_by_four_per_layer(run):
+    result, out = run
+    rows = read_table(out, "j", after="3. Every w = 1")
+    assert [float(r["∂C/∂bⱼ (backward)"]) for r in rows] == [0.125 / 4 ** (4 - j) for j in range(1, 5)]
+    assert result["quarter"]["ratio_b1_b3"] == 1 / 16
+    assert "∂C/∂b₁ / ∂C/∂b₃ = 0.0625 = 1/16" in prose(out)
+
+
+def test_seeded_chain_gradients_agree_with_finite_differences_written_here(run):
+    result, out = run
+    chain = result["seeded"]["chain"]
+    for j, backward in enumerate(chain.gradients, start=1):
+        def C(t, j=j):
+            a = 0.5
+            for k, (w, b) in enumerate(zip(chain.weights, chain.biases), start=1):
+                z = w * a + (t if k == j else b)
+                a = 1 / (1 + math.exp(-z))
+            return a * a / 2
+
+        h = 1e-5  # |C‴| is O(1) for N(0, 1) weights: truncation ~h²/6 = 2e-11, rounding ~1e-16/h = 1e-11
+        numeric = (C(chain.biases[j - 1] + h) - C(chain.biases[j - 1] - h)) / (2 * h)
+        assert math.isclose(backward, numeric, rel_tol=1e-6, abs_tol=1e-12)
+    printed = [float(r["∂C/∂bⱼ (backward)"]) for r in read_table(out, "j", after="1. Weights")]
+    assert printed == pytest.approx(chain.gradients, rel=1e-5)  # printed to 6 significant digits
+
+
+def test_earlier_layers_get_smaller_gradients_in_the_seeded_chain(run):
+    result, out = run
+    gradients = [abs(g) for g in result["seeded"]["chain"].gradients]
+    assert gradients == sorted(gradients)
+    assert result["seeded"]["all_factors_below_one"]
+    assert "all three factors are below 1" in prose(out)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_each_layer_back_multiplies_by_sigma_prime_times_next_weight(seed):
+    chain = sigmoid_chain.seeded_chain(5, seed)
+    for j in range(1, 5):
+        factor = chain.factor_back(j)
+        assert math.isclose(chain.gradients[j - 1], factor * chain.gradients[j], rel_tol=1e-12)
+        assert abs(factor) <= abs(chain.weights[j]) / 4  # σ′ ≤ 1/4
+
+
+def test_every_check_in_the_run_passes_with_its_printed_errors(run):
+    result, out = run
+    assert result["ok"]
+    assert "all agree" in prose(out) and "MISMATCH" not in out
+    for section in ("1. Weights", "2. Exploding", "3. Every w = 1"):
+        for row in read_table(out, "j", after=section):
+            assert float(row["complex step"]) <= sigmoid_chain.COMPLEX_STEP_TOL
+            assert float(row["central diff (step)"].split()[0]) < 1e-6
+
+
+def test_explainer_formula_is_printed_and_its_factors_multiply_to_the_gradient(run):
+    result, out = run
+    seeded = result["seeded"]
+    assert "∂C/∂b₁ = σ′(z₁) · w₂" in out
+    for symbol in ("σ′(z₂)", "w₃", "σ′(z₃)", "w₄", "σ′(z₄)", "∂C/∂a₄"):
+        assert symbol in out
+    assert seeded["explained_value"] == seeded["chain"].gradients[0]
+    assert math.isclose(seeded["explained_product"], seeded["explained_value"], rel_tol=1e-12)
+
+
+def test_central_difference_step_matters_for_the_w100_chain(run):
+    """Science §2: for ∂C/∂b₁ at w = 100, h = 1e-6 is only good to ~2e-5, h = 1e-7 to ~1e-6."""
+    result, out = run
+    errors = result["explode"]["textbook_step_errors"]
+    assert 1e-5 < errors[1e-6] < 5e-5
+    assert errors[1e-7] < 2e-6
+    first = result["explode"]["chain"].checks[0]
+    assert first.central_error < errors[1e-6] / 10  # the step chosen from C‴ does much better
+
+
+def test_deeper_chains_follow_25_and_4_to_the_power_L_minus_1(run):
+    result, out = run
+    deep = result["deep"][6]
+    assert math.isclose(deep["w=100"]["ratio"], 25.0 ** 5, rel_tol=1e-14)
+    assert deep["w=1"]["ratio"] == 0.25 ** 5
+    assert abs(deep["seeded"]["ratio"]) < 1e-2
+    rows = read_table(out, "L", after="4. Deeper")
+    by_chain = {r["chain"]: r for r in rows}
+    assert by_chain["w = 100, z = 0"]["closed form"] == "25⁵ = 9.766e+06"
+    assert float(by_chain["w = 100, z = 0"]["∂C/∂b₁ ÷ ∂C/∂b_L"]) == pytest.approx(25.0 ** 5, rel=1e-3)
+    assert by_chain["w = 1, z = 0"]["closed form"] == "4⁻⁵ = 9.766e-04"
+    for row in rows:
+        assert float(row["complex step"].split()[0]) <= sigmoid_chain.COMPLEX_STEP_TOL
+
+
+def test_overflowing_chain_is_flagged_in_words_not_compared():
+    chain = sigmoid_chain.zero_z_chain(100.0, 240)  # 0.125·25²³⁹ ≈ 1e333 > 1.8e308
+    assert chain.gradients[0] == math.inf
+    assert chain.checks[0].overflowed and chain.checks[0].ok
+    first = read_table(sigmoid_chain.gradient_table(chain), "j")[0]
+    assert first["∂C/∂bⱼ (backward)"] == "inf (overflow)"
+    assert first["complex step"] == first["central diff (step)"] == "not checked"
+
+
+def test_same_seed_same_output_and_another_seed_another_chain(capsys):
+    sigmoid_chain.main(["--seed", "7", "--layers", "5"])
+    first = capsys.readouterr().out
+    sigmoid_chain.main(["--seed", "7", "--layers", "5"])
+    assert capsys.readouterr().out == first
+    sigmoid_chain.main(["--seed", "8", "--layers", "5"])
+    assert capsys.readouterr().out != first

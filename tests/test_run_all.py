@@ -1,0 +1,110 @@
+"""demos/run_all.py and ``python -m tinygrad_edu``: list the demos, run one or all, from a fresh clone."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "demos"))
+
+import run_all  # noqa: E402  (demos/ is not a package: found through the path above)
+
+FIRST_DEMOS = ["sigmoid_chain", "deep_linear", "sigmoid_window"]
+# Small settings for each, so that running them here stays fast.
+SMALL = {
+    "sigmoid_chain": ["--layers", "5"],
+    "deep_linear": ["--layers", "5"],
+    "sigmoid_window": ["--grid", "2001"],
+}
+
+
+def test_listing_names_every_demo_with_the_first_line_of_its_docstring(capsys):
+    assert run_all.main([]) == 0
+    out = capsys.readouterr().out
+    assert run_all.demo_names()[:3] == FIRST_DEMOS
+    for name in run_all.demo_names():
+        assert name in out
+        first_line = run_all.load(name).__doc__.strip().splitlines()[0]
+        assert first_line in out
+    assert "_common" not in out and "run_all " not in out
+
+
+def test_running_one_demo_passes_its_options_on(capsys):
+    assert run_all.main(["deep_linear", "--layers", "3", "--scale", "2.0"]) == 0
+    out = capsys.readouterr().out
+    assert "L = 3 layers" in out
+    assert "ŷ₁ = c³·x₁" in out  # the scale table's header, for L = 3
+    assert "\n2.0 " in out  # the extra c = 2.0 got a row
+
+
+def test_unknown_demo_is_refused_with_the_list(capsys):
+    assert run_all.main(["no_such_demo"]) == 2
+    err = capsys.readouterr().err
+    assert "no demo named 'no_such_demo'" in err and "sigmoid_chain" in err
+    with pytest.raises(ValueError, match="no demo named"):
+        run_all.load("no_such_demo")
+
+
+def test_all_runs_every_demo_and_reports_failures_without_stopping(tmp_path, monkeypatch, capsys):
+    """With stand-in demos (the real ones are tested in their own files): a pass, a failed check, a crash."""
+    (tmp_path / "good.py").write_text('"""Passes."""\ndef main(argv=None):\n    print("GOOD RAN")\n    return {"ok": True}\n')
+    (tmp_path / "bad.py").write_text('"""Fails a check."""\ndef main(argv=None):\n    return {"ok": False}\n')
+    (tmp_path / "broken.py").write_text('"""Raises."""\ndef main(argv=None):\n    raise RuntimeError("boom")\n')
+    monkeypatch.setattr(run_all, "DEMOS", tmp_path)
+    monkeypatch.setattr(run_all, "FIRST", [])
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert run_all.demo_names() == ["bad", "broken", "good"]
+    assert run_all.main(["all"]) == 1
+    captured = capsys.readouterr()
+    assert "GOOD RAN" in captured.out  # run after the crash: one broken demo hides nothing
+    assert "RuntimeError: boom" in captured.err
+    lines = {line.split()[0]: line for line in captured.out.splitlines() if line.split()[:1] in (["good"], ["bad"], ["broken"])}
+    assert "checks pass" in lines["good"]
+    assert "a check FAILED" in lines["bad"]
+    assert "raised an exception" in lines["broken"]
+
+
+@pytest.mark.parametrize("name", FIRST_DEMOS)
+def test_plot_without_matplotlib_says_how_to_install_it(name, tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # makes `import matplotlib` fail
+    target = tmp_path / "figure.png"
+    result = run_all.load(name).main(SMALL[name] + ["--plot", str(target)])
+    captured = capsys.readouterr()
+    assert "matplotlib" in captured.err and "install" in captured.err
+    assert not target.exists()
+    assert result["ok"]  # the terminal output is complete without the figure
+
+
+@pytest.mark.parametrize("name", FIRST_DEMOS)
+def test_plot_with_matplotlib_writes_a_png(name, tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    target = tmp_path / "figure.png"
+    run_all.load(name).main(SMALL[name] + ["--plot", str(target)])
+    assert f"figure saved to {target}" in capsys.readouterr().out
+    assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def _bare_python(args, cwd):
+    """Python with no site-packages (-S) and no PYTHON* variables (-E): nothing installed is visible."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    return subprocess.run([sys.executable, "-S", "-E", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, encoding="utf-8", timeout=120)
+
+
+def test_a_demo_runs_as_a_script_from_a_fresh_clone_without_install(tmp_path):
+    done = _bare_python([str(ROOT / "demos" / "sigmoid_window.py"), "--grid", "2001"], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "the width peaks at 0.44774" in " ".join(done.stdout.split())
+
+
+def test_python_m_tinygrad_edu_lists_and_runs_the_demos():
+    listed = _bare_python(["-m", "tinygrad_edu"], cwd=ROOT)
+    assert listed.returncode == 0, listed.stderr
+    for name in FIRST_DEMOS:
+        assert name in listed.stdout
+    ran = _bare_python(["-m", "tinygrad_edu", "sigmoid_chain", "--layers", "5"], cwd=ROOT)
+    assert ran.returncode == 0, ran.stderr
+    assert "1953.125" in ran.stdout and "all agree" in " ".join(ran.stdout.split())
