@@ -219,3 +219,10 @@ def test_fraction_data_stays_exact():
 
 def test_repr_shows_data_grad_and_label():
     assert repr(Value(1.5, label="w")) == "Value(data=1.5, grad=0.0, label='w')"
+
+
+def test_every_public_name_is_importable_from_the_package():
+    import tinygrad_edu
+
+    for name in tinygrad_edu.__all__:
+        assert hasattr(tinygrad_edu, name), name

@@ -10,26 +10,60 @@ The public API, re-exported in one place:
 0.393224
 """
 
+from . import nn
+from .anatomy import gradient_health, largest_singular_value, layer_anatomy
 from .autodiff import Dual, derivative, forward_gradient, grad, jvp, reverse_gradient
+from .explain import ChainRule, Factor, Path, chain_rule, count_paths, sigmoid_chain
+from .graph_export import render_dot, to_dot, to_text_tree
+from .jacobian import jacobian, numeric_jacobian
+from .losses import binary_cross_entropy_with_logits, cross_entropy, log_softmax, logsumexp, mse, softmax
+from .matrix import Matrix
 from .mode import AnomalyError, detect_anomaly, enable_grad, is_grad_enabled, no_grad
-from .ops import OPS, Op
+from .ops import OPS, Op, describe_rules
+from .symbolic import Expr, expression, symbolic_derivative
 from .value import Value
 
 __all__ = [
     "AnomalyError",
+    "ChainRule",
     "Dual",
+    "Expr",
+    "Factor",
+    "Matrix",
     "OPS",
     "Op",
+    "Path",
     "Value",
+    "binary_cross_entropy_with_logits",
+    "chain_rule",
+    "count_paths",
+    "cross_entropy",
     "derivative",
+    "describe_rules",
     "detect_anomaly",
     "enable_grad",
+    "expression",
     "forward_gradient",
     "grad",
+    "gradient_health",
     "is_grad_enabled",
+    "jacobian",
     "jvp",
+    "largest_singular_value",
+    "layer_anatomy",
+    "log_softmax",
+    "logsumexp",
+    "mse",
+    "nn",
     "no_grad",
+    "numeric_jacobian",
+    "render_dot",
     "reverse_gradient",
+    "sigmoid_chain",
+    "softmax",
+    "symbolic_derivative",
+    "to_dot",
+    "to_text_tree",
 ]
 
 __version__ = "0.1.0"
