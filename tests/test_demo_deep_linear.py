@@ -4,15 +4,12 @@ The demo runs through ``main(argv)`` with stdout captured; the closed forms
 are recomputed here and compared with what the demo returns and prints.
 """
 
-import io
 import math
-import re
 import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "demos"))
+from demo_output import prose, read_table, run_demo  # also puts demos/ on sys.path
 
 import deep_linear  # noqa: E402  (demos/ is not a package: found through the path above)
 
@@ -23,36 +20,7 @@ REL = 1e-13
 
 @pytest.fixture(scope="module")
 def run():
-    old, buffer = sys.stdout, io.StringIO()
-    sys.stdout = buffer
-    try:
-        result = deep_linear.main(["--layers", str(LAYERS)])
-    finally:
-        sys.stdout = old
-    return result, buffer.getvalue()
-
-
-def prose(text: str) -> str:
-    """The output with every run of whitespace made one space: wrapped sentences read whole."""
-    return " ".join(text.split())
-
-
-def read_table(text: str, first_header: str, after: str = "") -> list:
-    """Read back a table printed by tinygrad_edu.plot.table: one dict header -> cell per row."""
-    lines = text.splitlines()
-    start = next(k for k, line in enumerate(lines) if after in line) if after else 0
-    for k in range(start, len(lines) - 1):
-        rule = lines[k + 1]
-        if lines[k].lstrip().startswith(first_header) and rule.strip() and set(rule.replace(" ", "")) == {"-"}:
-            spans = [(m.start(), m.end()) for m in re.finditer(r"-+", rule)]
-            headers = [lines[k][a:b].strip() for a, b in spans]
-            rows = []
-            for line in lines[k + 2:]:
-                if not line.strip():
-                    break
-                rows.append({h: line[a:b].strip() for h, (a, b) in zip(headers, spans)})
-            return rows
-    raise AssertionError(f"no table starting with {first_header!r} after {after!r}")
+    return run_demo(deep_linear.main, ["--layers", str(LAYERS)])
 
 
 @pytest.mark.parametrize("c", deep_linear.SCALES)

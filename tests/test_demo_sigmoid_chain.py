@@ -6,69 +6,26 @@ with finite differences written here, independently of the demo's own checks.
 """
 
 import math
-import re
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "demos"))
+from demo_output import prose, read_table, run_demo  # also puts demos/ on sys.path
 
 import sigmoid_chain  # noqa: E402  (demos/ is not a package: found through the path above)
 
 
+NUMBERED = " 0123456789"  # this demo's table rows start with a layer number; prose follows directly
+
+
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
+def run():
     """One run of the demo with a short list of deeper chains, shared by the tests below."""
-    capture = _Capture()
-    with capture:
-        result = sigmoid_chain.main(["--seed", "0", "--layers", "6"])
-    return result, capture.text
-
-
-class _Capture:
-    """Capture stdout without pytest's function-scoped capsys (the run above is module-scoped)."""
-
-    def __enter__(self):
-        import io
-
-        self._old, self._buffer = sys.stdout, io.StringIO()
-        sys.stdout = self._buffer
-
-    def __exit__(self, *exc):
-        sys.stdout = self._old
-        self.text = self._buffer.getvalue()
-
-
-def prose(text: str) -> str:
-    """The output with every run of whitespace made one space: wrapped sentences read whole."""
-    return " ".join(text.split())
-
-
-def read_table(text: str, first_header: str, after: str = "") -> list:
-    """Read back a table printed by tinygrad_edu.plot.table: one dict header -> cell per row.
-
-    Columns are cut at the dashes of the rule under the header, so empty cells stay in place.
-    """
-    lines = text.splitlines()
-    start = next(k for k, line in enumerate(lines) if after in line) if after else 0
-    for k in range(start, len(lines) - 1):
-        rule = lines[k + 1]
-        if lines[k].lstrip().startswith(first_header) and rule.strip() and set(rule.replace(" ", "")) == {"-"}:
-            spans = [(m.start(), m.end()) for m in re.finditer(r"-+", rule)]
-            headers = [lines[k][a:b].strip() for a, b in spans]
-            rows = []
-            for line in lines[k + 2:]:
-                if not line.strip() or line[0] not in " 0123456789":
-                    break
-                rows.append({h: line[a:b].strip() for h, (a, b) in zip(headers, spans)})
-            return rows
-    raise AssertionError(f"no table starting with {first_header!r} after {after!r}")
+    return run_demo(sigmoid_chain.main, ["--seed", "0", "--layers", "6"])
 
 
 def test_w100_chain_prints_nielsens_exploding_gradients(run):
     result, out = run
-    rows = read_table(out, "j", after="2. Exploding")
+    rows = read_table(out, "j", after="2. Exploding", row_starts=NUMBERED)
     printed = [float(r["∂C/∂bⱼ (backward)"]) for r in rows]
     # C = (a₄ − 0)²/2 with a₄ = σ(0) = 1/2, σ′(0) = 1/4 and w·σ′ = 25: 0.125·25^(4−j), exact in binary.
     assert printed == [0.125 * 25 ** (4 - j) for j in range(1, 5)] == [1953.125, 78.125, 3.125, 0.125]
@@ -79,7 +36,7 @@ def test_w100_chain_prints_nielsens_exploding_gradients(run):
 
 def test_w1_chain_divides_by_four_per_layer(run):
     result, out = run
-    rows = read_table(out, "j", after="3. Every w = 1")
+    rows = read_table(out, "j", after="3. Every w = 1", row_starts=NUMBERED)
     assert [float(r["∂C/∂bⱼ (backward)"]) for r in rows] == [0.125 / 4 ** (4 - j) for j in range(1, 5)]
     assert result["quarter"]["ratio_b1_b3"] == 1 / 16
     assert "∂C/∂b₁ / ∂C/∂b₃ = 0.0625 = 1/16" in prose(out)
@@ -99,7 +56,7 @@ def test_seeded_chain_gradients_agree_with_finite_differences_written_here(run):
         h = 1e-5  # |C‴| is O(1) for N(0, 1) weights: truncation ~h²/6 = 2e-11, rounding ~1e-16/h = 1e-11
         numeric = (C(chain.biases[j - 1] + h) - C(chain.biases[j - 1] - h)) / (2 * h)
         assert math.isclose(backward, numeric, rel_tol=1e-6, abs_tol=1e-12)
-    printed = [float(r["∂C/∂bⱼ (backward)"]) for r in read_table(out, "j", after="1. Weights")]
+    printed = [float(r["∂C/∂bⱼ (backward)"]) for r in read_table(out, "j", after="1. Weights", row_starts=NUMBERED)]
     assert printed == pytest.approx(chain.gradients, rel=1e-5)  # printed to 6 significant digits
 
 
@@ -125,7 +82,7 @@ def test_every_check_in_the_run_passes_with_its_printed_errors(run):
     assert result["ok"]
     assert "all agree" in prose(out) and "MISMATCH" not in out
     for section in ("1. Weights", "2. Exploding", "3. Every w = 1"):
-        for row in read_table(out, "j", after=section):
+        for row in read_table(out, "j", after=section, row_starts=NUMBERED):
             assert float(row["complex step"]) <= sigmoid_chain.COMPLEX_STEP_TOL
             assert float(row["central diff (step)"].split()[0]) < 1e-6
 
@@ -156,7 +113,7 @@ def test_deeper_chains_follow_25_and_4_to_the_power_L_minus_1(run):
     assert math.isclose(deep["w=100"]["ratio"], 25.0 ** 5, rel_tol=1e-14)
     assert deep["w=1"]["ratio"] == 0.25 ** 5
     assert abs(deep["seeded"]["ratio"]) < 1e-2
-    rows = read_table(out, "L", after="4. Deeper")
+    rows = read_table(out, "L", after="4. Deeper", row_starts=NUMBERED)
     by_chain = {r["chain"]: r for r in rows}
     assert by_chain["w = 100, z = 0"]["closed form"] == "25⁵ = 9.766e+06"
     assert float(by_chain["w = 100, z = 0"]["∂C/∂b₁ ÷ ∂C/∂b_L"]) == pytest.approx(25.0 ** 5, rel=1e-3)
