@@ -47,7 +47,7 @@ from tinygrad_edu.data import gaussian_blobs, one_hot, standardise, train_test_s
 from tinygrad_edu.losses import binary_cross_entropy_with_logits, cross_entropy
 from tinygrad_edu.matrix import Matrix
 from tinygrad_edu.mode import no_grad
-from tinygrad_edu.nn.train import train_step
+from tinygrad_edu.nn import train_step
 from tinygrad_edu.plot import bar_chart, format_number, line_chart, sparkline, table
 
 CLASSES = 10  # Nielsen's ten digits; here ten Gaussian blobs

@@ -49,7 +49,7 @@ from .module import Module, Sequential, StateDictError
 from .optim import SGD, Adam, Optimizer
 from .recurrent import GRUCell, LSTMCell, RNNCell, unroll
 from .residual import Residual
-from .train import History, accuracy, fit, predict
+from .train import History, accuracy, fit, predict, train_step
 
 __all__ = [
     "Adam", "BatchNorm1d", "ELU", "GRUCell", "History", "Identity", "LSTMCell", "LeakyReLU", "Linear",
@@ -57,5 +57,5 @@ __all__ = [
     "Softplus", "StateDictError", "Tanh", "accuracy", "batch_norm_backward",
     "binary_cross_entropy_with_logits", "clip_grad_norm", "clip_grad_value", "cross_entropy", "elu", "fit",
     "grad_norm", "identity", "init", "leaky_relu", "log_softmax", "mse", "predict", "prelu", "relu",
-    "sigmoid", "softmax", "softplus", "tanh", "unroll",
+    "sigmoid", "softmax", "softplus", "tanh", "train_step", "unroll",
 ]

@@ -39,7 +39,7 @@ import math
 from typing import Iterable
 
 from ..ops import check_number
-from .params import check_parameters, flat_data, flat_grad, write_data, write_grad
+from .params import check_parameters, clear_grad, flat_data, flat_grad, write_data
 
 
 def _check_rate(where: str, name: str, value, low: float, high: float, closed_high: bool = False) -> None:
@@ -64,7 +64,7 @@ class Optimizer:
     def zero_grad(self) -> None:
         """Reset every parameter's gradient to zeros."""
         for p in self.params:
-            write_grad(p, [0.0] * len(flat_grad(p)))
+            clear_grad(p)
 
     def step(self) -> None:
         """Update every parameter from its gradient (computes all updates, then writes them)."""

@@ -101,3 +101,9 @@ def write_grad(p: Parameter, values: list) -> None:
         return
     n = p.shape[1]
     p.grad = [values[i * n:(i + 1) * n] for i in range(p.shape[0])]
+
+
+def clear_grad(p: Parameter) -> None:
+    """Reset ``p.grad`` to zero: 0.0 for a Value; for a Matrix, ``None``, which it
+    turns into fresh zeros the next time ``.grad`` is read (no list is built now)."""
+    p.grad = 0.0 if isinstance(p, Value) else None

@@ -69,8 +69,8 @@ class History:
 def train_step(model: Module, loss_fn: Callable, optimizer, X: Matrix, y, clip_norm: float | None = None):
     """One step: zero_grad, forward, backward, (clip), update.  Returns ``(loss, grad_norms, total_norm)``
     with the norms measured before clipping and before the update."""
-    model.zero_grad()
-    optimizer.zero_grad()  # also any parameter the optimiser holds beyond the model's
+    optimizer.zero_grad()
+    model.zero_grad()  # also any parameter of the model the optimiser does not update
     loss = loss_fn(model(X), y)
     if not isinstance(loss, Matrix) or loss.shape != (1, 1):
         raise TypeError(f"fit: loss_fn must return a 1×1 Matrix, got {loss!r}")
