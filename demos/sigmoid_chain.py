@@ -39,6 +39,7 @@ from _common import error_text, heading, relative_error, say, sub, sup
 
 from tinygrad_edu import ops
 from tinygrad_edu.autodiff import derivative, grad
+from tinygrad_edu.explain import chain_rule, sigmoid_chain
 from tinygrad_edu.numeric import EPSILON, central_difference, complex_step, default_step
 from tinygrad_edu.plot import bar_chart, format_number, sparkline, table
 from tinygrad_edu.value import Value
@@ -72,22 +73,13 @@ PREDICTION_SLACK = 10.0
 def build_chain(weights: list, biases: list, a0: float = A0, y: float = Y):
     """The chain on the engine, every node labelled as Nielsen writes it.
 
-    Returns ``(C, nodes)`` with ``nodes["b1"]``, ``nodes["z2"]`` … so that
-    ``tinygrad_edu.explain`` can name the factors σ′(z₂), w₃.
+    It is built by :func:`tinygrad_edu.explain.sigmoid_chain`, which reads:
+    ``z = w * a + b`` then ``a = z.sigmoid()`` for each layer, labelled wⱼ, bⱼ,
+    zⱼ, aⱼ, and ``C = (a - y) ** 2 / 2``.  Returns ``(C, nodes)`` with
+    ``nodes["b1"]``, ``nodes["z2"]`` … so that the explainer can name the
+    factors σ′(z₂), w₃.
     """
-    a = Value(a0, label="a0")
-    nodes = {"a0": a}
-    for j, (w_j, b_j) in enumerate(zip(weights, biases), start=1):
-        w, b = Value(w_j, label=f"w{j}"), Value(b_j, label=f"b{j}")
-        z = w * a + b
-        z.label = f"z{j}"
-        a = z.sigmoid()
-        a.label = f"a{j}"
-        nodes.update({f"w{j}": w, f"b{j}": b, f"z{j}": z, f"a{j}": a})
-    C = (a - y) ** 2 / 2
-    C.label = "C"
-    nodes["C"] = C
-    return C, nodes
+    return sigmoid_chain(weights, biases, a0=a0, y=y)
 
 
 def cost(weights: list, biases: list, sigma, a0: float = A0, y: float = Y):
@@ -318,11 +310,8 @@ def gradient_table(chain: Chain, closed_form=None) -> str:
 def chain_rule_text(chain: Chain) -> tuple:
     """∂C/∂b₁ written out factor by factor, by ``tinygrad_edu.explain.chain_rule``.
 
-    Returns ``(text, value, product of the printed factors)``.  The one place
-    this demo depends on the explainer.
+    Returns ``(text, value, product of the printed factors)``.
     """
-    from tinygrad_edu.explain import chain_rule
-
     rule = chain_rule(chain.C, chain.nodes["b1"])
     product = math.prod(factor.value for factor in rule.paths[0]) if rule.paths else 0.0
     return str(rule), rule.value, product
