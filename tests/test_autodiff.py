@@ -82,6 +82,19 @@ def test_x_to_the_y_second_derivatives_match_closed_forms(x, y):
     assert fxy == pytest.approx(fyx, rel=1e-12, abs=1e-15)  # symmetry of mixed partials
 
 
+@given(x=st.floats(0.1, 5.0), y=st.floats(-3.0, 3.0))
+def test_x_to_the_y_third_derivatives_match_closed_forms(x, y):
+    # f_xxx = y(y−1)(y−2)x^(y−3),  f_yyy = x^y (ln x)³
+    a, b = Value(x), Value(y)
+    dfdx, dfdy = grad(a ** b, [a, b], create_graph=True)
+    (fxx,) = grad(dfdx, [a], create_graph=True)
+    (fyy,) = grad(dfdy, [b], create_graph=True)
+    (fxxx,) = grad(fxx, [a])
+    (fyyy,) = grad(fyy, [b])
+    assert fxxx == pytest.approx(y * (y - 1) * (y - 2) * x ** (y - 3), rel=1e-9, abs=1e-12)
+    assert fyyy == pytest.approx(x ** y * math.log(x) ** 3, rel=1e-9, abs=1e-12)
+
+
 @given(z=st.floats(-3.0, 3.0))
 def test_second_derivative_agrees_with_central_difference_of_the_first(z):
     def first(t):
