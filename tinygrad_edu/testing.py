@@ -39,8 +39,13 @@ from __future__ import annotations
 import math
 from typing import Callable, Sequence
 
-from hypothesis import assume
-from hypothesis import strategies as st
+try:  # Hypothesis is a test tool, not a runtime dependency: the `test` extra installs it
+    from hypothesis import assume
+    from hypothesis import strategies as st
+except ImportError as error:
+    raise ImportError(
+        'tinygrad_edu.testing needs Hypothesis: python -m pip install -e ".[test]"'
+    ) from error
 
 from . import ops
 from .autodiff import Dual, forward_gradient, grad
