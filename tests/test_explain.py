@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from tinygrad_edu import ops
 from tinygrad_edu.explain import Path, chain_rule, count_paths, sigmoid_chain
-from tinygrad_edu.testing import central_difference_with_error, close, program_inputs, programs
+from tinygrad_edu.testing import central_difference_with_error, close, value_graphs
 from tinygrad_edu.value import Value
 
 EPSILON = sys.float_info.epsilon
@@ -237,10 +237,7 @@ def test_tail_is_not_condensed_when_the_labelled_node_reaches_the_output_twice()
 
 @given(st.data())
 def test_products_of_all_paths_sum_to_the_gradient_on_random_graphs(data):
-    program = data.draw(programs(max_leaves=3, max_steps=8))
-    inputs = data.draw(program_inputs(program))
-    leaves = [Value(x, label=f"x{i}") for i, x in enumerate(inputs)]
-    out = program(*leaves)
+    leaves, out = data.draw(value_graphs(max_leaves=3, max_steps=8))
     for leaf in leaves:
         brute = all_paths(out, leaf)
         rule = chain_rule(out, leaf, max_paths=len(brute) + 1)
@@ -258,10 +255,7 @@ def test_products_of_all_paths_sum_to_the_gradient_on_random_graphs(data):
 
 @given(st.data())
 def test_listed_paths_are_the_largest_ones_largest_first(data):
-    program = data.draw(programs(max_leaves=2, max_steps=8))
-    inputs = data.draw(program_inputs(program))
-    leaves = [Value(x, label=f"x{i}") for i, x in enumerate(inputs)]
-    out = program(*leaves)
+    leaves, out = data.draw(value_graphs(max_leaves=2, max_steps=8))
     k = data.draw(st.integers(1, 4))
     for leaf in leaves:
         brute = sorted((abs(product(p)) for p in all_paths(out, leaf)), reverse=True)

@@ -18,7 +18,7 @@ from tinygrad_edu.symbolic import (
     render,
     symbolic_derivative,
 )
-from tinygrad_edu.testing import program_inputs, programs
+from tinygrad_edu.testing import program_inputs, programs, value_graphs
 from tinygrad_edu.value import Value
 
 # The formula is built from the same float operations, in the same order, as
@@ -183,12 +183,9 @@ def test_unicode_form_read_back_evaluates_exactly_to_the_formula(formula):
 
 @given(st.data())
 def test_printed_and_evaluated_derivative_equals_autograd_on_random_graphs(data):
-    program = data.draw(programs(max_leaves=3, max_steps=8))
-    inputs = data.draw(program_inputs(program))
-    leaves = [Value(v, label=f"x{i}") for i, v in enumerate(inputs)]
-    out = program(*leaves)
+    leaves, out = data.draw(value_graphs(max_leaves=3, max_steps=8))
     gradients = grad(out, leaves)
-    values = {f"x{i}": v for i, v in enumerate(inputs)}
+    values = {leaf.label: leaf.data for leaf in leaves}
     for leaf, g in zip(leaves, gradients):
         assume(math.isfinite(g))
         formula = symbolic_derivative(out, leaf)

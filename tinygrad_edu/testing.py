@@ -291,3 +291,20 @@ def program_inputs(program: Program, bound: float = 2.0) -> st.SearchStrategy:
         st.floats(-bound, bound, allow_nan=False, allow_subnormal=False),
         min_size=program.n_leaves, max_size=program.n_leaves,
     )
+
+
+@st.composite
+def value_graphs(draw, max_leaves: int = 3, max_steps: int = 8) -> tuple:
+    """A random graph of Values, built: ``(leaves, output)``, the leaves labelled x0, x1, …
+
+    >>> from hypothesis import given
+    >>> @given(value_graphs())
+    ... def test_grad_has_one_entry_per_leaf(graph):
+    ...     leaves, out = graph
+    ...     assert len(grad(out, leaves)) == len(leaves)
+    >>> test_grad_has_one_entry_per_leaf()
+    """
+    program = draw(programs(max_leaves, max_steps))
+    inputs = draw(program_inputs(program))
+    leaves = [Value(x, label=f"x{i}") for i, x in enumerate(inputs)]
+    return leaves, program(*leaves)
