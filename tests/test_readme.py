@@ -28,4 +28,6 @@ def test_readme_python_examples_run():
     for block in _blocks("python"):
         exec(compile(block, "README.md", "exec"), namespace)
     assert namespace["x"].grad == 12.0
+    assert abs(namespace["w"].grad - 0.5 * 0.2475) < 1e-4  # the first-steps example's comment
+    assert abs(namespace["d2s_dw2"] + 0.0061674) < 1e-7
     namespace["test_cube_rule"]()  # the Hypothesis example property test, run for real
