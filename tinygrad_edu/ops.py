@@ -21,7 +21,7 @@ itself a graph, which can be differentiated again: second and third
 derivatives for free) and on dual numbers (forward mode).
 
 Adding your own primitive means writing one more ``Op(...)`` -- see
-:func:`tinygrad_edu.value.apply` for how to use it on Values:
+:meth:`tinygrad_edu.value.Value.apply` for how to use it on Values:
 
 >>> cube = Op("cube", forward=lambda x: x ** 3, derivative=lambda x, out: 3 * x * x)
 >>> cube(2.0)
@@ -138,7 +138,7 @@ class Op:
         self.derivative = derivative
         self.arity = arity
         self.domain = domain if domain is not None else (REALS,) * arity
-        self.check = check  # extra validity test beyond the intervals: returns a message or None
+        self.check = check  # extra test beyond the intervals: None, or (error type, message)
         self.kinks = kinks or {}  # point of input 0 -> the convention used there
         self.poles = poles or {}  # input index -> points where the derivative is unbounded
         self.complex_forward = complex_forward
@@ -184,6 +184,12 @@ class Op:
         return (partials,) if self.arity == 1 else tuple(partials)
 
 
+# ---------------------------------------------------------------------------
+# Forward rules that are plain Python operators.  Named (not lambdas) because
+# each serves twice: as the forward rule and, since operators work on complex
+# numbers too, as the complex extension for the complex-step check.
+# ---------------------------------------------------------------------------
+
 def _add(x, y):
     return x + y
 
@@ -192,8 +198,20 @@ def _subtract(x, y):
     return x - y
 
 
+def _multiply(x, y):
+    return x * y
+
+
+def _divide(x, y):
+    return x / y
+
+
 def _negate(x):
     return -x
+
+
+def _complex_power(x, c):
+    return x ** c
 
 
 # ---------------------------------------------------------------------------
@@ -235,18 +253,6 @@ def _power(x, y):
     except OverflowError:
         negative = x < 0 and float(y).is_integer() and int(y) % 2 == 1
         return -inf if negative else inf
-
-
-def _multiply(x, y):
-    return x * y
-
-
-def _divide(x, y):
-    return x / y
-
-
-def _complex_power(x, c):
-    return x ** c
 
 
 # ---------------------------------------------------------------------------
