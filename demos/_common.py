@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 import textwrap
 from pathlib import Path
@@ -161,3 +162,18 @@ WIDTH = 100  # prose is wrapped to this many columns
 def say(text: str) -> None:
     """Print a paragraph of prose, wrapped to ``WIDTH`` columns."""
     print(textwrap.fill(text, WIDTH, break_on_hyphens=False))
+
+
+def run(main) -> None:
+    """Run a demo as a script: exit with 0 if all its checks passed, 1 if not.
+
+    Piping a demo into ``head`` closes the pipe early; the demo then stops
+    quietly instead of with a BrokenPipeError traceback.
+    """
+    try:
+        ok = main()["ok"]
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        sys.exit(1)
+    sys.exit(0 if ok else 1)

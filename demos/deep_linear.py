@@ -444,4 +444,4 @@ def main(argv: list | None = None) -> dict:
 
 
 if __name__ == "__main__":
-    sys.exit(0 if main()["ok"] else 1)
+    _common.run(main)

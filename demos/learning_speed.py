@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import math
 import random
-import sys
 
 import _common  # the repository root onto sys.path: runs from a fresh clone
 from _common import error_text, heading, relative_error, say, sup
@@ -477,4 +476,4 @@ def main(argv: list | None = None) -> dict:
 
 
 if __name__ == "__main__":
-    sys.exit(0 if main()["ok"] else 1)
+    _common.run(main)

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import math
 import random
-import sys
 from dataclasses import dataclass
 
 import _common  # the repository root onto sys.path: runs from a fresh clone
@@ -495,4 +494,4 @@ def main(argv: list | None = None) -> dict:
 
 
 if __name__ == "__main__":
-    sys.exit(0 if main()["ok"] else 1)
+    _common.run(main)
