@@ -9,6 +9,7 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tinygrad_edu.testing import finite_floats, matrix_rows
 from tinygrad_edu.jacobian import jacobian, numeric_jacobian
 from tinygrad_edu.matrix import Matrix
 
@@ -16,13 +17,11 @@ sizes = st.integers(1, 4)
 
 
 def values(low: float = -2.0, high: float = 2.0) -> st.SearchStrategy:
-    return st.floats(low, high, allow_nan=False, allow_infinity=False, allow_subnormal=False)
+    return finite_floats(low, high)
 
 
 def rows(m: int, n: int, elements: st.SearchStrategy | None = None) -> st.SearchStrategy:
-    elements = values() if elements is None else elements
-    return st.lists(elements, min_size=m * n, max_size=m * n).map(
-        lambda flat: [flat[i * n:(i + 1) * n] for i in range(m)])
+    return matrix_rows(m, n, values() if elements is None else elements)
 
 
 def layer(W: list, b: list):

@@ -20,7 +20,13 @@ from tinygrad_edu.losses import (
 from tinygrad_edu.matrix import Matrix
 from tinygrad_edu.mode import no_grad
 from tinygrad_edu.numeric import EPSILON, default_step
-from tinygrad_edu.testing import ROUNDING_FACTOR, central_difference_with_error, close
+from tinygrad_edu.testing import (
+    ROUNDING_FACTOR,
+    central_difference_with_error,
+    close,
+    finite_floats,
+    matrix_rows,
+)
 from tinygrad_edu.value import Value
 
 sizes = st.integers(1, 6)
@@ -28,13 +34,11 @@ HUGE = 1e4  # e^HUGE overflows a float64 ~14 times over
 
 
 def values(low: float = -30.0, high: float = 30.0) -> st.SearchStrategy:
-    return st.floats(low, high, allow_nan=False, allow_infinity=False, allow_subnormal=False)
+    return finite_floats(low, high)
 
 
 def rows(m: int, n: int, elements: st.SearchStrategy | None = None) -> st.SearchStrategy:
-    elements = values() if elements is None else elements
-    return st.lists(elements, min_size=m * n, max_size=m * n).map(
-        lambda flat: [flat[i * n:(i + 1) * n] for i in range(m)])
+    return matrix_rows(m, n, values() if elements is None else elements)
 
 
 @st.composite

@@ -29,7 +29,13 @@ from tinygrad_edu.matrix import Matrix, describe
 from tinygrad_edu.matrix_ops import BUILTIN_KERNELS, MASKED_VJPS, MATRIX_OPS, ROW_KERNELS, elementwise
 from tinygrad_edu.mode import AnomalyError, detect_anomaly, no_grad
 from tinygrad_edu.numeric import EPSILON, default_step
-from tinygrad_edu.testing import ROUNDING_FACTOR, central_difference_with_error, close
+from tinygrad_edu.testing import (
+    ROUNDING_FACTOR,
+    central_difference_with_error,
+    close,
+    finite_floats,
+    matrix_rows,
+)
 from tinygrad_edu.value import Value
 
 # Forward values and gradients of the two engines are sums of at most 6 products
@@ -46,7 +52,7 @@ sizes = st.integers(1, 6)
 
 
 def values(low: float = -3.0, high: float = 3.0) -> st.SearchStrategy:
-    return st.floats(low, high, allow_nan=False, allow_infinity=False, allow_subnormal=False)
+    return finite_floats(low, high)
 
 
 def away_from_zero(low: float = 0.05, high: float = 3.0) -> st.SearchStrategy:
@@ -55,10 +61,7 @@ def away_from_zero(low: float = 0.05, high: float = 3.0) -> st.SearchStrategy:
 
 
 def rows(m: int, n: int, elements: st.SearchStrategy | None = None) -> st.SearchStrategy:
-    """An m×n list of rows (drawn flat and cut into rows: fewer Hypothesis draws than nested lists)."""
-    elements = values() if elements is None else elements
-    flat = st.lists(elements, min_size=m * n, max_size=m * n)
-    return flat.map(lambda entries: [entries[i * n:(i + 1) * n] for i in range(m)])
+    return matrix_rows(m, n, values() if elements is None else elements)
 
 
 # The parametrized families below run once per op (or per op and broadcast

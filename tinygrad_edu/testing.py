@@ -95,6 +95,21 @@ def floats_in(interval: Interval, bound: float = BOUND) -> st.SearchStrategy:
     )
 
 
+def finite_floats(low: float, high: float) -> st.SearchStrategy:
+    """Floats in [low, high]: no nan, no inf, no subnormals (whose differences lose all precision)."""
+    return st.floats(low, high, allow_nan=False, allow_infinity=False, allow_subnormal=False)
+
+
+def matrix_rows(m: int, n: int, elements: st.SearchStrategy) -> st.SearchStrategy:
+    """An m×n list of rows of ``elements``, the data of a Matrix.
+
+    Drawn as one flat list and cut into rows: fewer Hypothesis draws than a
+    list of lists, so examples shrink faster.
+    """
+    flat = st.lists(elements, min_size=m * n, max_size=m * n)
+    return flat.map(lambda entries: [entries[i * n:(i + 1) * n] for i in range(m)])
+
+
 def params_for(op: Op) -> st.SearchStrategy:
     """The constant parameters an op takes: the exponent of ``power``, the slope of ``leaky_relu``."""
     if op is ops.power:
