@@ -22,6 +22,9 @@ import sys
 import textwrap
 from pathlib import Path
 
+if sys.version_info < (3, 10):  # the engine uses 3.10 syntax: say so instead of a TypeError deep inside
+    sys.exit(f"tinygrad_edu needs Python 3.10 or newer; this is Python {sys.version.split()[0]}.")
+
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))

@@ -10,7 +10,12 @@ The public API, re-exported in one place:
 0.393224
 """
 
-from . import nn
+import sys
+
+if sys.version_info < (3, 10):  # one clear line instead of a TypeError from 3.10 syntax further down
+    raise ImportError(f"tinygrad_edu needs Python 3.10 or newer; this is Python {sys.version.split()[0]}")
+
+from . import nn  # noqa: E402  (after the version check above)
 from .anatomy import gradient_health, largest_singular_value, layer_anatomy
 from .autodiff import Dual, derivative, forward_gradient, grad, jvp, reverse_gradient
 from .explain import ChainRule, Factor, Path, chain_rule, count_paths, sigmoid_chain
