@@ -68,10 +68,13 @@ CORRECT_RULES = {
                           lambda x: 100 * _sigmoid(100 * x) * (1 - _sigmoid(100 * x))), [0.0, 0.01], 5.0),
     "bump": (_op("bump", lambda x: 1 / (1 + (x / SCALE) ** 2),
                  lambda x: -2 * x / SCALE ** 2 / (1 + (x / SCALE) ** 2) ** 2), [0.0, SCALE / math.sqrt(3)], 1.0),
-    "exp(x), large x": (_op("exp", math.exp, math.exp), [700.0], 700.0),
+    "exp(x), large x": (_op("exp", math.exp, math.exp), [700.0, 709.0], 700.0),
     # Huge and tiny derivatives.
     "1e300·tanh(x)": (_op("1e300·tanh(x)", lambda x: 1e300 * math.tanh(x), lambda x: 1e300 * (1 - math.tanh(x) ** 2)),
                       [0.0], 30.0),
+    "1e-9·sin(x)": (_op("1e-9·sin(x)", lambda x: 1e-9 * math.sin(x), lambda x: 1e-9 * math.cos(x)), [0.0], 30.0),
+    # Below ABS_FLOOR = 1e-12 differences cannot tell rules apart: here we check only that
+    # nothing breaks (no false alarm, no underflow trouble); wrong rules pass too.
     "1e-300·sin(x)": (_op("1e-300·sin(x)", lambda x: 1e-300 * math.sin(x), lambda x: 1e-300 * math.cos(x)),
                       [0.0], 30.0),
     "x⁵ near 0": (_op("x⁵", lambda x: x ** 5, lambda x: 5 * x ** 4), [0.0], 1e-2),
@@ -241,6 +244,26 @@ def test_central_differences_alone_catch_a_wrong_rule(name, kind, monkeypatch):
     # Caught means the property test fails: a wrong value (AssertionError), or a
     # borrowed rule that cannot even be evaluated on this op's domain.
     with pytest.raises((AssertionError, ArithmeticError, ValueError)):
+        check()
+
+
+FAMILY_MUTANTS = [(name, kind) for name in sorted(CORRECT_RULES) if name != "1e-300·sin(x)"
+                  for kind in ("negated", "doubled", "off by 1e-3")]
+
+
+@pytest.mark.parametrize("name, kind", FAMILY_MUTANTS)
+def test_a_wrong_version_of_an_awkward_rule_is_caught(name, kind):
+    op, points, bound = CORRECT_RULES[name]
+    factor = {"negated": -1.0, "doubled": 2.0, "off by 1e-3": 1 + 1e-3}[kind]
+    wrong = Op(op.name, forward=op.forward, derivative=lambda x, out: factor * op.derivative(x, out))
+
+    @settings(max_examples=300, phases=[Phase.generate], database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(awkward_floats(points, bound))
+    def check(x):
+        assert_op_derivative_matches(wrong, [x])
+
+    with pytest.raises(AssertionError):
         check()
 
 
