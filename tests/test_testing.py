@@ -296,6 +296,9 @@ def test_a_plain_call_gives_no_warning():
     "op, inputs, fragment",
     [
         (ops.relu, [0.0], "relu cannot be checked at (0.0,): input 0 is on a declared kink"),
+        (ops.sqrt, [0.0], "sqrt cannot be checked at (0.0,): the derivative is [inf]"),
+        (Op("square on [0, ∞)", forward=lambda x: x * x, derivative=lambda x, out: 2 * x, domain=(ops.NON_NEGATIVE,)),
+         [0.0], "input 0 is on a declared kink, pole or edge of the domain [0, ∞) (kinks: none)"),
         (ops.exp, [800.0], "exp cannot be checked at (800.0,): the output is inf"),
         (ops.exp, [709.77], "exp is not finite within 4h"),
     ],
@@ -326,6 +329,8 @@ def test_a_forward_rule_that_raises_near_the_point_is_not_a_failure():
 def test_a_plain_call_outside_the_domain_or_with_the_wrong_arity_is_refused():
     with pytest.raises(ValueError, match=r"log: input -1.0 is outside the domain"):
         assert_op_derivative_matches(ops.log, [-1.0])
+    with pytest.raises(ZeroDivisionError, match=r"div: division by zero"):
+        assert_op_derivative_matches(ops.div, [1.0, 0.0])
     with pytest.raises(ValueError, match="mul takes 2 input"):
         assert_op_derivative_matches(ops.mul, [1.0])
 

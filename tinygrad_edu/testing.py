@@ -284,7 +284,7 @@ def assert_op_derivative_matches(op: Op, inputs: Sequence[float] | float, params
     >>> assert_op_derivative_matches(softsign, [0.0])      # f″ jumps at 0: still right
     >>> assert_op_derivative_matches(ops.relu, [0.0])
     Traceback (most recent call last):
-    ValueError: assert_op_derivative_matches: relu cannot be checked at (0.0,): input 0 is on a declared kink or domain edge (relu′(0) = 0); test the value there on its own
+    ValueError: assert_op_derivative_matches: relu cannot be checked at (0.0,): input 0 is on a declared kink, pole or edge of the domain ℝ (kinks: relu′(0) = 0); test the value there on its own
     """
     inputs = [inputs] if isinstance(inputs, ops.NUMBERS) else list(inputs)
     params = tuple(params)
@@ -306,9 +306,9 @@ def assert_op_derivative_matches(op: Op, inputs: Sequence[float] | float, params
         assert reverse[i] == forward, f"{op.name}: reverse {reverse[i]!r} != forward {forward!r} at {inputs}"
 
         h = safe_step(op, inputs, i)
-        kinks = "; ".join(op.kinks.values()) if i == 0 and op.kinks else "none declared"
-        _check_possible(h > 0, op, inputs,
-                        f"input {i} is on a declared kink or domain edge ({kinks}); test the value there on its own")
+        kinks = "; ".join(op.kinks.values()) if i == 0 and op.kinks else "none"
+        _check_possible(h > 0, op, inputs, f"input {i} is on a declared kink, pole or edge of the domain "
+                        f"{op.domain[i]} (kinks: {kinks}); test the value there on its own")
 
         def along_i(t: float) -> float:
             return op.forward(*_replace(inputs, i, t), *params)
