@@ -9,27 +9,53 @@ who adds a primitive can property-test it in a few lines:
 
     @given(op_arguments(my_op))
     def test_my_op(args):
-        assert_op_derivative_matches(my_op, *args)
+        inputs, params = args
+        assert_op_derivative_matches(my_op, inputs, params)
+
+or check it at one point, as a plain call: ``assert_op_derivative_matches(my_op, [0.0])``.
 
 How close is close enough
 -------------------------
 A central difference D(h) = (f(x + h) − f(x − h)) / 2h is off from the true
-derivative by
+derivative f′(x) by
 
-* truncation, about h²·|f‴|/6.  With h = ε^(1/3)·max(|x|, 1) ≈ 6e-6 this is
-  about 1e-11 relative where f changes on the scale of x; but where it changes
-  much faster (xʸ in y when |ln x| is 700) it can exceed 1e-6.  We do not guess
-  f‴: we *measure* the truncation error, from D(2h) − D(h) ≈ 3·(error of D(h)),
-  and allow twice that;
+* truncation.  Where f is smooth, D(h) − f′(x) ≈ h²·f‴/6: it shrinks like h².
+  Where f″ jumps at x (softsign x/(1 + |x|) and x·|x| at 0: f′ is continuous
+  but bends), the two sides no longer cancel and it shrinks only like h:
+  D(h) − f′ ≈ (f″(x⁺) − f″(x⁻))·h/4.  softsign at 0 has f″ = ∓2 on either
+  side, so D(h) = 1/(1 + h) ≈ 1 − h: off by 6e-6 at the default step, while
+  the estimate that is right for h², (D(2h) − D(h))/3, says 2e-6.  Where f′
+  is continuous but f″ is unbounded (x·√|x| at 0) it shrinks slower still,
+  like √h.
+
+  So we do not assume the order: we *measure* the truncation error, the way
+  Richardson extrapolation does.  If D(h) − f′ ≈ C·hᵖ, then
+  D(2h) − D(h) = (2ᵖ − 1)·(D(h) − f′), hence error of D(h) = (D(2h) − D(h)) / (2ᵖ − 1),
+  and one more step gives the order itself: (D(4h) − D(2h)) / (D(2h) − D(h)) = 2ᵖ.
+  Measured orders are noisy (rounding, and h not yet small enough), so we
+  estimate with the lowest order we accept, p = 1, unless the differences show
+  a lower one, and allow ``SAFETY`` = 2 times the estimate.  With p = 1 the
+  error of D(h) is at most |D(2h) − D(h)|, and at most |D(4h) − D(2h)|/2:
+  we take the larger (an accidental D(2h) ≈ D(h) cannot shrink the bar).
+  For a smooth f (p = 2) that is 12 times the true error: loose, but the
+  truncation of a smooth f at h ≈ 6e-6 is about 1e-11 relative, so the bar is
+  still far below any error of a wrong rule (the tests check that a rule off
+  by one part in a thousand is caught).  If the differences do not shrink at
+  all (order ≤ 0), f′ itself jumps near x: no bar is honest there, and the
+  failure message says to declare a kink.  And where the step is too wide for
+  a steep f (tanh(10⁶·x)), the bar is mostly truncation and above ``REL_TOL``:
+  then the step shrinks eightfold, up to ``MAX_REFINEMENTS`` times.
 * rounding, about ε·|f(x)|/h: f(x ± h) are each rounded to ~ε·|f|, and the
   difference is divided by 2h.  Where the derivative is tiny compared with f
   (tanh′(20) ≈ 1e-17 while tanh(20) ≈ 1) this dominates, and no relative
-  tolerance can be met; we allow ``ROUNDING_FACTOR·ε·|f|/h``.
+  tolerance can be met; we allow ``ROUNDING_FACTOR·ε·|f|/h``, which also covers
+  the rounding inside D(2h) − D(h).  And x ± h is itself rounded to an ulp of
+  x, a shift of ε·|x|/2 that moves D by about ε·|x|·|f′|/h: allowed too.
 
 On top of those two error bars, a relative tolerance ``REL_TOL = 1e-6``, and an
 absolute floor ``ABS_FLOOR = 1e-12``.  The absolute tolerance is never a large
 constant: one of, say, 1e-6 would let exp′ and log′ pass with *any* rule
-wherever they are small (``tests/test_ops.py`` checks that wrong rules fail).
+wherever they are small (``tests/test_testing.py`` checks that wrong rules fail).
 The complex step has neither truncation worth the name (h = 1e-20) nor
 cancellation, so it is held to ``COMPLEX_REL_TOL = 1e-9``.
 """
@@ -37,14 +63,15 @@ cancellation, so it is held to ``COMPLEX_REL_TOL = 1e-9``.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Callable, Sequence
 
 try:  # Hypothesis is a test tool, not a runtime dependency: the `test` extra installs it
-    from hypothesis import assume
+    from hypothesis import assume, currently_in_test_context, note
     from hypothesis import strategies as st
 except ImportError as error:
     raise ImportError(
-        'tinygrad_edu.testing needs Hypothesis: python -m pip install -e ".[test]"'
+        'tinygrad_edu.testing needs Hypothesis 6.80 or newer: python -m pip install -e ".[test]"'
     ) from error
 
 from . import ops
@@ -57,7 +84,86 @@ REL_TOL = 1e-6
 COMPLEX_REL_TOL = 1e-9
 ABS_FLOOR = 1e-12
 ROUNDING_FACTOR = 8  # a few ulps of f(x+h) and f(x−h), each rounded, plus the rounding of x ± h
+SAFETY = 2  # times the Richardson estimate of the truncation error (see the module docstring)
+LOWEST_ORDER = 1.0  # the order assumed unless the differences show a lower one
+MAX_REFINEMENTS = 4  # steps down to h/8⁴ where h is too wide for a steep function
 BOUND = 30.0  # inputs are drawn from [−BOUND, BOUND] ∩ domain: e^30 and 30^30 are finite and well-scaled
+
+
+@dataclass(frozen=True)
+class NumericDerivative:
+    """A central difference D(h) with its error bar, and the evidence for the bar.
+
+    ``differences`` are D(h), D(2h), D(4h).  ``order`` is the measured order p of
+    convergence (D(h) − f′ ≈ C·hᵖ: 2 where f is smooth, 1 where f″ jumps), or
+    None when rounding hides the truncation error (then it is too small to matter).
+    """
+
+    value: float
+    error_bar: float
+    h: float
+    differences: tuple
+    rounding: float
+    truncation: float
+    order: float | None
+
+    @property
+    def converges(self) -> bool:
+        """False when D(kh) moves *more* as h shrinks: then f′ probably jumps near x."""
+        return self.order is None or self.order > 0
+
+
+def estimate_derivative(f: Callable[[float], float], x: float, h: float,
+                        refinements: int = MAX_REFINEMENTS) -> NumericDerivative:
+    """The central difference of ``f`` at ``x`` with a measured error bar (see the module docstring).
+
+    >>> est = estimate_derivative(math.exp, 0.0, 1e-5)
+    >>> abs(est.value - 1.0) < est.error_bar < 1e-9
+    True
+    >>> softsign = lambda t: t / (1 + abs(t))          # f″ jumps at 0: D(h) ≈ 1 − h
+    >>> est = estimate_derivative(softsign, 0.0, 1e-5)
+    >>> round(est.order, 3), abs(est.value - 1.0) < est.error_bar
+    (1.0, True)
+
+    A step too wide for a steep ``f`` (tanh(10⁶·x) turns over a width of 1e-6)
+    shows as an error bar dominated by truncation and above ``REL_TOL``: while
+    it is, the step shrinks eightfold, at most ``refinements`` times.  Never
+    where rounding dominates: a smaller step would only add rounding.  The
+    choice depends on the estimate alone, never on the value it is compared with.
+
+    >>> steep = lambda t: math.tanh(1e6 * t)
+    >>> round(estimate_derivative(steep, 0.0, 6e-6, refinements=0).value)  # tanh(6)/6e-6
+    166665
+    >>> est = estimate_derivative(steep, 0.0, 6e-6)
+    >>> est.h, round(est.value), est.error_bar < 10
+    (1.46484375e-09, 999999, True)
+    """
+    est = _estimate_at(f, x, h)
+    for _ in range(refinements):
+        if est.truncation <= est.rounding or est.error_bar <= REL_TOL * math.fabs(est.value):
+            break
+        est = _estimate_at(f, x, est.h / 8)
+    return est
+
+
+def _estimate_at(f: Callable[[float], float], x: float, h: float) -> NumericDerivative:
+    """D(h) and its error bar from D(h), D(2h), D(4h), for one step h."""
+    steps = (h, 2 * h, 4 * h)
+    pairs = [(f(x + k), f(x - k)) for k in steps]
+    d1, d2, d4 = [(up - down) / (2 * k) for (up, down), k in zip(pairs, steps)]
+    largest = max(math.fabs(v) for pair in pairs for v in pair)
+    rounding = (ROUNDING_FACTOR * EPSILON * largest + EPSILON * math.fabs(x) * math.fabs(d1)) / h
+    near, far = d2 - d1, d4 - d2
+    order, p = None, LOWEST_ORDER
+    if math.fabs(near) > rounding and math.fabs(far) > rounding and (near > 0) == (far > 0):
+        order = math.log2(far / near)
+        # The lowest order the differences allow, each possibly off by the rounding:
+        lowest = math.log2((math.fabs(far) - rounding) / (math.fabs(near) + rounding))
+        if 0 < lowest < p:
+            p = lowest
+    truncation = SAFETY * max(math.fabs(near), math.fabs(far) / 2 ** p) / (2 ** p - 1)
+    return NumericDerivative(d1, max(ABS_FLOOR, rounding + truncation), h, (d1, d2, d4),
+                             rounding, truncation, order)
 
 
 def central_difference_with_error(f: Callable[[float], float], x: float, h: float) -> tuple:
@@ -67,12 +173,8 @@ def central_difference_with_error(f: Callable[[float], float], x: float, h: floa
     >>> abs(d - 1.0) < err < 1e-9
     True
     """
-    up, down = f(x + h), f(x - h)
-    d_h = (up - down) / (2 * h)
-    d_2h = (f(x + 2 * h) - f(x - 2 * h)) / (4 * h)
-    rounding = ROUNDING_FACTOR * EPSILON * max(math.fabs(up), math.fabs(down)) / h
-    truncation = 2 * math.fabs(d_2h - d_h) / 3
-    return d_h, max(ABS_FLOOR, rounding + truncation)
+    est = estimate_derivative(f, x, h, refinements=0)  # callers add to the bar for *their* h
+    return est.value, est.error_bar
 
 
 def close(analytic: float, numeric: float, error_bar: float, rel_tol: float = REL_TOL) -> bool:
@@ -150,8 +252,9 @@ def safe_step(op: Op, inputs: Sequence[float], i: int) -> float:
     """A central-difference step for input ``i`` that stays well away from the op's special points.
 
     The default step, shrunk to 1e-4 of the distance d to the nearest domain
-    edge, kink or pole.  So x ± h never crosses a kink (a difference across
-    relu's kink at 0 is no derivative at all), and near a pole, where the
+    edge, kink or pole.  So x ± 4h (the widest step the error estimate takes)
+    never crosses a kink (a difference across relu's kink at 0 is no
+    derivative at all), and near a pole, where the
     derivative changes on the scale of d (1/y near y = 0), the truncation
     error (h/d)² stays near 1e-8, well inside ``REL_TOL``.
     """
@@ -162,48 +265,132 @@ def safe_step(op: Op, inputs: Sequence[float], i: int) -> float:
 # Assertions: reverse mode, forward mode and numeric references must agree
 # ---------------------------------------------------------------------------
 
-def assert_op_derivative_matches(op: Op, inputs: Sequence[float], params: Sequence = ()) -> None:
-    """Check ``op``'s local derivatives at ``inputs`` four ways.
+def assert_op_derivative_matches(op: Op, inputs: Sequence[float] | float, params: Sequence = ()) -> None:
+    """Check ``op``'s local derivatives at ``inputs`` three or four ways.
 
     Reverse mode (Value) and forward mode (Dual) must agree with each other
     exactly (they evaluate the same rule), and with a central difference of
-    the forward rule within :func:`close`; and, for analytic ops, with the
-    complex step within ``COMPLEX_REL_TOL``.
+    the forward rule within :func:`close` and the measured error bar of
+    :func:`estimate_derivative`; and, for analytic ops (``complex_forward``
+    given), with the complex step within ``COMPLEX_REL_TOL``.
+
+    Works inside a Hypothesis test, where a point that cannot be checked (an
+    output that overflows, an input on a declared kink) is skipped with
+    ``assume``, and as a plain call at one point, where such a point raises
+    ``ValueError`` saying why: a check never passes having checked nothing.
+
+    >>> softsign = Op("softsign", forward=lambda x: x / (1 + abs(x)),
+    ...               derivative=lambda x, out: 1 / (1 + ops.absolute(x)) ** 2)
+    >>> assert_op_derivative_matches(softsign, [0.0])      # f″ jumps at 0: still right
+    >>> assert_op_derivative_matches(ops.relu, [0.0])
+    Traceback (most recent call last):
+    ValueError: assert_op_derivative_matches: relu cannot be checked at (0.0,): input 0 is on a declared kink, pole or edge of the domain ℝ (kinks: relu′(0) = 0); test the value there on its own
     """
+    inputs = [inputs] if isinstance(inputs, ops.NUMBERS) else list(inputs)
     params = tuple(params)
-    out = op.forward(*inputs, *params)
-    assume(math.isfinite(out))
+    if len(inputs) != op.arity:
+        raise ValueError(f"assert_op_derivative_matches: {op.name} takes {op.arity} input(s), got {inputs!r}")
+    op.validate(inputs, params)  # outside the domain: the op's own clear ValueError
+    try:
+        out = op.forward(*inputs, *params)
+    except OverflowError:  # math.exp(800) raises where IEEE 754 says inf
+        out = math.inf
+    _check_possible(math.isfinite(out), op, inputs, f"the output is {out!r}")
     leaves = [Value(x) for x in inputs]
     reverse = grad(Value.apply(op, leaves, params), leaves)
-    assume(all(math.isfinite(r) for r in reverse))  # overflowing derivatives are tested on their own
+    # Overflowing derivatives are tested on their own, not against differences.
+    _check_possible(all(math.isfinite(r) for r in reverse), op, inputs, f"the derivative is {reverse!r}")
     for i in range(op.arity):
         tangents = [1.0 if j == i else 0.0 for j in range(op.arity)]
         forward = Dual.apply(op, [Dual(x, t) for x, t in zip(inputs, tangents)], params).tangent
         assert reverse[i] == forward, f"{op.name}: reverse {reverse[i]!r} != forward {forward!r} at {inputs}"
 
         h = safe_step(op, inputs, i)
-        assume(h > 0)
+        kinks = "; ".join(op.kinks.values()) if i == 0 and op.kinks else "none"
+        _check_possible(h > 0, op, inputs, f"input {i} is on a declared kink, pole or edge of the domain "
+                        f"{op.domain[i]} (kinks: {kinks}); test the value there on its own")
 
         def along_i(t: float) -> float:
             return op.forward(*_replace(inputs, i, t), *params)
 
-        assume(all(math.isfinite(along_i(inputs[i] + k * h)) for k in (-2, -1, 1, 2)))
-        numeric, error_bar = central_difference_with_error(along_i, inputs[i], h)
-        assert close(reverse[i], numeric, error_bar), (
-            f"{op.name}{tuple(inputs)}{params or ''}: ∂/∂input{i} analytic {reverse[i]!r} "
-            f"vs central difference {numeric!r} (h = {h:.3g}, error bar {error_bar:.3g})"
-        )
+        _check_possible(_finite_around(along_i, inputs[i], h), op, inputs,
+                        f"{op.name} is not finite within 4h = {4 * h:.3g} of input {i}")
+        est = estimate_derivative(along_i, inputs[i], h)
+        assert close(reverse[i], est.value, est.error_bar), _mismatch(op, inputs, params, i, reverse[i], est, along_i)
         # The imaginary step must be tiny next to the distance to a pole, like h above,
         # and still a normal float (within 1e-290 of a pole there is no room left).
         # Complex products square their parts, which underflow below ~1e-154: keep
         # the complex step to inputs of ordinary size.
         h_imag = 1e-20 * min(1.0, distance_to_special_point(op, inputs, i))
         ordinary = all(v == 0 or 1e-140 < math.fabs(v) < 1e140 for v in inputs)
-        if op.complex_forward is not None and h_imag > 1e-290 and ordinary:
-            c = complex_step(lambda z: op.complex_forward(*_replace(inputs, i, z), *params), inputs[i], h_imag)
+        complex_forward = op.complex_forward
+        if complex_forward is not None and h_imag > 1e-290 and ordinary:
+            c = complex_step(lambda z: complex_forward(*_replace(inputs, i, z), *params), inputs[i], h_imag)
             assert math.isclose(reverse[i], c, rel_tol=COMPLEX_REL_TOL, abs_tol=ABS_FLOOR), (
                 f"{op.name}{tuple(inputs)}: ∂/∂input{i} analytic {reverse[i]!r} vs complex step {c!r}"
             )
+
+
+def _finite_around(f: Callable[[float], float], x: float, h: float) -> bool:
+    """f is finite at x ± h, x ± 2h, x ± 4h, every point the error estimate uses.  A forward
+    rule that raises there (math.exp past 709.78, math.log below 0) is not finite there."""
+    try:
+        return all(math.isfinite(f(x + k * h)) for k in (-4, -2, -1, 1, 2, 4))
+    except (ArithmeticError, ValueError):
+        return False
+
+
+def _check_possible(possible: bool, op: Op, inputs: Sequence[float], reason: str) -> None:
+    """Inside a Hypothesis test, skip a point that cannot be checked (Hypothesis draws
+    another); in a plain call, say why instead of passing without a check."""
+    if possible:
+        return
+    if currently_in_test_context():
+        note(f"skipped {op.name}{tuple(inputs)}: {reason}")
+        assume(False)
+    raise ValueError(f"assert_op_derivative_matches: {op.name} cannot be checked at {tuple(inputs)}: {reason}")
+
+
+def _mismatch(op: Op, inputs, params, i: int, analytic: float, est: NumericDerivative, f) -> str:
+    """The failure message: the numbers, how sure the numeric side is, and what to do."""
+    x, h = inputs[i], est.h
+    call = f"{op.name}{tuple(inputs)}" + (f" with params {params}" if params else "")
+    difference = math.fabs(analytic - est.value)
+    d1, d2, d4 = est.differences
+    if est.order is None:
+        convergence = "they agree to within rounding"
+    elif est.converges:
+        convergence = f"the error shrinks like h^{est.order:.2f} (h^2 where f is smooth, h^1 where f″ jumps)"
+    else:
+        convergence = f"they move more as h shrinks (order {est.order:.2f}): they do not converge"
+    # One-sided slopes: where f′ jumps at x (or within h of it) they differ by about
+    # the jump at steps h and 2h alike; where f is smooth the gap halves with h.
+    left, right = (f(x) - f(x - h)) / h, (f(x + h) - f(x)) / h
+    gap, gap_2h = right - left, (f(x + 2 * h) - 2 * f(x) + f(x - 2 * h)) / (2 * h)
+    jumps = gap != 0 and math.fabs(gap) > 10 * est.rounding and 0.5 < gap_2h / gap < 1.5
+    kink_advice = (
+        "If f′ itself jumps (a kink, like relu at 0), there is no derivative at the kink for any "
+        "difference to confirm: declare it, Op(..., kinks={point: 'the value your rule uses there'}), "
+        "and test that value on its own."
+    )
+    if jumps:
+        advice = (f"The one-sided slopes differ by {gap:.6g} at steps h and 2h alike: f′ jumps at {x!r} "
+                  f"or within h of it. " + kink_advice)
+    elif not est.converges:
+        advice = f"The differences do not converge: f′ probably jumps within 4h = {4 * h:.3g} of {x!r}. " + kink_advice
+    else:
+        advice = ("The differences settle, on a value the rule does not give: check the rule at this point "
+                  "(a sign, a factor, the branch taken here). " + kink_advice)
+    return "\n".join([
+        f"{call}: ∂out/∂input{i} by the rule disagrees with central differences.",
+        f"  rule (reverse mode = forward mode): {analytic!r}",
+        f"  central difference D(h):            {est.value!r}   (h = {h:.3g})",
+        f"  |difference| {difference:.3g}: more than the error bar {est.error_bar:.3g} "
+        f"(rounding {est.rounding:.3g} + truncation {est.truncation:.3g}) and than {REL_TOL:g} relative",
+        f"  D(h), D(2h), D(4h) = {d1:.10g}, {d2:.10g}, {d4:.10g}: {convergence}",
+        f"  one-sided slopes at step h: left {left:.10g}, right {right:.10g}",
+        f"What to do: {advice}",
+    ])
 
 
 def _replace(values: Sequence, i: int, new) -> list:
@@ -228,11 +415,10 @@ def assert_gradients_match(f: Callable, inputs: Sequence[float], rel_tol: float 
         assert math.isclose(r, fw, rel_tol=1e-12, abs_tol=ABS_FLOOR), (
             f"input {i}: reverse mode {r!r} != forward mode {fw!r}"
         )
-        numeric, error_bar = central_difference_with_error(
-            lambda t: evaluate(f, _replace(inputs, i, t)), inputs[i], default_step(inputs[i])
-        )
-        assert close(r, numeric, error_bar, rel_tol), (
-            f"input {i}: reverse mode {r!r} vs central difference {numeric!r} (error bar {error_bar:.3g})"
+        est = estimate_derivative(lambda t: evaluate(f, _replace(inputs, i, t)), inputs[i], default_step(inputs[i]))
+        assert close(r, est.value, est.error_bar, rel_tol), (
+            f"input {i}: reverse mode {r!r} vs central difference {est.value!r} "
+            f"(h = {est.h:.3g}, error bar {est.error_bar:.3g}, order {est.order})"
         )
     return reverse
 
@@ -284,7 +470,7 @@ class Program:
 def programs(draw, max_leaves: int = 3, max_steps: int = 8) -> Program:
     """A random :class:`Program` built from the smooth ops (including ``x ** 2`` and ``x ** 3``)."""
     n_leaves = draw(st.integers(1, max_leaves))
-    steps = []
+    steps: list[tuple] = []
     for k in range(draw(st.integers(1, max_steps))):
         available = n_leaves + k
         kind = draw(st.sampled_from(("unary", "binary", "power")))
