@@ -37,7 +37,7 @@ from __future__ import annotations
 import math
 
 from ..matrix import Matrix, matrix_from
-from ..ops import check_number
+from ..ops import check_number, short, to_float
 from .module import Module
 
 
@@ -56,13 +56,13 @@ class BatchNorm1d(Module):
             raise ValueError(f"BatchNorm1d: num_features must be an integer >= 1, got {num_features!r}")
         check_number("BatchNorm1d", eps)
         check_number("BatchNorm1d", momentum)
-        if not (0 <= eps < math.inf):
-            raise ValueError(f"BatchNorm1d: eps must be a finite number >= 0, got {eps!r}")
+        if not (0 <= to_float(eps) < math.inf):
+            raise ValueError(f"BatchNorm1d: eps must be a finite number >= 0, got {short(eps)}")
         if not 0 <= momentum <= 1:
-            raise ValueError(f"BatchNorm1d: momentum must lie in [0, 1], got {momentum!r}")
+            raise ValueError(f"BatchNorm1d: momentum must lie in [0, 1], got {short(momentum)}")
         self.num_features = num_features
-        self.eps = eps
-        self.momentum = momentum
+        self.eps = to_float(eps)
+        self.momentum = to_float(momentum)
         self.weight = Matrix.ones(1, num_features)
         self.bias = Matrix.zeros(1, num_features)
         self.running_mean = Matrix.zeros(1, num_features, requires_grad=False)
@@ -75,6 +75,7 @@ class BatchNorm1d(Module):
             raise ValueError(f"BatchNorm1d({self.num_features}): the input has shape {x.shape}, "
                              f"expected {self.num_features} columns")
         if not self.training:
+            self._check_spread("running_var", self.running_var.data[0])
             x_hat = (x - self.running_mean) / (self.running_var + self.eps).sqrt()
             return x_hat * self.weight + self.bias
         if m < 2:
@@ -83,10 +84,20 @@ class BatchNorm1d(Module):
         mean = x.mean(axis=0)                      # μ, 1×n
         centred = x - mean                         # x − μ, broadcast over the rows
         variance = (centred * centred).mean(axis=0)  # σ², biased (divided by m)
+        self._check_spread("batch variance", variance.data[0])
         x_hat = centred / (variance + self.eps).sqrt()
         y = x_hat * self.weight + self.bias
         self._update_running(mean.data[0], variance.data[0], m)
         return y
+
+    def _check_spread(self, what: str, variances: list) -> None:
+        """σ² + ε must be above 0, or x̂ = (x − μ)/√(σ² + ε) divides by zero."""
+        for j, v in enumerate(variances):
+            if v + self.eps == 0:
+                raise ValueError(
+                    f"BatchNorm1d: column {j} has {what} 0 (every entry the same) and eps = {self.eps!r}, "
+                    f"so x̂ = (x − μ)/√(σ² + ε) would divide by zero; use eps > 0 (PyTorch's default is 1e-5)"
+                )
 
     def _update_running(self, mean: list, variance: list, m: int) -> None:
         """r ← (1 − momentum)·r + momentum·batch, with the unbiased variance σ²·m/(m − 1)."""

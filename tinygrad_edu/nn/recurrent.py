@@ -32,10 +32,13 @@ keeps two biases per gate; one bias is enough, since two would only add up.)
 
 from __future__ import annotations
 
+import math
 import random
 from typing import Callable, Sequence
 
 from ..matrix import Matrix, matrix_from
+from ..ops import check_number, short, to_float
+from ..seeding import generator
 from . import init as initialisers
 from .module import Module
 
@@ -115,6 +118,7 @@ class RNNCell(_Cell):
                  nonlinearity: str = "tanh", init: str | Callable = "standard_uniform",
                  recurrent_init: str | Callable | None = None) -> None:
         self._set_sizes("RNNCell", input_size, hidden_size)
+        rng = generator("RNNCell", rng)
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNNCell: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
         self.nonlinearity = nonlinearity
@@ -149,6 +153,10 @@ class LSTMCell(_Cell):
                  init: str | Callable = "standard_uniform", recurrent_init: str | Callable | None = None,
                  forget_bias: float = 0.0) -> None:
         self._set_sizes("LSTMCell", input_size, hidden_size)
+        check_number("LSTMCell", forget_bias)
+        if not math.isfinite(to_float(forget_bias)):
+            raise ValueError(f"LSTMCell: forget_bias must be finite, got {short(forget_bias)}")
+        rng = generator("LSTMCell", rng)
         init = initialisers.get(init)
         recurrent = init if recurrent_init is None else initialisers.get(recurrent_init)
         self.input = Gate(input_size, hidden_size, init, recurrent, rng)
@@ -191,6 +199,7 @@ class GRUCell(_Cell):
                  init: str | Callable = "standard_uniform",
                  recurrent_init: str | Callable | None = None) -> None:
         self._set_sizes("GRUCell", input_size, hidden_size)
+        rng = generator("GRUCell", rng)
         init = initialisers.get(init)
         recurrent = init if recurrent_init is None else initialisers.get(recurrent_init)
         self.reset = Gate(input_size, hidden_size, init, recurrent, rng)

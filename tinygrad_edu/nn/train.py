@@ -40,6 +40,7 @@ from typing import Callable, Sequence
 
 from ..matrix import Matrix, matrix_from
 from ..mode import no_grad
+from ..seeding import generator
 from .clip import clip_grad_norm
 from .module import Module
 from .params import flat_grad
@@ -104,8 +105,8 @@ def fit(
     expects for the whole set (a list of class indices for ``cross_entropy``,
     a list of rows or a Matrix for ``mse``): mini-batches take the same rows
     of both.  ``batch_size=None`` uses the whole set at every step; otherwise
-    each epoch visits the rows in an order shuffled with ``rng`` (required
-    then, for reproducibility).  ``clip_norm`` clips the global gradient norm
+    each epoch visits the rows in an order shuffled with ``rng`` (the shared
+    generator of :func:`tinygrad_edu.manual_seed` when it is None).  ``clip_norm`` clips the global gradient norm
     (:func:`~tinygrad_edu.nn.clip.clip_grad_norm`) before every update.
 
     A step whose loss is inf or nan is recorded, no update is made, and
@@ -122,8 +123,7 @@ def fit(
     if batch_size is not None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"fit: batch_size must be an integer >= 1 or None, got {batch_size!r}")
-        if not isinstance(rng, random.Random):
-            raise TypeError("fit: mini-batches are shuffled: pass rng=random.Random(seed)")
+        rng = generator("fit", rng)  # mini-batches are shuffled: the shared generator without rng=
     stream = sys.stdout if stream is None else stream
     show = _is_terminal(stream) if progress is None else progress
     steps_per_epoch = 1 if batch_size is None else math.ceil(m / batch_size)
