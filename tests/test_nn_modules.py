@@ -182,7 +182,7 @@ def test_elu_derivative_is_output_plus_alpha_on_the_negative_side():
 def test_activations_refuse_what_is_not_a_matrix_or_value():
     with pytest.raises(TypeError, match="tanh: expected a Matrix or a Value, got"):
         nn.tanh([[1.0]])
-    with pytest.raises(ValueError, match="elu: alpha must be finite"):
+    with pytest.raises(ValueError, match="elu: alpha must be a finite number"):
         nn.elu(Matrix([[1.0]]), alpha=math.inf)
 
 

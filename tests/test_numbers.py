@@ -222,7 +222,7 @@ def test_settings_beyond_float_range_are_refused_with_a_clear_error():
         nn.SGD([Value(1.0)], lr=HUGE)
     with pytest.raises(ValueError, match=r"clip_grad_norm: max_norm must be a finite number > 0, got 1000000000…"):
         nn.clip_grad_norm([Value(1.0)], max_norm=HUGE)
-    with pytest.raises(ValueError, match=r"normal: std must be finite, got 1000000000…"):
+    with pytest.raises(ValueError, match=r"normal: std must be a finite number >= 0, got 1000000000…"):
         nn.init.normal(2, 2, std=HUGE)
 
 

@@ -21,7 +21,10 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 from .operators import Arithmetic
-from .ops import NUMBERS, Op, as_constant, as_data, as_number, check_number, plain_params, rounded, short, to_float
+from .ops import (
+    NUMBERS, Op, as_constant, as_data, as_number, check_function, check_number, numbers_of, plain_params, rounded,
+    short, to_float,
+)
 from .value import Value, backpropagate, zero_like
 
 
@@ -175,22 +178,31 @@ def jvp(f: Callable, inputs: Sequence, tangents: Sequence) -> tuple:
     >>> jvp(lambda x, y: x * y, [2.0, 5.0], [1.0, 0.0])   # ∂(xy)/∂x = y
     (10.0, 5.0)
     """
+    return _jvp("jvp", f, numbers_of("jvp", inputs), numbers_of("jvp", tangents, "tangent"))
+
+
+def _jvp(where: str, f: Callable, inputs: list, tangents: list) -> tuple:
+    check_function(where, f)
     if len(inputs) != len(tangents):
-        raise ValueError(f"jvp: {len(inputs)} inputs but {len(tangents)} tangents")
+        raise ValueError(f"{where}: {len(inputs)} inputs but {len(tangents)} tangents")
     out = f(*[Dual(x, t) for x, t in zip(inputs, tangents)])
-    if isinstance(out, NUMBERS):  # f ignored its inputs
+    if isinstance(out, NUMBERS) and not isinstance(out, bool):  # f ignored its inputs
         return out, 0.0
+    if not isinstance(out, Dual):
+        raise TypeError(f"{where}: f must return a number computed from its inputs, got {short(out)}")
     return out.data, out.tangent
 
 
 def forward_gradient(f: Callable, inputs: Sequence) -> list:
     """Every partial derivative of ``f`` by forward mode: one pass per input."""
+    inputs = numbers_of("forward_gradient", inputs)
     n = len(inputs)
     # Integer seeds 1 and 0 keep Fraction inputs exact (1 * Fraction is a Fraction).
-    return [jvp(f, inputs, [1 if j == i else 0 for j in range(n)])[1] for i in range(n)]
+    return [_jvp("forward_gradient", f, inputs, [1 if j == i else 0 for j in range(n)])[1] for i in range(n)]
 
 
 def reverse_gradient(f: Callable, inputs: Sequence) -> list:
     """Every partial derivative of ``f`` by reverse mode: one backward pass for all."""
-    points = [Value(x) for x in inputs]
+    check_function("reverse_gradient", f)
+    points = [Value(x) for x in numbers_of("reverse_gradient", inputs)]
     return grad(f(*points), points)

@@ -22,6 +22,7 @@ Matrix engine's graphs too (its nodes show their shape and, when small, their en
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 
@@ -102,8 +103,12 @@ def to_dot(root, rankdir: str = "LR", edge_labels: bool = True) -> str:
       n0 -> n1 [label="×0.25"];
     }
     """
+    if not hasattr(root, "_prev"):
+        raise TypeError(f"to_dot: expected a Value or a Matrix, got {type(root).__name__}")
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"to_dot: rankdir must be LR, RL, TB or BT, got {rankdir!r}")
+    if not isinstance(edge_labels, bool):
+        raise TypeError(f"to_dot: edge_labels must be True or False, got {edge_labels!r}")
     order = list(reversed(topological_order(root)))  # inputs first: a left-to-right reading order
     ids = {node: f"n{k}" for k, node in enumerate(order)}
     lines = ["digraph computation {", f"  rankdir={rankdir};", '  node [shape=record, fontname="monospace"];']
@@ -127,6 +132,13 @@ def render_dot(dot_text: str, path: str, fmt: str | None = None) -> str:
     unless ``fmt`` is given.  Graphviz is optional: without it this raises
     ``RuntimeError`` saying how to install it.
     """
+    if not isinstance(dot_text, str):
+        raise TypeError(f"render_dot: dot_text must be a str (from to_dot), got {dot_text!r:.40}")
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"render_dot: path must be a str or a path, got {path!r:.40}")
+    if fmt is not None and not isinstance(fmt, str):
+        raise TypeError(f"render_dot: fmt must be a str such as 'svg' or 'png', got {fmt!r:.40}")
+    path = os.fspath(path)
     program = shutil.which("dot")
     if program is None:
         raise RuntimeError(

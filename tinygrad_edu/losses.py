@@ -209,12 +209,7 @@ def _check_matrix(where: str, what: str, x) -> None:
 
 def _target_matrix(where: str, target) -> Matrix:
     """The target as a Matrix: a Matrix as it is, a list of rows checked (naming ``where``)."""
-    if isinstance(target, Matrix):
-        return target
-    try:
-        return matrix_from(target)
-    except (TypeError, ValueError) as error:
-        raise type(error)(f"{where}: the target: {error}") from None
+    return matrix_from(target, f"{where}: the target")
 
 
 def _check_same_shape(where: str, prediction: Matrix, target: Matrix) -> None:

@@ -31,7 +31,6 @@ ValueError: matmul: (2, 3) @ (2, 3): inner dimensions 3 and 2 differ
 
 from __future__ import annotations
 
-import math
 import random
 from collections.abc import Sequence
 from contextlib import contextmanager
@@ -41,7 +40,7 @@ from . import matrix_ops
 from .matrix_ops import MatrixOp, elementwise, first_nonfinite
 from .mode import AnomalyError, flags
 from .operators import Arithmetic
-from .ops import NUMBERS, as_constant, as_data, check_number, plain_params, short, to_float
+from .ops import NUMBERS, as_constant, as_data, finite_number, plain_params, short, to_float
 from .seeding import generator
 from .value import Value, topological_order
 
@@ -106,6 +105,9 @@ class Matrix(Arithmetic):
         domains are checked by the forward rule before the node exists.
         """
         matrix_op = op if isinstance(op, MatrixOp) else elementwise(op)
+        if len(inputs) != matrix_op.arity:
+            raise ValueError(f"{matrix_op.name}: takes {matrix_op.arity} input{'s' if matrix_op.arity > 1 else ''}, "
+                             f"got {len(inputs)}")
         if params and not isinstance(op, MatrixOp):
             params = plain_params(params)  # the exponent or slope of a scalar op, as a plain number
         if not all(isinstance(x, Matrix) for x in inputs):  # a number mixed in: the 2 in 2 * X
@@ -311,6 +313,8 @@ class Matrix(Arithmetic):
 
     def broadcast_to(self, shape: tuple[int, int]) -> "Matrix":
         """This 1×1, 1×n or m×1 matrix repeated to ``shape``."""
+        if not (isinstance(shape, (tuple, list)) and len(shape) == 2):
+            raise TypeError(f"broadcast_to: shape must be a pair (rows, columns), got {short(shape)}")
         m, n = shape
         _check_dimensions("broadcast_to", m, n)
         return self.apply(matrix_ops.broadcast_to, (self,), (m, n))
@@ -318,7 +322,7 @@ class Matrix(Arithmetic):
     def select_rows(self, index: Sequence[int]) -> "Matrix":
         """The rows numbered in ``index``, in that order, as a new matrix (the gradient flows back)."""
         m = self.shape[0]
-        index = tuple(index)
+        index = _index_tuple("select_rows", index)
         if not index:
             raise ValueError("select_rows: no rows selected (a matrix needs at least one row)")
         for i in index:
@@ -330,7 +334,7 @@ class Matrix(Arithmetic):
 
     def scatter_rows(self, index: Sequence[int], m: int) -> "Matrix":
         """An m×n matrix of zeros with row p of ``self`` added into row ``index[p]`` (adjoint of select_rows)."""
-        index = tuple(index)
+        index = _index_tuple("scatter_rows", index)
         if len(index) != self.shape[0]:
             raise ValueError(f"scatter_rows: {len(index)} row numbers for a matrix of shape {self.shape}")
         _check_dimensions("scatter_rows", m, self.shape[1])
@@ -369,11 +373,17 @@ class Matrix(Arithmetic):
         """
         m = self.shape[0]
         if isinstance(key, slice):
-            return self.select_rows(range(*key.indices(m)))
+            if key.step == 0:
+                raise ValueError(f"Matrix: slice step cannot be zero, got {key!r}")
+            try:
+                rows = range(*key.indices(m))
+            except TypeError:  # a slice of floats or strings
+                raise TypeError(f"Matrix: a slice of rows needs int bounds, got {key!r}") from None
+            return self.select_rows(rows)
         if isinstance(key, bool) or not isinstance(key, int):
-            raise TypeError(f"Matrix index must be an int or a slice of rows, got {key!r}")
+            raise TypeError(f"Matrix index must be an int or a slice of rows, got {short(key)}")
         if not -m <= key < m:
-            raise IndexError(f"row {key} out of range for a matrix of shape {self.shape}")
+            raise IndexError(f"Matrix: row {key} out of range for a matrix of shape {self.shape}")
         return self.select_rows((key % m,))
 
     # -- reverse mode ----------------------------------------------------------
@@ -500,7 +510,7 @@ def _seed(where: str, root: Matrix, gradient, copy: bool = True) -> Matrix:
         return Matrix.constant([[type(root.data[0][0])(1)]])
     if not (copy is False and isinstance(gradient, Matrix)):
         # A copy: the seed becomes the output's .grad, which must not share the caller's rows.
-        gradient = Matrix(gradient, requires_grad=False)
+        gradient = Matrix._wrap(_checked_rows(where, gradient), False)
     if gradient.shape != root.shape:
         raise ValueError(f"{where}: a gradient of shape {gradient.shape} for an output of shape {root.shape}")
     return gradient
@@ -596,12 +606,35 @@ def _number(where: str, x, partner) -> Matrix:
     return Matrix.constant([[as_data(where, as_constant(where, x, partner))]])
 
 
+#: The most entries a matrix may have.  A Python float in a list costs about 32 bytes, so
+#: 10⁸ entries are already 3 GB: a size beyond this is a typo, refused before any memory is taken.
+MAX_ENTRIES = 10 ** 8
+
+
 def _check_dimensions(where: str, m, n) -> None:
     for size in (m, n):
         if isinstance(size, bool) or not isinstance(size, int):
             raise TypeError(f"{where}: dimensions must be ints, got {(m, n)!r}")
     if m < 1 or n < 1:
         raise ValueError(f"{where}: shape {(m, n)}: both dimensions must be at least 1")
+    check_entries(where, m, n)
+
+
+def check_entries(where: str, m: int, n: int, what: str = "shape") -> None:
+    """ValueError when an m×n matrix would hold more than ``MAX_ENTRIES`` numbers."""
+    if m * n > MAX_ENTRIES:
+        raise ValueError(
+            f"{where}: {what} {(m, n)} has {_power_of_ten(m * n)} entries, more than a pure-Python matrix "
+            f"can hold (at most {MAX_ENTRIES:,}, about 3 GB)"
+        )
+
+
+def _power_of_ten(count: int) -> str:
+    """10^24 for 10**24, else the count with thousands separators."""
+    text = str(count)
+    if text == "1" + "0" * (len(text) - 1):
+        return f"10^{len(text) - 1}"
+    return f"{count:,}"
 
 
 def _check_rng(where: str, rng) -> random.Random:
@@ -610,12 +643,17 @@ def _check_rng(where: str, rng) -> random.Random:
 
 
 def _finite(where: str, name: str, x) -> float:
-    """A setting that must be a finite number, as a plain float."""
-    check_number(where, x)
-    value = to_float(x)
-    if not math.isfinite(value):
-        raise ValueError(f"{where}: {name} must be a finite number, got {short(x)}")
-    return value
+    return finite_number(where, name, x)
+
+
+def _index_tuple(where: str, index) -> tuple:
+    """Row numbers as a tuple, or a TypeError naming ``where`` (a bare number is not a list)."""
+    if isinstance(index, (str, bytes, int, float)):
+        raise TypeError(f"{where}: expected a list of row numbers, got {short(index)}")
+    try:
+        return tuple(index)
+    except TypeError:
+        raise TypeError(f"{where}: expected a list of row numbers, got {short(index)}") from None
 
 
 def _column_index(where: str, index, m: int, n: int) -> tuple:
@@ -661,9 +699,10 @@ def describe_inputs(op: MatrixOp, inputs: tuple, depth: int = 3) -> str:
     return f"{op.name}({', '.join(describe(x, depth - 1) for x in inputs)})"
 
 
-def matrix_from(x) -> Matrix:
-    """``x`` if it is a Matrix, else a constant Matrix made from a list of rows (checked)."""
-    return x if isinstance(x, Matrix) else Matrix(x, requires_grad=False)
+def matrix_from(x, where: str = "Matrix") -> Matrix:
+    """``x`` if it is a Matrix, else a constant Matrix made from a list of rows (checked; an
+    error names ``where``, the function the rows were given to)."""
+    return x if isinstance(x, Matrix) else Matrix._wrap(_checked_rows(where, x), False)
 
 
 __all__ = ["Matrix", "backpropagate", "describe", "matrix_from"]

@@ -637,6 +637,8 @@ def elementwise(op: ops.Op) -> Elementwise:
     """
     found = _ELEMENTWISE.get(op)
     if found is None:
+        if not isinstance(op, ops.Op):
+            raise TypeError(f"Matrix.apply: expected a MatrixOp or an Op (see tinygrad_edu.ops), got {op!r:.40}")
         found = _ELEMENTWISE[op] = Elementwise(op)
     return found
 

@@ -66,6 +66,52 @@ def check_number(where: str, x) -> None:
         )
 
 
+def numbers_of(where: str, xs, what: str = "input", first: int = 0) -> list:
+    """``xs`` (a list, a tuple or any iterable of numbers) as a list, or a TypeError naming
+    ``where`` and the first entry that is not a real number (entries are counted from ``first``).
+
+    >>> numbers_of("jvp", [1.0, "2"])
+    Traceback (most recent call last):
+    TypeError: jvp: input 1 is '2', not a real number
+    """
+    if isinstance(xs, (str, bytes)) or isinstance(xs, NUMBERS) or hasattr(type(xs), "apply"):
+        raise TypeError(f"{where}: {what}s must be a list of numbers, got {short(xs)}")
+    try:
+        xs = list(xs)
+    except TypeError:
+        raise TypeError(f"{where}: {what}s must be a list of numbers, got {short(xs)}") from None
+    for i, x in enumerate(xs):
+        if isinstance(x, bool) or not isinstance(x, NUMBERS):
+            raise TypeError(f"{where}: {what} {i + first} is {short(x)}, not a real number")
+    return xs
+
+
+def check_function(where: str, f, what: str = "f") -> None:
+    """TypeError naming ``where`` unless ``f`` can be called."""
+    if not callable(f):
+        raise TypeError(f"{where}: {what} must be a function, got {short(f)}")
+
+
+def finite_number(where: str, name: str, x, *, above=None, at_least=None) -> float:
+    """A setting that must be a finite number (a learning rate, an eps, a step), as a plain float.
+
+    ``above=0`` asks for > 0, ``at_least=0`` for >= 0.  A wrong type is a TypeError, anything
+    else (nan, ±inf, an int beyond float range, a number out of range) a ValueError naming
+    ``where``, the setting and the value.
+
+    >>> finite_number("SGD", "the learning rate lr", 10 ** 400, above=0)
+    Traceback (most recent call last):
+    ValueError: SGD: the learning rate lr must be a finite number > 0, got 1000000000…(401 digits)
+    """
+    check_number(where, x)
+    value = to_float(x)
+    fine = math.isfinite(value) and (above is None or value > above) and (at_least is None or value >= at_least)
+    if not fine:
+        bound = f" > {above}" if above is not None else (f" >= {at_least}" if at_least is not None else "")
+        raise ValueError(f"{where}: {name} must be a finite number{bound}, got {short(x)}")
+    return value
+
+
 def to_float(x) -> float:
     """``x`` as a plain ``float``, rounded the IEEE 754 way: beyond ±1.8e308 it is ±inf.
 
@@ -250,6 +296,18 @@ class Op:
         param_names: tuple[str, ...] = (),
         doc: str = "",
     ) -> None:
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"Op: the name must be a non-empty str, got {short(name)}")
+        for rule, function in (("forward", forward), ("derivative", derivative)):
+            if not callable(function):
+                raise TypeError(f"Op: {rule} must be a function, got {short(function)}")
+        if isinstance(arity, bool) or not isinstance(arity, int):
+            raise TypeError(f"Op: arity must be an int, got {short(arity)}")
+        if arity < 1:
+            raise ValueError(f"Op: arity must be 1 or more, got {arity}")
+        if domain is not None and (len(domain) != arity or not all(isinstance(d, Interval) for d in domain)):
+            raise ValueError(f"Op {name}: {len(domain)} domain intervals for {arity} input{'s' if arity > 1 else ''}"
+                             f" (one Interval per input)")
         self.name = name
         self.forward = forward
         self.derivative = derivative

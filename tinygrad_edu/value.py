@@ -43,7 +43,7 @@ from fractions import Fraction
 
 from .mode import AnomalyError, flags
 from .operators import Arithmetic
-from .ops import Op, as_constant, as_data, as_number, plain_params, rounded, to_float
+from .ops import Op, as_constant, as_data, as_number, plain_params, rounded, short, to_float
 
 
 class Value(Arithmetic):
@@ -82,19 +82,32 @@ class Value(Arithmetic):
         """
         # Every input as a Value, and its number.  One and two inputs are written
         # out: this is the engine's hottest line, and the loop-free form is ~1.5x faster.
-        if op.arity == 1:
-            (a,) = inputs
+        # (A wrong op or a wrong number of inputs fails in the unpacking: _misuse says why.)
+        try:
+            arity = op.arity
+        except AttributeError:
+            raise _misuse(op, inputs) from None
+        if arity == 1:
+            try:
+                (a,) = inputs
+            except (TypeError, ValueError):
+                raise _misuse(op, inputs) from None
             if not isinstance(a, Value):
                 a = _constant(op, a, None)
             inputs, numbers = (a,), (a.data,)
-        elif op.arity == 2:
-            a, b = inputs
+        elif arity == 2:
+            try:
+                a, b = inputs
+            except (TypeError, ValueError):
+                raise _misuse(op, inputs) from None
             if not isinstance(a, Value):
                 a = _constant(op, a, b.data if isinstance(b, Value) else None)
             if not isinstance(b, Value):
                 b = _constant(op, b, a.data)
             inputs, numbers = (a, b), (a.data, b.data)
         else:
+            if not isinstance(inputs, (tuple, list)) or len(inputs) != arity:
+                raise _misuse(op, inputs)
             inputs = tuple(x if isinstance(x, Value) else _constant(op, x, None) for x in inputs)
             numbers = tuple(x.data for x in inputs)
         if params:
@@ -162,13 +175,23 @@ class Value(Arithmetic):
             sums = [node.grad + g for node, g in grads.items()]
         except OverflowError:  # a Fraction beyond float range met a float
             sums = [add(node.grad, g) for node, g in grads.items()]
-        for node, total in zip(grads, sums):  # every sum is computed first: an error changes no .grad
+        # Every sum is computed first, so an error above changes no .grad (a .grad set by hand to
+        # something that is not a number fails there, not halfway through writing).
+        for node, total in zip(grads, sums):
             node.grad = total
 
     def zero_grad(self) -> None:
         """Set ``.grad`` to 0 (0.0, or Fraction(0) for a Fraction) on this node and every node it was computed from."""
         for node in topological_order(self):
             node.grad = zero_like(node.data)
+
+
+def _misuse(op, inputs) -> Exception:
+    """The error for ``Value.apply`` given something that is not an Op, or the wrong number of inputs."""
+    if not isinstance(op, Op):
+        return TypeError(f"Value.apply: expected an Op and a tuple of inputs, got {short(op)} and {short(inputs)}")
+    count = len(inputs) if isinstance(inputs, (tuple, list)) else short(inputs)
+    return ValueError(f"{op.name}: takes {op.arity} input{'s' if op.arity > 1 else ''}, got {count}")
 
 
 def zero_like(x):

@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 from typing import Iterable
 
-from ..ops import check_number, short, to_float
+from ..ops import finite_number, short
 from .params import as_floats, check_parameters, flat_grad, write_grad
 
 
@@ -81,11 +81,7 @@ def clip_grad_value(params: Iterable, clip_value: float) -> None:
 
 def _positive(where: str, name: str, value) -> float:
     """A threshold that must be a finite number > 0, as a plain float."""
-    check_number(where, value)
-    x = to_float(value)
-    if not (x > 0 and math.isfinite(x)):
-        raise ValueError(f"{where}: {name} must be a finite number > 0, got {short(value)}")
-    return x
+    return finite_number(where, name, value, above=0)
 
 
 def _clamp(g: float, c: float) -> float:

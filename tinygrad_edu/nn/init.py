@@ -69,8 +69,8 @@ import math
 import random
 from typing import Callable
 
-from ..matrix import Matrix
-from ..ops import check_number, short, to_float
+from ..matrix import Matrix, check_entries
+from ..ops import check_number, finite_number, to_float
 from ..seeding import generator
 
 #: The signature every initialiser has (after its keyword options are fixed).
@@ -87,15 +87,12 @@ def _check_shape(where: str, n_out, n_in) -> None:
             raise TypeError(f"{where}: n_out and n_in must be ints, got {(n_out, n_in)!r}")
     if n_out < 1 or n_in < 1:
         raise ValueError(f"{where}: shape {(n_out, n_in)}: both sizes must be at least 1")
+    check_entries(where, n_out, n_in)
 
 
 def _finite(where: str, name: str, x) -> float:
     """A setting that must be a finite number, as a plain float (NumPy's float64 included)."""
-    check_number(where, x)
-    value = to_float(x)  # an int too large for a float is inf here, and refused below
-    if not math.isfinite(value):
-        raise ValueError(f"{where}: {name} must be finite, got {short(x)}")
-    return value
+    return finite_number(where, name, x)
 
 
 def _check_slope(where: str, negative_slope) -> float:
@@ -161,9 +158,8 @@ def scaled_identity(n_out: int, n_in: int, rng: random.Random | None = None, c: 
 
 def normal(n_out: int, n_in: int, rng: random.Random | None = None, std: float = 1.0, mean: float = 0.0) -> Matrix:
     """Entries from N(mean, std²): mean ``mean``, variance std²."""
-    std, mean = _finite("normal", "std", std), _finite("normal", "mean", mean)
-    if std < 0:
-        raise ValueError(f"normal: std must be a finite number >= 0, got {std!r}")
+    std = finite_number("normal", "std", std, at_least=0)
+    mean = _finite("normal", "mean", mean)
     _check_shape("normal", n_out, n_in)
     return Matrix.randn(n_out, n_in, generator("normal", rng), std=std, mean=mean)
 
@@ -239,10 +235,7 @@ def he_uniform(n_out: int, n_in: int, rng: random.Random | None = None, negative
 
 
 def _check_gain(where: str, g) -> float:
-    g = _finite(where, "gain", g)
-    if g < 0:
-        raise ValueError(f"{where}: gain must be a finite number >= 0, got {g!r}")
-    return g
+    return finite_number(where, "gain", g, at_least=0)
 
 
 def calculate_gain(nonlinearity: str, negative_slope: float = 0.01) -> float:

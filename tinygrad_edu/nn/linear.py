@@ -25,7 +25,7 @@ from __future__ import annotations
 import random
 from typing import Callable, Sequence
 
-from ..matrix import Matrix, matrix_from
+from ..matrix import Matrix, check_entries, matrix_from
 from ..seeding import generator
 from . import init as initialisers
 from .activations import make_activation
@@ -58,6 +58,7 @@ class Linear(Module):
         for size in (n_in, n_out):
             if isinstance(size, bool) or not isinstance(size, int) or size < 1:
                 raise ValueError(f"Linear: n_in and n_out must be integers >= 1, got {(n_in, n_out)!r}")
+        check_entries("Linear", n_out, n_in, what="a weight of shape")
         if not isinstance(bias, bool):
             raise TypeError(f"Linear: bias must be True or False, got {bias!r}")
         rng = generator("Linear", rng)
@@ -70,7 +71,7 @@ class Linear(Module):
             self.bias = None
 
     def forward(self, x) -> Matrix:
-        x = matrix_from(x)
+        x = matrix_from(x, f"Linear({self.n_in} → {self.n_out})")
         if x.shape[1] != self.n_in:
             raise ValueError(
                 f"Linear({self.n_in} → {self.n_out}): the input has shape {x.shape}, "

@@ -167,6 +167,7 @@ class Module:
         The file is written next to ``path`` and then renamed, so a crash
         while writing never leaves half a checkpoint under the real name.
         """
+        _check_path("save", path)
         state = self.state_dict()
         for name, rows in state.items():
             _check_finite_rows("save", name, rows)
@@ -237,6 +238,10 @@ class Sequential(Module):
     def __getitem__(self, i: int | slice) -> Module:
         if isinstance(i, slice):  # model[:3] is the first three layers, as a Sequential
             return Sequential(*self._layers[i])
+        if isinstance(i, bool) or not isinstance(i, int):
+            raise TypeError(f"Sequential: a layer index must be an int or a slice, got {i!r:.40}")
+        if not -len(self._layers) <= i < len(self._layers):
+            raise IndexError(f"Sequential: layer {i} out of range for {len(self._layers)} layers")
         return self._layers[i]
 
     def __len__(self) -> int:
@@ -325,6 +330,7 @@ def read_state_dict(path: str | os.PathLike) -> dict:
     would silently keep the last), nesting too deep to read, a number with more than
     Python's 4300 digits, and JSON's non-standard ``NaN`` and ``Infinity``.  A missing
     file is Python's own ``FileNotFoundError``."""
+    _check_path("load", path)
     shown = repr(os.fspath(path))
     with open(path, "rb") as file:
         data = file.read()
@@ -347,6 +353,12 @@ def read_state_dict(path: str | os.PathLike) -> dict:
                              f"lists of rows: three levels)") from None
     except ValueError as error:  # Python refuses to read an int of more than 4300 digits
         raise StateDictError(f"load: {shown} holds a number too long to read ({error})") from None
+
+
+def _check_path(where: str, path) -> None:
+    """A file name: a str or a path (an int would be read as an open file descriptor)."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{where}: path must be a str or a path, got {path!r:.40}")
 
 
 class _NonFiniteInFile(Exception):

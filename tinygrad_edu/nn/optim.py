@@ -38,7 +38,7 @@ from __future__ import annotations
 import math
 from typing import Iterable
 
-from ..ops import check_number, short, to_float
+from ..ops import check_number, finite_number, short, to_float
 from .params import as_floats, check_parameters, clear_grad, flat_data, flat_grad, size, write_data
 
 
@@ -68,12 +68,8 @@ class Optimizer:
 
     def __init__(self, where: str, params: Iterable, lr: float) -> None:
         self.params = check_parameters(where, params)
-        check_number(where, lr)
-        rate = to_float(lr)
-        if not (rate > 0 and math.isfinite(rate)):
-            raise ValueError(f"{where}: the learning rate lr must be a finite number > 0, got {short(lr)}")
         self.where = where
-        self.lr = rate
+        self.lr = finite_number(where, "the learning rate lr", lr, above=0)
         self.steps = 0
         self._sizes = [size(p) for p in self.params]  # numbers per parameter: the state is sized by them
 
@@ -147,11 +143,8 @@ class Adam(Optimizer):
         if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
             raise TypeError(f"Adam: betas must be a pair (β₁, β₂), got {short(betas)}")
         betas = tuple(_check_rate("Adam", name, beta, 0.0, 1.0) for name, beta in zip(("β₁", "β₂"), betas))
-        check_number("Adam", eps)
-        if not (to_float(eps) >= 0 and math.isfinite(to_float(eps))):
-            raise ValueError(f"Adam: eps must be a finite number >= 0, got {short(eps)}")
         self.betas = betas
-        self.eps = to_float(eps)
+        self.eps = finite_number("Adam", "eps", eps, at_least=0)
         self.first = [[0.0] * n for n in self._sizes]   # m, the mean of g
         self.second = [[0.0] * n for n in self._sizes]  # s, the mean of g²
 

@@ -32,12 +32,11 @@ keeps two biases per gate; one bias is enough, since two would only add up.)
 
 from __future__ import annotations
 
-import math
 import random
 from typing import Callable, Sequence
 
-from ..matrix import Matrix, matrix_from
-from ..ops import check_number, short, to_float
+from ..matrix import Matrix, check_entries, matrix_from
+from ..ops import finite_number, short
 from ..seeding import generator
 from . import init as initialisers
 from .module import Module
@@ -48,6 +47,7 @@ def _check_sizes(where: str, input_size, hidden_size) -> None:
         if isinstance(size, bool) or not isinstance(size, int) or size < 1:
             raise ValueError(f"{where}: input_size and hidden_size must be integers >= 1, "
                              f"got {(input_size, hidden_size)!r}")
+    check_entries(where, hidden_size, max(input_size, hidden_size), what="a weight of shape")
 
 
 def _weight(init: Callable, n_out: int, n_in: int, rng) -> Matrix:
@@ -85,7 +85,7 @@ class _Cell(Module):
         self.input_size, self.hidden_size = input_size, hidden_size
 
     def _input(self, x) -> Matrix:
-        x = matrix_from(x)
+        x = matrix_from(x, f"{type(self).__name__}: the input")
         if x.shape[1] != self.input_size:
             raise ValueError(f"{type(self).__name__}: the input has shape {x.shape}, "
                              f"expected {self.input_size} columns (one row per sequence in the batch)")
@@ -95,7 +95,7 @@ class _Cell(Module):
         """The given state, checked, or zeros (a constant) when there is none yet."""
         if h is None:
             return Matrix.zeros(batch, self.hidden_size, requires_grad=False)
-        h = matrix_from(h)
+        h = matrix_from(h, f"{type(self).__name__}: the {what}")
         if h.shape != (batch, self.hidden_size):
             raise ValueError(f"{type(self).__name__}: the {what} has shape {h.shape}, "
                              f"expected {(batch, self.hidden_size)}")
@@ -153,9 +153,7 @@ class LSTMCell(_Cell):
                  init: str | Callable = "standard_uniform", recurrent_init: str | Callable | None = None,
                  forget_bias: float = 0.0) -> None:
         self._set_sizes("LSTMCell", input_size, hidden_size)
-        check_number("LSTMCell", forget_bias)
-        if not math.isfinite(to_float(forget_bias)):
-            raise ValueError(f"LSTMCell: forget_bias must be finite, got {short(forget_bias)}")
+        finite_number("LSTMCell", "forget_bias", forget_bias)
         rng = generator("LSTMCell", rng)
         init = initialisers.get(init)
         recurrent = init if recurrent_init is None else initialisers.get(recurrent_init)
@@ -231,6 +229,8 @@ def unroll(cell: Module, xs: Sequence, state=None) -> tuple[list, object]:
     """
     if not isinstance(cell, Module):
         raise TypeError(f"unroll: cell must be a Module, got {cell!r}")
+    if isinstance(xs, (str, bytes, int, float, Matrix)) or not hasattr(xs, "__iter__"):
+        raise TypeError(f"unroll: xs must be a list of inputs, one per step, got {short(xs)}")
     xs = list(xs)
     if not xs:
         raise ValueError("unroll: no inputs (a sequence needs at least one step)")
