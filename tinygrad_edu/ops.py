@@ -618,11 +618,11 @@ absolute = Op(
 
 bce_with_logits = Op(
     "bce_with_logits", forward=_bce_with_logits, derivative=lambda z, y, out: (sigmoid(z) - y, -z), arity=2,
-    domain=(REALS, Interval(0, 1)),
     complex_forward=lambda z, y: (1 - y) * cmath.log(1 + cmath.exp(z)) + y * cmath.log(1 + cmath.exp(-z)),
     doc="Binary cross-entropy of σ(z) against a target y in [0, 1], from the logit z:\n"
         "−[y ln σ(z) + (1 − y) ln(1 − σ(z))] = softplus(z) − y·z.  ∂/∂z = σ(z) − y, ∂/∂y = −z.\n"
-        "No σ(z) is rounded to 0 or 1 and then logged, and z = ±inf gives 0 or inf, not nan.",
+        "No σ(z) is rounded to 0 or 1 and then logged, and z = ±inf gives 0 or inf, not nan.\n"
+        "The formula is linear in y, so the rule holds for every real y; the loss checks y ∈ [0, 1].",
 )
 
 #: Every primitive, by name: the table the tests and docs walk over.
