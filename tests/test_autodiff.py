@@ -158,3 +158,49 @@ def test_rational_inputs_give_exact_identical_gradients_in_both_modes(a, b, n):
 def test_dual_refuses_non_numbers():
     with pytest.raises(TypeError, match="Dual"):
         Dual("1")
+
+
+# ---------------------------------------------------------------------------
+# grad() the way torch.autograd.grad and HIPS autograd are used
+# ---------------------------------------------------------------------------
+
+def test_grad_of_a_single_input_is_a_list_of_one_as_torch_returns_a_tuple_of_one():
+    x = Value(3.0)
+    assert grad(x * x, x) == [6.0]
+    (g,) = grad(x * x, x, create_graph=True)  # the unpacking torch users write
+    assert isinstance(g, Value) and grad(g, x) == [2.0]
+    from tinygrad_edu import Matrix
+
+    W = Matrix([[1.0, 2.0]])
+    (gW,) = grad((W * W).sum(), W)  # a single Matrix is one input, not a list of its rows
+    assert gW.data == [[2.0, 4.0]]
+
+
+def test_grad_reads_a_generator_of_inputs_once():
+    x, y = Value(2.0), Value(5.0)
+    assert grad(x * y, (v for v in [x, y])) == [5.0, 2.0]
+
+
+@pytest.mark.parametrize("constant", [3.0, 3, Fraction(1, 2), Value(7.0)])
+def test_the_gradient_of_a_constant_is_zero_not_an_error(constant):
+    x = Value(2.0)
+    assert grad(constant, [x]) == [0.0]
+    (g,) = grad(constant, [x], create_graph=True)
+    assert isinstance(g, Value) and g.data == 0.0
+    assert reverse_gradient(lambda t: 3.0, [1.0]) == [0.0]
+    assert forward_gradient(lambda t: 3.0, [1.0]) == [0.0]
+    assert derivative(lambda t: 3.0, 1.0, order=2) == 0.0
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: grad("y", [Value(1.0)]), TypeError, "grad: output must be a Value, a Matrix or a number, got 'y'"),
+    (lambda: grad(True, [Value(1.0)]), TypeError, "grad: output must be a Value, a Matrix or a number, got True"),
+    (lambda: grad(Value(1.0), 3), TypeError, "grad: inputs must be a Value, a Matrix or a list of them, got 3"),
+    (lambda: grad(Value(1.0), [3.0]), TypeError, "grad: every input must be a Value, got 3.0"),
+    (lambda: grad(Value(1.0), [Value(1.0)], create_graph=1), TypeError, "grad: create_graph must be True or False"),
+    (lambda: derivative(lambda t: t, 1.0, order=1.5), TypeError, "derivative: order must be an int, got 1.5"),
+    (lambda: derivative(lambda t: t, "1"), TypeError, "derivative: expected a real number"),
+])
+def test_grad_and_derivative_refuse_bad_arguments_clearly(call, error, message):
+    with pytest.raises(error, match=message):
+        call()

@@ -129,6 +129,28 @@ def test_text_tree_of_a_deep_chain_needs_no_recursion_and_can_be_cut():
     y = x
     for _ in range(3000):
         y = y.sin()
-    assert len(to_text_tree(y).splitlines()) == 3001
     cut = to_text_tree(y, max_depth=3).splitlines()
-    assert len(cut) == 4 + 1 and cut[-1].strip() == "└── …"
+    assert len(cut) == 4 + 2 and cut[-2].strip() == "└── …"
+    assert cut[-1] == "… 2997 more nodes below depth 3 not drawn (to_text_tree(root, max_depth=...) draws deeper)"
+    everything = to_text_tree(y, max_depth=4000).splitlines()
+    assert len(everything) == 3001 and everything[-1].endswith("x (leaf) = 0.5, grad 0  [∂(sin)/∂x = 0.8776]")
+
+
+def test_text_tree_of_a_5000_deep_chain_stays_proportionate():
+    """Drawn in full with growing indentation it would be a 100 MB string; cut at DEPTH_LIMIT
+    by default, and flattened beyond it when asked for everything, it grows linearly."""
+    from tinygrad_edu.graph_export import DEPTH_LIMIT
+
+    y = Value(1.0, label="x")
+    for _ in range(5000):
+        y = y * 0.999  # two inputs per node: the chain and a constant
+    default = to_text_tree(y)
+    lines = default.splitlines()
+    # 10 001 nodes (5000 products, 5000 constants, x); drawn: the root and 30 levels of two.
+    assert len(lines) == 2 * DEPTH_LIMIT + 3 and lines[-1].startswith("… 9940 more nodes below depth 30")
+    full = to_text_tree(y, max_depth=10_000).splitlines()
+    assert len(full) == 2 * 5000 + 1
+    (x_line,) = [line for line in full if "x (leaf)" in line]
+    assert x_line.endswith("[depth 5000] x (leaf) = 1, grad 0  [∂(mul)/∂x = 0.999]")
+    longest = max(len(line) for line in full)
+    assert longest < 4 * DEPTH_LIMIT + 80  # the indentation stops growing: linear size, not quadratic

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -266,3 +267,81 @@ def test_mse_gradient_flows_to_a_target_that_requires_it():
     prediction, target = Matrix([[1.0, 2.0]]), Matrix([[0.0, 4.0]])
     mse(prediction, target).backward()
     assert prediction.grad == [[1.0, -2.0]] and target.grad == [[-1.0, 2.0]]
+
+
+# ---------------------------------------------------------------------------
+# No invented nan: −inf logits, logits spanning more than the float range, infinite BCE logits
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("logits, targets, loss, gradient", [
+    # A class of probability 0 (a masked logit): the loss is that of the rest, and its gradient is 0.
+    ([[0.0, -math.inf]], [0], 0.0, [[0.0, 0.0]]),
+    ([[0.0, -math.inf, 0.0]], [2], math.log(2), [[0.5, 0.0, -0.5]]),
+    # Logits 2e308 apart: e^(−2e308) is 0, the right class costs 0, the wrong one 2e308 = inf.
+    ([[1e308, -1e308]], [0], 0.0, [[0.0, 0.0]]),
+    ([[1e308, -1e308]], [1], math.inf, [[1.0, -1.0]]),
+    # The target itself has probability 0: the loss is inf, the gradient still softmax − onehot.
+    ([[-math.inf, 0.0]], [0], math.inf, [[-1.0, 1.0]]),
+])
+def test_cross_entropy_never_turns_a_zero_probability_into_nan(logits, targets, loss, gradient):
+    X = Matrix(logits)
+    value = cross_entropy(X, targets)
+    value.backward()
+    assert value.item() == loss and math.copysign(1, value.item()) == 1  # 0.0, not −0.0
+    assert all(math.isclose(g, want, abs_tol=1e-15) for row, want_row in zip(X.grad, gradient)
+               for g, want in zip(row, want_row))
+
+
+@given(st.data(), st.integers(1, 4), st.integers(2, 5))
+def test_cross_entropy_is_never_nan_for_logits_of_any_size_or_minus_inf(data, m, n):
+    entries = st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.just(-math.inf))
+    logits = data.draw(rows(m, n, entries).filter(lambda r: all(max(row) > -math.inf for row in r)))
+    targets = data.draw(st.lists(st.integers(0, n - 1), min_size=m, max_size=m))
+    X = Matrix(logits)
+    loss = cross_entropy(X, targets)
+    loss.backward()
+    assert loss.item() >= 0 and not math.isnan(loss.item())
+    # The gradient is (softmax − onehot)/m: every entry finite, in [−1, 1], each row summing to 0.
+    for row in X.grad:
+        assert all(-1 <= g <= 1 for g in row)
+        assert abs(math.fsum(row)) <= 1e-15 * n
+
+
+@pytest.mark.parametrize("z, y, loss, gradient", [
+    (math.inf, 1.0, 0.0, 0.0),
+    (math.inf, 0.0, math.inf, 1.0),
+    (-math.inf, 0.0, 0.0, 0.0),
+    (-math.inf, 1.0, math.inf, -1.0),
+    (math.inf, 0.25, math.inf, 0.75),
+    (1e308, 1.0, 0.0, 0.0),
+])
+def test_binary_cross_entropy_of_infinite_logits_is_its_limit_not_nan(z, y, loss, gradient):
+    Z = Matrix([[z]])
+    value = binary_cross_entropy_with_logits(Z, [[y]])
+    value.backward()
+    assert (value.item(), Z.grad) == (loss, [[gradient]])
+
+
+def test_a_plus_infinite_logit_is_refused_by_softmax_with_the_place_named():
+    for f in (softmax, log_softmax, logsumexp):
+        with pytest.raises(ValueError, match=r"row 1 has the entry \+inf \(column 0\)"):
+            f(Matrix([[0.0, 1.0], [math.inf, 0.0]]))
+    with pytest.raises(ValueError, match=r"cross_entropy: row 0 has the entry \+inf"):
+        cross_entropy(Matrix([[math.inf, 0.0]]), [0])
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: cross_entropy(Matrix([[1.0, 2.0]]), 0), TypeError,
+     r"cross_entropy: targets must be a list of class indices, one per row, got 0 of type int \(for one row write \[0\]\)"),
+    (lambda: cross_entropy([[1.0, 2.0]], [0]), TypeError,
+     r"cross_entropy: logits must be a Matrix \(a list of rows has no gradient: wrap it as Matrix\(rows\)\), got \[\[1.0, 2.0\]\]"),
+    (lambda: cross_entropy(Matrix([[1.0, 2.0]]), "0"), TypeError, "cross_entropy: targets must be a list"),
+    (lambda: softmax([[1.0, 2.0]]), TypeError, "softmax: the input must be a Matrix"),
+    (lambda: binary_cross_entropy_with_logits([[1.0]], [[1.0]]), TypeError, "binary_cross_entropy_with_logits: logits must be a Matrix"),
+    (lambda: mse(Matrix([[1.0]]), [["a"]]), TypeError, r"mse: the target: entry \(0, 0\) is .a."),
+    (lambda: mse(Matrix([[1.0]]), [[1.0]], reduction=None), ValueError, "mse: reduction must be 'mean' or 'sum', got None"),
+])
+def test_labels_and_logits_in_the_wrong_form_get_a_clear_error(call, error, message):
+    with pytest.raises(error, match=message):
+        call()

@@ -201,3 +201,17 @@ def test_closed_form_on_a_case_worked_by_hand():
     Indeed with two rows and ε = 0 the output is (−1, 1) whatever x is: nothing to learn from x."""
     dx, dgamma, dbeta = batch_norm_backward([[0.0], [2.0]], [1.0], [[1.0], [0.0]], 0.0)
     assert dx == [[0.0], [0.0]] and dgamma == [-1.0] and dbeta == [1.0]
+
+
+def test_eps_zero_on_a_constant_column_names_batchnorm_and_why_and_changes_nothing():
+    bn = nn.BatchNorm1d(2, eps=0.0)
+    x = Matrix([[1.0, 5.0], [2.0, 5.0]])  # column 1 has variance 0
+    with pytest.raises(ValueError, match=r"BatchNorm1d: column 1 has batch variance 0 \(every entry the same\) "
+                                         r"and eps = 0.0, so x̂ = \(x − μ\)/√\(σ² \+ ε\) would divide by zero; use eps > 0"):
+        bn(x)
+    assert bn.running_mean.data == [[0.0, 0.0]] and bn.running_var.data == [[1.0, 1.0]]
+    assert x.grad == [[0.0, 0.0], [0.0, 0.0]]
+    bn.running_var.data[0][0] = 0.0  # a checkpoint with a zero running variance, in eval mode
+    with pytest.raises(ValueError, match="BatchNorm1d: column 0 has running_var 0"):
+        bn.eval()(x)
+    assert nn.BatchNorm1d(2, eps=1e-5)(x).data[0][1] == 0.0  # with eps > 0 the column is simply 0

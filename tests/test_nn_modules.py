@@ -56,10 +56,27 @@ def test_linear_without_bias_has_only_a_weight():
     assert layer(x).data == (x @ layer.weight.T).data
 
 
-def test_linear_needs_a_generator_for_a_random_initialiser():
-    with pytest.raises(TypeError, match="standard_uniform: rng must be a random.Random"):
-        nn.Linear(2, 3)
-    assert nn.Linear(2, 3, init="zeros").weight.data == [[0.0, 0.0]] * 3  # no randomness: no rng needed
+def test_linear_without_a_generator_draws_from_the_one_manual_seed_seeds():
+    import tinygrad_edu
+
+    tinygrad_edu.manual_seed(7)
+    first = nn.Linear(2, 3)
+    tinygrad_edu.manual_seed(7)
+    second = nn.Linear(2, 3)
+    assert first.weight.data == second.weight.data  # the same seed, the same layer, as torch.manual_seed
+    assert nn.Linear(2, 3).weight.data != second.weight.data  # the generator moved on
+    bound = 1 / 2 ** 0.5  # the default init, U(−1/√n_in, 1/√n_in)
+    assert all(-bound <= w <= bound for row in first.weight.data for w in row)
+    # It is exactly what an explicit generator with that seed draws, and an explicit rng= always wins.
+    assert nn.Linear(2, 3, rng=random.Random(7)).weight.data == first.weight.data
+    tinygrad_edu.manual_seed(7)
+    assert nn.Linear(2, 3, rng=random.Random(8)).weight.data != first.weight.data
+    assert nn.Linear(2, 3, init="zeros").weight.data == [[0.0, 0.0]] * 3
+
+
+def test_linear_refuses_a_generator_of_the_wrong_type():
+    with pytest.raises(TypeError, match="Linear: rng must be a random.Random .* got 42 of type int"):
+        nn.Linear(2, 3, rng=42)
 
 
 def test_linear_rejects_an_initialiser_of_the_wrong_shape():
@@ -165,7 +182,7 @@ def test_elu_derivative_is_output_plus_alpha_on_the_negative_side():
 def test_activations_refuse_what_is_not_a_matrix_or_value():
     with pytest.raises(TypeError, match="tanh: expected a Matrix or a Value, got"):
         nn.tanh([[1.0]])
-    with pytest.raises(ValueError, match="elu: alpha must be finite"):
+    with pytest.raises(ValueError, match="elu: alpha must be a finite number"):
         nn.elu(Matrix([[1.0]]), alpha=math.inf)
 
 
@@ -216,7 +233,7 @@ def test_mlp_gives_each_layer_its_own_prelu_slope():
 
 @pytest.mark.parametrize("kwargs, error, message", [
     ({"sizes": [3]}, ValueError, "MLP: sizes needs at least an input and an output size"),
-    ({"sizes": [2, 0, 1]}, ValueError, "Linear: n_in and n_out must be integers >= 1"),
+    ({"sizes": [2, 0, 1]}, ValueError, r"MLP: every size must be an integer >= 1, got \[2, 0, 1\]"),
     ({"sizes": [2, 2, 1], "activation": "swish"}, ValueError, "activation: unknown name 'swish'"),
     ({"sizes": [2, 2, 1], "activation": nn.ReLU()}, TypeError, "not an instance"),
     ({"sizes": [2, 2, 1], "init": "glorot"}, ValueError, "unknown initialiser 'glorot'"),

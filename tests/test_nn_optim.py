@@ -283,3 +283,79 @@ def test_clipping_rescues_the_exploding_linear_chain():
     clipped = chain_training(clip=True)
     assert all(math.isfinite(v) for v in clipped)
     assert clipped[0] > 1e17 and clipped[-1] < 1e-12
+
+
+# ---------------------------------------------------------------------------
+# A failed step changes nothing: every gradient is checked before anything is written
+# ---------------------------------------------------------------------------
+
+def optimiser_state(opt) -> dict:
+    """Everything an optimiser keeps, as plain data (copied)."""
+    state = {"steps": opt.steps}
+    for name in ("velocity", "first", "second"):
+        if hasattr(opt, name):
+            state[name] = [None if v is None else list(v) for v in getattr(opt, name)]
+    return state
+
+
+def parameter_state(params) -> list:
+    return [(p.data, p.grad) if isinstance(p, Value) else (p.tolist(), [row[:] for row in p.grad]) for p in params]
+
+
+MAKERS = {
+    "SGD": lambda p: nn.SGD(p, lr=0.1),
+    "SGD momentum": lambda p: nn.SGD(p, lr=0.1, momentum=0.9),
+    "SGD Nesterov": lambda p: nn.SGD(p, lr=0.1, momentum=0.9, nesterov=True),
+    "Adam": lambda p: nn.Adam(p, lr=0.1),
+}
+
+
+@pytest.mark.parametrize("bad_gradient", ["x", None, True, [1.0]])
+@pytest.mark.parametrize("kind", sorted(MAKERS))
+def test_a_step_with_one_bad_gradient_raises_and_changes_nothing(kind, bad_gradient):
+    w, W, v = Value(1.0), Matrix([[1.0, -2.0]]), Value(3.0)
+    params = [w, W, v]
+    opt = MAKERS[kind](params)
+    for p in params:  # one good step first, so that there is momentum and moments to protect
+        (p * p if isinstance(p, Value) else (p * p).sum()).backward()
+    opt.step()
+    w.grad, W.grad, v.grad = 0.5, [[1.0, 2.0]], bad_gradient  # the last parameter's gradient is bad
+    before = (parameter_state(params), optimiser_state(opt))
+    with pytest.raises(TypeError, match=rf"{kind.split()[0]}: the gradient of parameter 2 has the entry "):
+        opt.step()
+    assert (parameter_state(params), optimiser_state(opt)) == before
+
+
+def test_a_parameter_reshaped_behind_the_optimisers_back_is_refused_and_nothing_changes():
+    W = Matrix([[1.0, 2.0]])
+    opt = nn.Adam([W, Value(1.0)], lr=0.1)
+    W.data = [[1.0, 2.0, 3.0]]
+    before = (W.tolist(), optimiser_state(opt))
+    with pytest.raises(ValueError, match=r"Adam: parameter 0 changed shape since the optimiser was made \(its data has 3 numbers, expected 2\)"):
+        opt.step()
+    assert (W.tolist(), optimiser_state(opt)) == before
+
+
+def test_gradients_of_any_number_type_are_applied_as_floats():
+    from fractions import Fraction
+
+    w = Value(1.0)
+    w.grad = Fraction(1, 2)
+    nn.SGD([w], lr=1).step()
+    assert w.data == 0.5 and type(w.data) is float
+    w.grad = 10 ** 400  # too large for a float: inf, as IEEE 754 rounds it, and the step follows
+    nn.SGD([w], lr=1).step()
+    assert w.data == -math.inf
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda p: nn.clip_grad_norm(p, 1.0), r"clip_grad_norm: the gradient of parameter 1 has the entry 'x'"),
+    (lambda p: nn.clip_grad_value(p, 1.0), r"clip_grad_value: the gradient of parameter 1 has the entry 'x'"),
+    (lambda p: nn.grad_norm(p), r"grad_norm: the gradient of parameter 1 has the entry 'x'"),
+])
+def test_clipping_with_one_bad_gradient_raises_and_changes_nothing(call, message):
+    w, v = Value(1.0), Value(2.0)
+    w.grad, v.grad = 30.0, "x"
+    with pytest.raises(TypeError, match=message):
+        call([w, v])
+    assert (w.grad, v.grad) == (30.0, "x")

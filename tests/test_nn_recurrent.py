@@ -191,8 +191,19 @@ def test_relu_rnn_cell():
     (lambda: nn.RNNCell(1, 2, init="zeros")(Matrix([[1.0]]), Matrix([[0.0]])), ValueError, r"RNNCell: the hidden state has shape \(1, 1\), expected \(1, 2\)"),
     (lambda: nn.LSTMCell(1, 1, init="zeros")(Matrix([[1.0]]), Matrix([[0.0]])), TypeError, r"LSTMCell: the state must be a tuple \(h, c\)"),
     (lambda: nn.unroll(nn.RNNCell(1, 1, init="zeros"), []), ValueError, "unroll: no inputs"),
-    (lambda: nn.LSTMCell(1, 2), TypeError, "rng must be a random.Random"),
+    (lambda: nn.LSTMCell(1, 2, rng=7), TypeError, "LSTMCell: rng must be a random.Random"),
 ])
 def test_bad_use_raises_clear_errors(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+@pytest.mark.parametrize("cell", [nn.RNNCell, nn.LSTMCell, nn.GRUCell])
+def test_cells_without_a_generator_draw_from_the_one_manual_seed_seeds(cell):
+    import tinygrad_edu
+
+    tinygrad_edu.manual_seed(3)
+    first = cell(2, 3).state_dict()
+    assert first == cell(2, 3, rng=random.Random(3)).state_dict()  # the same draws as an explicit Random(3)
+    tinygrad_edu.manual_seed(3)
+    assert cell(2, 3).state_dict() == first

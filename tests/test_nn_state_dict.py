@@ -103,7 +103,7 @@ def edited(**changes) -> dict:
 
 
 BAD_STATES = {
-    "not a dict": ([["0.weight", [[1.0]]]], "expected a dict of name → list of rows, got list"),
+    "not a dict": ([["0.weight", [[1.0]]]], r"expected a dict of name → list of rows, got .* \(list\)"),
     "missing name": (edited(**{"3__bias": None}), r"the names do not match the model: missing \['3.bias'\]"),
     "extra name": ({**good_state(), "4.weight": [[1.0]]}, r"unexpected \['4.weight'\]"),
     "wrong shape": (edited(**{"3__bias": [[0.0, 0.0]]}), r"'3.bias' has shape \(1, 2\) in the state but \(1, 1\)"),
@@ -149,10 +149,22 @@ def test_state_dict_error_is_a_value_error():
     ("this is not json", "is not valid JSON"),
     ('{"weight": [[NaN]], "bias": [[0.0]]}', "contains NaN, which is not a finite number"),
     ('{"weight": [[-Infinity]], "bias": [[0.0]]}', "contains -Infinity"),
+    # Broken in every other way: still a StateDictError naming the problem, never Python's own error.
+    ('{"weight": [[1.0]], "bias": [[2.0]], "bias": [[3.0]]}',
+     r"has the name 'bias' twice; JSON would silently keep the last one, so the file is refused"),
+    ('{"weight": [[1.0]], "bias": [[{"a": 1, "a": 2}]]}', r"has the name 'a' twice"),
+    ("[" * 100_000 + "]" * 100_000, r"is nested too deeply to read"),
+    ('{"weight": [[1' + "0" * 400 + ']], "bias": [[2.0]]}',
+     r"load_state_dict: 'weight' entry \(0, 0\) is 1000000000…\(401 digits\); only finite numbers are allowed "
+     r"\(this one is too large for a float\)"),
+    ('{"weight": [[1' + "0" * 5000 + ']], "bias": [[2.0]]}', r"holds a number too long to read"),
+    ('{"weight": [[1e400]], "bias": [[2.0]]}', r"'weight' entry \(0, 0\) is inf; only finite numbers"),
+    (b'{"weight": [[1.0]], "bias": [[2.0]]}\xff', r"is not UTF-8 text \(byte 36 is 0xff\)"),
+    (b"\xef\xbb\xbf{}", r"is not valid JSON"),  # a byte-order mark: JSON forbids it
 ])
 def test_a_malformed_file_is_refused_clearly_and_changes_nothing(tmp_path, text, message):
     path = tmp_path / "bad.json"
-    path.write_text(text)
+    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
     layer = nn.Linear(1, 1, rng=random.Random(0))
     before = snapshot(layer)
     with pytest.raises(StateDictError, match=message):
@@ -194,3 +206,24 @@ def test_saving_a_model_with_a_nonfinite_number_is_refused_and_writes_nothing(tm
         layer.save(path)
     assert path.read_text() == "previous checkpoint"
     assert list(tmp_path.iterdir()) == [path]  # no half-written temporary file left behind
+
+
+def test_a_state_dict_in_memory_with_huge_or_odd_numbers(tmp_path):
+    from fractions import Fraction
+
+    layer = nn.Linear(1, 1, rng=random.Random(0))
+    layer.load_state_dict({"weight": [[Fraction(1, 4)]], "bias": [[3]]})  # any real number, read as a float
+    assert layer.state_dict() == {"weight": [[0.25]], "bias": [[3.0]]}
+    before = snapshot(layer)
+    with pytest.raises(StateDictError, match=r"'bias' entry \(0, 0\) is -1000000000…\(401 digits\)"):
+        layer.load_state_dict({"weight": [[1.0]], "bias": [[-10 ** 400]]})
+    assert snapshot(layer) == before
+
+
+def test_a_failed_save_leaves_neither_a_file_nor_a_temporary_behind(tmp_path):
+    folder = tmp_path / "checkpoint.json"
+    folder.mkdir()  # the target is a folder: the rename fails after the temporary was written
+    layer = nn.Linear(1, 1, rng=random.Random(0))
+    with pytest.raises(OSError):
+        layer.save(folder)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.json"] and folder.is_dir()

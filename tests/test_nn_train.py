@@ -138,7 +138,7 @@ def test_predict_and_accuracy_use_eval_mode_and_restore_the_mode():
 @pytest.mark.parametrize("kwargs, error, message", [
     ({"y": [[1.0]]}, ValueError, "fit: X has 2 rows but y has 1"),
     ({"epochs": 0}, ValueError, "fit: epochs must be an integer >= 1"),
-    ({"batch_size": 1}, TypeError, "fit: mini-batches are shuffled: pass rng=random.Random"),
+    ({"batch_size": 1, "rng": 7}, TypeError, "fit: rng must be a random.Random"),
     ({"batch_size": 0, "rng": random.Random(0)}, ValueError, "fit: batch_size must be an integer >= 1"),
     ({"loss_fn": lambda out, y: out}, TypeError, "fit: loss_fn must return a 1×1 Matrix"),
 ])

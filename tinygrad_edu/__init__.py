@@ -25,6 +25,7 @@ from .losses import binary_cross_entropy_with_logits, cross_entropy, log_softmax
 from .matrix import Matrix
 from .mode import AnomalyError, detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .ops import OPS, Op, describe_rules
+from .seeding import default_generator, manual_seed
 from .symbolic import Expr, expression, symbolic_derivative
 from .value import Value
 
@@ -43,6 +44,7 @@ __all__ = [
     "chain_rule",
     "count_paths",
     "cross_entropy",
+    "default_generator",
     "derivative",
     "describe_rules",
     "detect_anomaly",
@@ -58,6 +60,7 @@ __all__ = [
     "layer_anatomy",
     "log_softmax",
     "logsumexp",
+    "manual_seed",
     "mse",
     "nn",
     "no_grad",

@@ -21,39 +21,69 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 from .operators import Arithmetic
-from .ops import NUMBERS, Op, check_number
-from .value import Value, backpropagate
+from .ops import (
+    NUMBERS, Op, as_constant, as_data, as_number, check_function, check_number, numbers_of, plain_params, rounded,
+    short, to_float,
+)
+from .value import Value, backpropagate, zero_like
 
 
-def grad(output, inputs: Sequence, create_graph: bool = False, grad_output=None) -> list:
+def grad(output, inputs, create_graph: bool = False, grad_output=None) -> list:
     """∂output/∂x for each x in ``inputs``, like ``torch.autograd.grad``.
 
-    Returns a list with one gradient per input and leaves every ``.grad``
-    untouched.  An input the output does not depend on gets 0.  With
-    ``create_graph=True`` each gradient is a :class:`Value` (or a Matrix, for
-    Matrix outputs) that can be differentiated again.
+    ``inputs`` is a list of Values (or Matrices), or a single one.  The
+    result is always a list with one gradient per input -- for a single
+    input a list of one, as ``torch.autograd.grad`` returns a tuple of one --
+    and every ``.grad`` is left untouched.  An input the output does not
+    depend on gets 0, and so does every input when the output is a plain
+    number, a constant (as HIPS autograd, and PyTorch with
+    ``materialize_grads=True``).  With ``create_graph=True`` each gradient is
+    a :class:`Value` (or a Matrix, for Matrix outputs) that can be
+    differentiated again.
 
     >>> x, y = Value(2.0), Value(5.0)
     >>> grad(x * y, [x, y])
     [5.0, 2.0]
+    >>> grad(x * y, x)            # a single input: a list of one
+    [5.0]
+    >>> grad(3.0, [x])            # a constant does not depend on x
+    [0.0]
     >>> x.grad, y.grad
     (0.0, 0.0)
     """
+    if not isinstance(create_graph, bool):
+        raise TypeError(f"grad: create_graph must be True or False, got {create_graph!r}")
+    inputs = _input_list(inputs)
     gradients = getattr(output, "gradients", None)
     if gradients is not None:  # a Matrix: it knows its own backward
         return gradients(inputs, create_graph=create_graph, grad_output=grad_output)
-    if not isinstance(output, Value):
-        raise TypeError(f"grad: output must be a Value or a Matrix, got {type(output).__name__}")
     for x in inputs:
         if not isinstance(x, Value):
-            raise TypeError(f"grad: every input must be a Value, got {x!r}")
-    if grad_output is not None:
-        check_number("grad", grad_output)
-    grads = backpropagate(output, grad_output, create_graph=create_graph)
-    result = [grads.get(x, 0.0) for x in inputs]
+            raise TypeError(f"grad: every input must be a Value, got {short(x)} of type {type(x).__name__}")
+    if isinstance(output, NUMBERS) and not isinstance(output, bool):
+        grads: dict = {}  # a constant: nothing depends on anything
+    elif isinstance(output, Value):
+        if grad_output is not None:
+            grad_output = as_number("grad", grad_output)
+        grads = backpropagate(output, grad_output, create_graph=create_graph)
+    else:
+        raise TypeError(f"grad: output must be a Value, a Matrix or a number, got {short(output)} "
+                        f"of type {type(output).__name__}")
+    result = [grads.get(x, zero_like(x.data)) for x in inputs]
     if create_graph:  # constants (d(x + y)/dx = 1) become Values too, for a uniform type
         result = [g if isinstance(g, Value) else Value(g) for g in result]
     return result
+
+
+def _input_list(inputs) -> list:
+    """``inputs`` as a list: a single node becomes a list of one; a generator is read once."""
+    if isinstance(inputs, Arithmetic):  # a Value, a Matrix
+        return [inputs]
+    try:
+        return list(inputs)
+    except TypeError:
+        raise TypeError(f"grad: inputs must be a Value, a Matrix or a list of them, got {short(inputs)} "
+                        f"of type {type(inputs).__name__}") from None
 
 
 def derivative(f: Callable, x: float, order: int = 1) -> float:
@@ -67,8 +97,13 @@ def derivative(f: Callable, x: float, order: int = 1) -> float:
     >>> derivative(lambda t: t.exp(), 0.0, order=3)
     1.0
     """
+    if isinstance(order, bool) or not isinstance(order, int):
+        raise TypeError(f"derivative: order must be an int, got {order!r}")
     if order < 1:
         raise ValueError(f"derivative: order must be at least 1, got {order!r}")
+    if not callable(f):
+        raise TypeError(f"derivative: f must be a function of one Value, got {short(f)}")
+    check_number("derivative", x)
     point = Value(x)
     d = f(point)
     for _ in range(order):
@@ -94,27 +129,44 @@ class Dual(Arithmetic):
     __slots__ = ("data", "tangent")
 
     def __init__(self, data, tangent=0.0) -> None:
-        check_number("Dual", data)
-        check_number("Dual", tangent)
-        self.data = float(data) if isinstance(data, int) else data
-        self.tangent = tangent
+        self.data = as_data("Dual", data)  # a Fraction stays exact, anything else a plain float
+        self.tangent = as_number("Dual", tangent)  # an int tangent (1, 0) keeps Fractions exact
 
     @classmethod
     def apply(cls, op: Op, inputs, params: tuple = ()) -> "Dual":
         """Chain rule, forward: tangent(out) = Σᵢ ∂out/∂inputᵢ · tangent(inputᵢ)."""
-        duals = [x if isinstance(x, Dual) else Dual(x) for x in inputs]
+        partner = next((x.data for x in inputs if isinstance(x, Dual)), None)
+        duals = [x if isinstance(x, Dual) else _constant(op, x, partner) for x in inputs]
         numbers = [d.data for d in duals]
+        params = plain_params(params) if params else params
         op.validate(numbers, params)
-        out = op.forward(*numbers, *params)
-        partials = op.local_derivatives(*numbers, *params, out=out)
+        try:
+            out = op.forward(*numbers, *params)
+            partials = op.local_derivatives(*numbers, *params, out=out)
+        except OverflowError:  # a Fraction beyond float range met a float: round it (IEEE 754)
+            numbers = list(rounded(numbers))
+            out = op.forward(*numbers, *params)
+            partials = op.local_derivatives(*numbers, *params, out=out)
         tangent = 0
         for partial, d in zip(partials, duals):
             if d.tangent != 0:  # skip, so an infinite slope times a zero tangent is not nan
-                tangent = tangent + partial * d.tangent
+                try:
+                    tangent = tangent + partial * d.tangent
+                except OverflowError:
+                    tangent = to_float(tangent) + to_float(partial) * to_float(d.tangent)
         return cls(out, tangent)
 
     def __repr__(self) -> str:
         return f"Dual({self.data!r}, {self.tangent!r})"
+
+
+def _constant(op: Op, x, partner) -> Dual:
+    """A plain number in a forward-mode expression (the 2 in ``x / 2``): a Dual with tangent 0,
+    a Fraction beside a Fraction (so x / 2 stays exact), see :func:`~tinygrad_edu.ops.as_constant`."""
+    constant = Dual.__new__(Dual)
+    constant.data = as_constant(op.name, x, partner)
+    constant.tangent = 0
+    return constant
 
 
 def jvp(f: Callable, inputs: Sequence, tangents: Sequence) -> tuple:
@@ -126,22 +178,31 @@ def jvp(f: Callable, inputs: Sequence, tangents: Sequence) -> tuple:
     >>> jvp(lambda x, y: x * y, [2.0, 5.0], [1.0, 0.0])   # ∂(xy)/∂x = y
     (10.0, 5.0)
     """
+    return _jvp("jvp", f, numbers_of("jvp", inputs), numbers_of("jvp", tangents, "tangent"))
+
+
+def _jvp(where: str, f: Callable, inputs: list, tangents: list) -> tuple:
+    check_function(where, f)
     if len(inputs) != len(tangents):
-        raise ValueError(f"jvp: {len(inputs)} inputs but {len(tangents)} tangents")
+        raise ValueError(f"{where}: {len(inputs)} inputs but {len(tangents)} tangents")
     out = f(*[Dual(x, t) for x, t in zip(inputs, tangents)])
-    if isinstance(out, NUMBERS):  # f ignored its inputs
+    if isinstance(out, NUMBERS) and not isinstance(out, bool):  # f ignored its inputs
         return out, 0.0
+    if not isinstance(out, Dual):
+        raise TypeError(f"{where}: f must return a number computed from its inputs, got {short(out)}")
     return out.data, out.tangent
 
 
 def forward_gradient(f: Callable, inputs: Sequence) -> list:
     """Every partial derivative of ``f`` by forward mode: one pass per input."""
+    inputs = numbers_of("forward_gradient", inputs)
     n = len(inputs)
     # Integer seeds 1 and 0 keep Fraction inputs exact (1 * Fraction is a Fraction).
-    return [jvp(f, inputs, [1 if j == i else 0 for j in range(n)])[1] for i in range(n)]
+    return [_jvp("forward_gradient", f, inputs, [1 if j == i else 0 for j in range(n)])[1] for i in range(n)]
 
 
 def reverse_gradient(f: Callable, inputs: Sequence) -> list:
     """Every partial derivative of ``f`` by reverse mode: one backward pass for all."""
-    points = [Value(x) for x in inputs]
+    check_function("reverse_gradient", f)
+    points = [Value(x) for x in numbers_of("reverse_gradient", inputs)]
     return grad(f(*points), points)

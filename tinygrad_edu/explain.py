@@ -50,6 +50,7 @@ import re
 from fractions import Fraction
 from collections.abc import Sequence
 
+from .ops import check_number, numbers_of
 from .plot import format_number
 from .symbolic import MINUS, Expr, format_constant, pretty_label, render, to_expr
 from .value import Value, backpropagate, topological_order
@@ -294,6 +295,10 @@ def count_paths(output, wrt) -> int:
     >>> count_paths(y, x) == 2 ** 50
     True
     """
+    for node in (output, wrt):
+        if not hasattr(node, "_prev"):
+            raise TypeError(f"count_paths: output and wrt must be Values or Matrices, got "
+                            f"{type(output).__name__} and {type(wrt).__name__}")
     return _count_from(topological_order(output), wrt).get(output, 0)
 
 
@@ -419,6 +424,8 @@ def chain_rule(output: Value, wrt: Value, max_paths: int = 4, simplify: bool = T
         )
     if isinstance(max_paths, bool) or not isinstance(max_paths, int) or max_paths < 0:
         raise ValueError(f"chain_rule: max_paths must be a whole number >= 0, got {max_paths!r}")
+    if not isinstance(simplify, bool):
+        raise TypeError(f"chain_rule: simplify must be True or False, got {simplify!r}")
     order = topological_order(output)
     grads = backpropagate(output)
     namer = _Namer()
@@ -485,6 +492,13 @@ def sigmoid_chain(weights: Sequence[float], biases: Sequence[float], a0: float =
     >>> nodes["z1"].data, nodes["a1"].data, round(C.data, 6)
     (0.0, 0.5, 0.193728)
     """
+    if isinstance(weights, (str, bytes, int, float)) or isinstance(biases, (str, bytes, int, float)):
+        raise TypeError(f"sigmoid_chain: weights and biases must be lists of numbers, got {weights!r:.30} "
+                        f"and {biases!r:.30}")
+    weights = numbers_of("sigmoid_chain", weights, "weight", first=1)
+    biases = numbers_of("sigmoid_chain", biases, "bias", first=1)
+    check_number("sigmoid_chain", a0)
+    check_number("sigmoid_chain", y)
     if len(weights) != len(biases) or not weights:
         raise ValueError(
             f"sigmoid_chain: need one bias per weight and at least one layer, got {len(weights)} weights "

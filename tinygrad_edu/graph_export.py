@@ -22,6 +22,7 @@ Matrix engine's graphs too (its nodes show their shape and, when small, their en
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 
@@ -102,8 +103,12 @@ def to_dot(root, rankdir: str = "LR", edge_labels: bool = True) -> str:
       n0 -> n1 [label="×0.25"];
     }
     """
+    if not hasattr(root, "_prev"):
+        raise TypeError(f"to_dot: expected a Value or a Matrix, got {type(root).__name__}")
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"to_dot: rankdir must be LR, RL, TB or BT, got {rankdir!r}")
+    if not isinstance(edge_labels, bool):
+        raise TypeError(f"to_dot: edge_labels must be True or False, got {edge_labels!r}")
     order = list(reversed(topological_order(root)))  # inputs first: a left-to-right reading order
     ids = {node: f"n{k}" for k, node in enumerate(order)}
     lines = ["digraph computation {", f"  rankdir={rankdir};", '  node [shape=record, fontname="monospace"];']
@@ -127,6 +132,13 @@ def render_dot(dot_text: str, path: str, fmt: str | None = None) -> str:
     unless ``fmt`` is given.  Graphviz is optional: without it this raises
     ``RuntimeError`` saying how to install it.
     """
+    if not isinstance(dot_text, str):
+        raise TypeError(f"render_dot: dot_text must be a str (from to_dot), got {dot_text!r:.40}")
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"render_dot: path must be a str or a path, got {path!r:.40}")
+    if fmt is not None and not isinstance(fmt, str):
+        raise TypeError(f"render_dot: fmt must be a str such as 'svg' or 'png', got {fmt!r:.40}")
+    path = os.fspath(path)
     program = shutil.which("dot")
     if program is None:
         raise RuntimeError(
@@ -155,12 +167,22 @@ def _tree_line(node, parent=None, i: int | None = None) -> str:
     return text
 
 
+#: How deep ``to_text_tree`` draws when no ``max_depth`` is given, and how far its indentation
+#: grows when one is: a chain of 5,000 nodes drawn in full would indent its last line by
+#: 20,000 characters (a 100 MB string), so below this depth the tree is cut or flattened.
+DEPTH_LIMIT = 30
+
+
 def to_text_tree(root, max_depth: int | None = None) -> str:
     """The graph as an indented tree, output at the top, each node's inputs below it.
 
     A node used in several places is drawn in full once; later uses say
-    ``(shown above)``.  Below ``max_depth`` levels, ``…`` marks what is cut.
-    Iterative (an explicit stack), so a chain of any depth is fine.
+    ``(shown above)``.  Below ``max_depth`` levels (``DEPTH_LIMIT`` = 30 when it
+    is None), ``…`` marks what is cut, and a last line counts the nodes not
+    drawn.  With a larger ``max_depth`` the indentation stops growing at
+    ``DEPTH_LIMIT`` levels and deeper lines carry their depth instead, so the
+    text stays proportional to the number of nodes drawn.  Iterative (an
+    explicit stack), so a chain of any depth is fine.
 
     >>> from tinygrad_edu import Value
     >>> x = Value(3.0, label="x")
@@ -170,15 +192,23 @@ def to_text_tree(root, max_depth: int | None = None) -> str:
     ├── x (leaf) = 3, grad 0  [∂(mul)/∂x = 3]
     └── x (leaf) = 3, grad 0  [∂(mul)/∂x = 3]  (shown above)
     """
+    if not hasattr(root, "_prev"):
+        raise TypeError(f"to_text_tree: expected a Value or a Matrix, got {type(root).__name__}")
+    if max_depth is not None and (isinstance(max_depth, bool) or not isinstance(max_depth, int) or max_depth < 1):
+        raise ValueError(f"to_text_tree: max_depth must be an integer >= 1 or None, got {max_depth!r}")
+    limit = DEPTH_LIMIT if max_depth is None else max_depth
     lines = [_tree_line(root)]
     shown = {root}
+    cut = False
     # Each stack entry: (node, its parent, its index among the parent's inputs, indent, is_last, depth).
     stack = [(child, root, i, "", i == len(root._prev) - 1, 1) for i, child in reversed(list(enumerate(root._prev)))]
     while stack:
         node, parent, i, indent, last, depth = stack.pop()
         branch = "└── " if last else "├── "
+        if depth > DEPTH_LIMIT:  # the indentation no longer grows: say how deep the line is
+            branch += f"[depth {depth}] "
         line = indent + branch + _tree_line(node, parent, i)
-        deeper = indent + ("    " if last else "│   ")
+        deeper = indent if depth >= DEPTH_LIMIT else indent + ("    " if last else "│   ")
         if node in shown:  # drawn in full already: a DAG drawn as a tree would repeat it (exponentially)
             lines.append(line + "  (shown above)")
             continue
@@ -186,10 +216,15 @@ def to_text_tree(root, max_depth: int | None = None) -> str:
         lines.append(line)
         if not node._prev:
             continue
-        if max_depth is not None and depth >= max_depth:
+        if depth >= limit:
             lines.append(deeper + "└── …")
+            cut = True
             continue
         inputs = list(enumerate(node._prev))
         for k, child in reversed(inputs):
             stack.append((child, node, k, deeper, k == len(inputs) - 1, depth + 1))
+    if cut:
+        hidden = len(topological_order(root)) - len(shown)
+        lines.append(f"… {hidden} more node{'' if hidden == 1 else 's'} below depth {limit} not drawn "
+                     f"(to_text_tree(root, max_depth=...) draws deeper)")
     return "\n".join(lines)

@@ -23,11 +23,13 @@ entry, seeded with a one-hot upstream gradient); central differences get one
 
 from __future__ import annotations
 
+import math
 from typing import Callable
 
-from .matrix import Matrix
+from .matrix import Matrix, matrix_from
 from .mode import no_grad
-from .numeric import default_step
+from .numeric import default_step, positive_step
+from .ops import check_function
 
 __all__ = ["jacobian", "numeric_jacobian"]
 
@@ -40,7 +42,8 @@ def jacobian(f: Callable[[Matrix], Matrix], x) -> Matrix:
     >>> jacobian(lambda v: v * v, [[1.0, 2.0]]).data      # diagonal: ∂(vⱼ²)/∂vⱼ = 2vⱼ
     [[2.0, 0.0], [0.0, 4.0]]
     """
-    point = _leaf(x)
+    check_function("jacobian", f)
+    point = _leaf("jacobian", x)
     y = _evaluate("jacobian", f, point)
     m, n = y.shape
     rows = []
@@ -67,10 +70,16 @@ def numeric_jacobian(f: Callable[[Matrix], Matrix], x, h: float | None = None) -
     >>> [[round(v, 8) for v in row] for row in J.data]
     [[2.0, 0.0], [0.0, 4.0]]
     """
-    point = _leaf(x)
+    check_function("numeric_jacobian", f)
+    point = _leaf("numeric_jacobian", x)
     p, q = point.shape
-    if h is not None and not h > 0:
-        raise ValueError(f"numeric_jacobian: the step h must be positive, got {h!r}")
+    for i, row in enumerate(point.data):
+        for j, v in enumerate(row):
+            if not math.isfinite(v):
+                raise ValueError(f"numeric_jacobian: entry ({i}, {j}) of x is {v!r}; a difference quotient "
+                                 f"needs a finite point")
+    if h is not None:
+        h = positive_step("numeric_jacobian", h)
     columns = []
     with no_grad():
         shape = _evaluate("numeric_jacobian", f, point).shape
@@ -89,9 +98,9 @@ def numeric_jacobian(f: Callable[[Matrix], Matrix], x, h: float | None = None) -
     return Matrix([list(row) for row in zip(*columns)], requires_grad=False)
 
 
-def _leaf(x) -> Matrix:
-    """A new leaf holding a copy of x's numbers (x: a Matrix or a list of rows)."""
-    return Matrix(x.data if isinstance(x, Matrix) else x)
+def _leaf(where: str, x) -> Matrix:
+    """A new leaf holding a copy of x's numbers (x: a Matrix or a list of rows, checked)."""
+    return Matrix(matrix_from(x, f"{where}: x").data)
 
 
 def _nudged(point: Matrix, i: int, j: int, step: float) -> Matrix:

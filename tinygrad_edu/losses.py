@@ -29,7 +29,9 @@ from __future__ import annotations
 import math
 from typing import Sequence
 
+from . import ops
 from .matrix import Matrix, matrix_from
+from .ops import short
 
 __all__ = [
     "binary_cross_entropy_with_logits",
@@ -44,13 +46,24 @@ REDUCTIONS = ("mean", "sum")
 
 
 def _row_maxima(where: str, x: Matrix) -> Matrix:
-    """The shift c: each row's largest entry, as an m×1 constant (no gradient flows into it)."""
+    """The shift c: each row's largest entry, as an m×1 constant (no gradient flows into it).
+
+    A row of all −inf (ln 0) and a +inf entry (∞ − ∞ in the shift: an overflow
+    upstream, whose softmax is only a limit) raise ValueError naming the row.
+    A nan entry passes through, and makes its row nan.
+    """
+    _check_matrix(where, "the input", x)
     shift = []
     for i, row in enumerate(x.data):
         largest = max(row)
         if largest == -math.inf:
             raise ValueError(f"{where}: row {i} is all -inf, and ln 0 is not finite")
-        shift.append([largest if math.isfinite(largest) else 0.0])  # an inf or nan entry: no shift helps
+        if math.inf in row:
+            raise ValueError(
+                f"{where}: row {i} has the entry +inf (column {row.index(math.inf)}): "
+                f"e^inf / e^inf has no value; find the overflow upstream (detect_anomaly() names it)"
+            )
+        shift.append([largest if math.isfinite(largest) else 0.0])  # a nan entry: no shift helps
     return Matrix.constant(shift)
 
 
@@ -77,7 +90,11 @@ def log_softmax(x: Matrix) -> Matrix:
     >>> [round(v, 6) for v in log_softmax(Matrix([[0.0, math.log(3.0)]])).data[0]]
     [-1.386294, -0.287682]
     """
-    shifted = x - _row_maxima("log_softmax", x)
+    return _log_softmax("log_softmax", x)
+
+
+def _log_softmax(where: str, x: Matrix) -> Matrix:
+    shifted = x - _row_maxima(where, x)
     return shifted - shifted.exp().sum(axis=1).log()
 
 
@@ -107,18 +124,25 @@ def cross_entropy(logits: Matrix, targets: Sequence[int], reduction: str = "mean
     True
     """
     _check_reduction("cross_entropy", reduction)
+    _check_matrix("cross_entropy", "logits", logits)
     m, n = logits.shape
+    if isinstance(targets, int) or not isinstance(targets, Sequence) or isinstance(targets, (str, bytes)):
+        raise TypeError(
+            f"cross_entropy: targets must be a list of class indices, one per row, got {short(targets)} "
+            f"of type {type(targets).__name__}" + (f" (for one row write [{targets}])" if isinstance(targets, int) else "")
+        )
     targets = list(targets)
     if len(targets) != m:
         raise ValueError(f"cross_entropy: {len(targets)} targets for {m} rows of logits {logits.shape}")
     for i, t in enumerate(targets):
         if isinstance(t, bool) or not isinstance(t, int):
-            raise TypeError(f"cross_entropy: target {t!r} of row {i} is not a class index (an int)")
+            raise TypeError(f"cross_entropy: target {short(t)} of row {i} is not a class index (an int)")
         if not 0 <= t < n:
-            raise ValueError(f"cross_entropy: target {t} of row {i} is not a class index 0..{n - 1}")
-    # The one-hot matrix picks each row's target entry out of the log-probabilities.
-    one_hot = Matrix.constant([[1.0 if j == t else 0.0 for j in range(n)] for t in targets])
-    total = -(log_softmax(logits) * one_hot).sum()
+            raise ValueError(f"cross_entropy: target {short(t)} of row {i} is not a class index 0..{n - 1}")
+    # Pick each row's target log-probability.  (Multiplying by a one-hot matrix would
+    # compute 0·(−inf) = nan where another class's logit is −inf or 1.8e308 below.)
+    # 0 − Σ rather than −Σ: a perfect prediction has the loss 0.0, not −0.0.
+    total = 0.0 - _log_softmax("cross_entropy", logits).gather_columns(targets).sum()
     return total / m if reduction == "mean" else total
 
 
@@ -135,15 +159,18 @@ def binary_cross_entropy_with_logits(logits: Matrix, targets, reduction: str = "
     20000.0
     """
     _check_reduction("binary_cross_entropy_with_logits", reduction)
-    targets = matrix_from(targets)
+    _check_matrix("binary_cross_entropy_with_logits", "logits", logits)
+    targets = _target_matrix("binary_cross_entropy_with_logits", targets)
     _check_same_shape("binary_cross_entropy_with_logits", logits, targets)
     for i, row in enumerate(targets.data):
         for j, y in enumerate(row):
             if not 0 <= y <= 1:
                 raise ValueError(
-                    f"binary_cross_entropy_with_logits: target {y!r} at entry ({i}, {j}) is not in [0, 1]"
+                    f"binary_cross_entropy_with_logits: target {short(y)} at entry ({i}, {j}) is not in [0, 1]"
                 )
-    losses = logits.softplus() - targets * logits
+    # One primitive per entry (see ops.bce_with_logits): softplus(z) − y·z without
+    # the 0·inf of an infinite logit, gradient σ(z) − y.
+    losses = Matrix.apply(ops.bce_with_logits, (logits, targets))
     return losses.mean() if reduction == "mean" else losses.sum()
 
 
@@ -158,7 +185,8 @@ def mse(prediction: Matrix, target, reduction: str = "mean") -> Matrix:
     2.5
     """
     _check_reduction("mse", reduction)
-    target = matrix_from(target)
+    _check_matrix("mse", "the prediction", prediction)
+    target = _target_matrix("mse", target)
     _check_same_shape("mse", prediction, target)
     error = prediction - target
     squares = error * error
@@ -166,13 +194,25 @@ def mse(prediction: Matrix, target, reduction: str = "mean") -> Matrix:
 
 
 def _check_reduction(where: str, reduction: str) -> None:
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"{where}: reduction must be 'mean' or 'sum', got {reduction!r}")
+    if not isinstance(reduction, str) or reduction not in REDUCTIONS:
+        raise ValueError(f"{where}: reduction must be 'mean' or 'sum', got {short(reduction)}")
+
+
+def _check_matrix(where: str, what: str, x) -> None:
+    """Losses and softmax take a Matrix: a list of rows has no graph, so no gradient could flow back."""
+    if not isinstance(x, Matrix):
+        raise TypeError(
+            f"{where}: {what} must be a Matrix (a list of rows has no gradient: wrap it as Matrix(rows)), "
+            f"got {short(x)} of type {type(x).__name__}"
+        )
+
+
+def _target_matrix(where: str, target) -> Matrix:
+    """The target as a Matrix: a Matrix as it is, a list of rows checked (naming ``where``)."""
+    return matrix_from(target, f"{where}: the target")
 
 
 def _check_same_shape(where: str, prediction: Matrix, target: Matrix) -> None:
-    if not isinstance(prediction, Matrix):
-        raise TypeError(f"{where}: the prediction must be a Matrix, got {type(prediction).__name__}")
     if prediction.shape != target.shape:
         raise ValueError(
             f"{where}: prediction {prediction.shape} and target {target.shape} differ in shape"

@@ -40,7 +40,8 @@ from . import matrix_ops
 from .matrix_ops import MatrixOp, elementwise, first_nonfinite
 from .mode import AnomalyError, flags
 from .operators import Arithmetic
-from .ops import NUMBERS, check_number
+from .ops import NUMBERS, as_constant, as_data, finite_number, plain_params, short, to_float
+from .seeding import generator
 from .value import Value, topological_order
 
 
@@ -64,8 +65,12 @@ class Matrix(Arithmetic):
     def __init__(self, rows, label: str = "", requires_grad: bool = True) -> None:
         self.data = _checked_rows("Matrix", rows)
         self._grad = None  # zeros, made when first read (most intermediate nodes never need them)
+        if not isinstance(label, str):
+            raise TypeError(f"Matrix: label must be a str, got {short(label)}")
+        if not isinstance(requires_grad, bool):
+            raise TypeError(f"Matrix: requires_grad must be True or False, got {short(requires_grad)}")
         self.label = label
-        self.requires_grad = bool(requires_grad)
+        self.requires_grad = requires_grad
         self._prev: tuple = ()
         self._op: MatrixOp | None = None
         self._params: tuple = ()
@@ -100,8 +105,18 @@ class Matrix(Arithmetic):
         domains are checked by the forward rule before the node exists.
         """
         matrix_op = op if isinstance(op, MatrixOp) else elementwise(op)
-        inputs = tuple([x if isinstance(x, Matrix) else _number(matrix_op.name, x) for x in inputs])
-        rows = matrix_op.forward(*[x.data for x in inputs], *params)
+        if len(inputs) != matrix_op.arity:
+            raise ValueError(f"{matrix_op.name}: takes {matrix_op.arity} input{'s' if matrix_op.arity > 1 else ''}, "
+                             f"got {len(inputs)}")
+        if params and not isinstance(op, MatrixOp):
+            params = plain_params(params)  # the exponent or slope of a scalar op, as a plain number
+        if not all(isinstance(x, Matrix) for x in inputs):  # a number mixed in: the 2 in 2 * X
+            partner = next((x.data[0][0] for x in inputs if isinstance(x, Matrix)), None)
+            inputs = tuple([x if isinstance(x, Matrix) else _number(matrix_op.name, x, partner) for x in inputs])
+        try:
+            rows = matrix_op.forward(*[x.data for x in inputs], *params)
+        except OverflowError:  # a Fraction beyond float range met a float: round it, as IEEE 754 does
+            rows = matrix_op.forward(*[rounded_rows(x.data) for x in inputs], *params)
         if flags.detect_anomaly:
             _check_finite(matrix_op, rows, inputs)
         node = cls.__new__(cls)
@@ -144,8 +159,7 @@ class Matrix(Arithmetic):
     @classmethod
     def _filled(cls, where: str, m: int, n: int, value, requires_grad: bool) -> "Matrix":
         _check_dimensions(where, m, n)
-        check_number(where, value)
-        value = float(value) if isinstance(value, int) else value
+        value = as_data(where, value)
         return cls._wrap([[value] * n for _ in range(m)], requires_grad)
 
     @classmethod
@@ -159,7 +173,7 @@ class Matrix(Arithmetic):
         return cls._wrap([[1.0 if i == j else 0.0 for j in range(n)] for i in range(n)], requires_grad)
 
     @classmethod
-    def randn(cls, m: int, n: int, rng: random.Random, std: float = 1.0, mean: float = 0.0,
+    def randn(cls, m: int, n: int, rng: random.Random | None = None, std: float = 1.0, mean: float = 0.0,
               requires_grad: bool = True) -> "Matrix":
         """Entries drawn from the normal distribution N(mean, std²) with ``rng``.
 
@@ -168,21 +182,19 @@ class Matrix(Arithmetic):
         True
         """
         _check_dimensions("randn", m, n)
-        _check_rng("randn", rng)
-        check_number("randn", std)
-        check_number("randn", mean)
+        rng = _check_rng("randn", rng)
+        std, mean = _finite("randn", "std", std), _finite("randn", "mean", mean)
         if std < 0:
             raise ValueError(f"randn: std must be at least 0, got {std!r}")
         return cls._wrap([[rng.gauss(mean, std) for _ in range(n)] for _ in range(m)], requires_grad)
 
     @classmethod
-    def uniform(cls, m: int, n: int, rng: random.Random, low: float = -1.0, high: float = 1.0,
+    def uniform(cls, m: int, n: int, rng: random.Random | None = None, low: float = -1.0, high: float = 1.0,
                 requires_grad: bool = True) -> "Matrix":
         """Entries drawn uniformly from [low, high] with ``rng``."""
         _check_dimensions("uniform", m, n)
-        _check_rng("uniform", rng)
-        check_number("uniform", low)
-        check_number("uniform", high)
+        rng = _check_rng("uniform", rng)
+        low, high = _finite("uniform", "low", low), _finite("uniform", "high", high)
         if low > high:
             raise ValueError(f"uniform: low {low!r} is above high {high!r}")
         return cls._wrap([[rng.uniform(low, high) for _ in range(n)] for _ in range(m)], requires_grad)
@@ -301,6 +313,8 @@ class Matrix(Arithmetic):
 
     def broadcast_to(self, shape: tuple[int, int]) -> "Matrix":
         """This 1×1, 1×n or m×1 matrix repeated to ``shape``."""
+        if not (isinstance(shape, (tuple, list)) and len(shape) == 2):
+            raise TypeError(f"broadcast_to: shape must be a pair (rows, columns), got {short(shape)}")
         m, n = shape
         _check_dimensions("broadcast_to", m, n)
         return self.apply(matrix_ops.broadcast_to, (self,), (m, n))
@@ -308,7 +322,7 @@ class Matrix(Arithmetic):
     def select_rows(self, index: Sequence[int]) -> "Matrix":
         """The rows numbered in ``index``, in that order, as a new matrix (the gradient flows back)."""
         m = self.shape[0]
-        index = tuple(index)
+        index = _index_tuple("select_rows", index)
         if not index:
             raise ValueError("select_rows: no rows selected (a matrix needs at least one row)")
         for i in index:
@@ -320,7 +334,7 @@ class Matrix(Arithmetic):
 
     def scatter_rows(self, index: Sequence[int], m: int) -> "Matrix":
         """An m×n matrix of zeros with row p of ``self`` added into row ``index[p]`` (adjoint of select_rows)."""
-        index = tuple(index)
+        index = _index_tuple("scatter_rows", index)
         if len(index) != self.shape[0]:
             raise ValueError(f"scatter_rows: {len(index)} row numbers for a matrix of shape {self.shape}")
         _check_dimensions("scatter_rows", m, self.shape[1])
@@ -328,6 +342,27 @@ class Matrix(Arithmetic):
             if isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < m:
                 raise IndexError(f"scatter_rows: row {i!r} out of range for {m} rows")
         return self.apply(matrix_ops.scatter_rows, (self,), (index, m))
+
+    def gather_columns(self, index: Sequence[int]) -> "Matrix":
+        """Entry ``index[i]`` of each row i, as an m×1 column (``torch.gather(A, 1, index)``);
+        the gradient flows back to the picked entries only.
+
+        >>> Matrix([[1.0, 2.0], [3.0, 4.0]]).gather_columns([1, 0]).data
+        [[2.0], [3.0]]
+        """
+        m, n = self.shape
+        index = _column_index("gather_columns", index, m, n)
+        return self.apply(matrix_ops.gather_columns, (self,), (index,))
+
+    def scatter_columns(self, index: Sequence[int], n: int) -> "Matrix":
+        """An m×n matrix of zeros with entry i of this m×1 column in column ``index[i]`` of row i
+        (the adjoint of :meth:`gather_columns`)."""
+        m, width = self.shape
+        if width != 1:
+            raise ValueError(f"scatter_columns: expected an m×1 column, got shape {self.shape}")
+        _check_dimensions("scatter_columns", m, n)
+        index = _column_index("scatter_columns", index, m, n)
+        return self.apply(matrix_ops.scatter_columns, (self,), (index, n))
 
     def __getitem__(self, key) -> "Matrix":
         """``A[i]`` is row i as a 1×n matrix; ``A[i:j]`` the rows i..j−1.  The gradient flows back.
@@ -338,11 +373,17 @@ class Matrix(Arithmetic):
         """
         m = self.shape[0]
         if isinstance(key, slice):
-            return self.select_rows(range(*key.indices(m)))
+            if key.step == 0:
+                raise ValueError(f"Matrix: slice step cannot be zero, got {key!r}")
+            try:
+                rows = range(*key.indices(m))
+            except TypeError:  # a slice of floats or strings
+                raise TypeError(f"Matrix: a slice of rows needs int bounds, got {key!r}") from None
+            return self.select_rows(rows)
         if isinstance(key, bool) or not isinstance(key, int):
-            raise TypeError(f"Matrix index must be an int or a slice of rows, got {key!r}")
+            raise TypeError(f"Matrix index must be an int or a slice of rows, got {short(key)}")
         if not -m <= key < m:
-            raise IndexError(f"row {key} out of range for a matrix of shape {self.shape}")
+            raise IndexError(f"Matrix: row {key} out of range for a matrix of shape {self.shape}")
         return self.select_rows((key % m,))
 
     # -- reverse mode ----------------------------------------------------------
@@ -469,7 +510,7 @@ def _seed(where: str, root: Matrix, gradient, copy: bool = True) -> Matrix:
         return Matrix.constant([[type(root.data[0][0])(1)]])
     if not (copy is False and isinstance(gradient, Matrix)):
         # A copy: the seed becomes the output's .grad, which must not share the caller's rows.
-        gradient = Matrix(gradient, requires_grad=False)
+        gradient = Matrix._wrap(_checked_rows(where, gradient), False)
     if gradient.shape != root.shape:
         raise ValueError(f"{where}: a gradient of shape {gradient.shape} for an output of shape {root.shape}")
     return gradient
@@ -529,27 +570,45 @@ def _check_structure(where: str, rows) -> list:
 
 
 def _checked_rows(where: str, rows) -> list:
-    """A fresh list of rows of numbers (ints made floats), or a clear error naming the bad entry."""
+    """A fresh list of rows of numbers, or a clear error naming the bad entry.
+
+    Each entry as a node keeps it (:func:`~tinygrad_edu.ops.as_data`): a
+    Fraction exact, anything else a plain float (an int beyond float range ±inf).
+    """
     rows = _check_structure(where, rows)
     result = []
     for i, row in enumerate(rows):
+        if all(type(x) is float for x in row):  # the common case, checked in one pass
+            result.append(list(row))
+            continue
         for j, x in enumerate(row):
             if isinstance(x, bool) or not isinstance(x, NUMBERS):
                 raise TypeError(
-                    f"{where}: entry ({i}, {j}) is {x!r} of type {type(x).__name__}, "
+                    f"{where}: entry ({i}, {j}) is {short(x)} of type {type(x).__name__}, "
                     f"expected a real number (int, float or Fraction)"
                 )
-        result.append([float(x) if isinstance(x, int) else x for x in row])
+        result.append([as_data(where, x) for x in row])
     return result
 
 
-def _number(where: str, x) -> Matrix:
-    """A plain number mixed into a matrix expression, as a 1×1 constant."""
+def rounded_rows(rows: list) -> list:
+    """Every entry as a float (IEEE 754: a Fraction beyond float range is ±inf)."""
+    return [[to_float(x) for x in row] for row in rows]
+
+
+def _number(where: str, x, partner) -> Matrix:
+    """A plain number mixed into a matrix expression, as a 1×1 constant
+    (a Fraction beside a Fraction matrix, so ``A / 2`` stays exact)."""
     if isinstance(x, bool) or not isinstance(x, NUMBERS):
         raise TypeError(
-            f"{where}: expected a Matrix or a real number, got {x!r} of type {type(x).__name__}"
+            f"{where}: expected a Matrix or a real number, got {short(x)} of type {type(x).__name__}"
         )
-    return Matrix.constant([[float(x) if isinstance(x, int) else x]])
+    return Matrix.constant([[as_data(where, as_constant(where, x, partner))]])
+
+
+#: The most entries a matrix may have.  A Python float in a list costs about 32 bytes, so
+#: 10⁸ entries are already 3 GB: a size beyond this is a typo, refused before any memory is taken.
+MAX_ENTRIES = 10 ** 8
 
 
 def _check_dimensions(where: str, m, n) -> None:
@@ -558,13 +617,58 @@ def _check_dimensions(where: str, m, n) -> None:
             raise TypeError(f"{where}: dimensions must be ints, got {(m, n)!r}")
     if m < 1 or n < 1:
         raise ValueError(f"{where}: shape {(m, n)}: both dimensions must be at least 1")
+    check_entries(where, m, n)
 
 
-def _check_rng(where: str, rng) -> None:
-    if not isinstance(rng, random.Random):
-        raise TypeError(
-            f"{where}: rng must be a random.Random (e.g. random.Random(seed)), got {type(rng).__name__}"
+def check_entries(where: str, m: int, n: int, what: str = "shape") -> None:
+    """ValueError when an m×n matrix would hold more than ``MAX_ENTRIES`` numbers."""
+    if m * n > MAX_ENTRIES:
+        raise ValueError(
+            f"{where}: {what} {(m, n)} has {_power_of_ten(m * n)} entries, more than a pure-Python matrix "
+            f"can hold (at most {MAX_ENTRIES:,}, about 3 GB)"
         )
+
+
+def _power_of_ten(count: int) -> str:
+    """10^24 for 10**24, else the count with thousands separators."""
+    text = str(count)
+    if text == "1" + "0" * (len(text) - 1):
+        return f"10^{len(text) - 1}"
+    return f"{count:,}"
+
+
+def _check_rng(where: str, rng) -> random.Random:
+    """``rng``, or the default generator (:func:`tinygrad_edu.seeding.manual_seed`) when it is None."""
+    return generator(where, rng)
+
+
+def _finite(where: str, name: str, x) -> float:
+    return finite_number(where, name, x)
+
+
+def _index_tuple(where: str, index) -> tuple:
+    """Row numbers as a tuple, or a TypeError naming ``where`` (a bare number is not a list)."""
+    if isinstance(index, (str, bytes, int, float)):
+        raise TypeError(f"{where}: expected a list of row numbers, got {short(index)}")
+    try:
+        return tuple(index)
+    except TypeError:
+        raise TypeError(f"{where}: expected a list of row numbers, got {short(index)}") from None
+
+
+def _column_index(where: str, index, m: int, n: int) -> tuple:
+    """One column number per row, each an int in 0..n−1, as a tuple (or a clear error)."""
+    if isinstance(index, (str, bytes)) or not isinstance(index, Sequence):
+        raise TypeError(f"{where}: expected one column number per row (a list of {m} ints), got {short(index)}")
+    index = tuple(index)
+    if len(index) != m:
+        raise ValueError(f"{where}: {len(index)} column numbers for a matrix of {m} rows")
+    for i, j in enumerate(index):
+        if isinstance(j, bool) or not isinstance(j, int):
+            raise TypeError(f"{where}: the column number of row {i} is {short(j)}, not an int")
+        if not 0 <= j < n:
+            raise IndexError(f"{where}: column {j} of row {i} is out of range for {n} columns")
+    return index
 
 
 def _check_axis(where: str, axis):
@@ -595,9 +699,10 @@ def describe_inputs(op: MatrixOp, inputs: tuple, depth: int = 3) -> str:
     return f"{op.name}({', '.join(describe(x, depth - 1) for x in inputs)})"
 
 
-def matrix_from(x) -> Matrix:
-    """``x`` if it is a Matrix, else a constant Matrix made from a list of rows (checked)."""
-    return x if isinstance(x, Matrix) else Matrix(x, requires_grad=False)
+def matrix_from(x, where: str = "Matrix") -> Matrix:
+    """``x`` if it is a Matrix, else a constant Matrix made from a list of rows (checked; an
+    error names ``where``, the function the rows were given to)."""
+    return x if isinstance(x, Matrix) else Matrix._wrap(_checked_rows(where, x), False)
 
 
 __all__ = ["Matrix", "backpropagate", "describe", "matrix_from"]

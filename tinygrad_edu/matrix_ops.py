@@ -363,6 +363,42 @@ class ScatterRows(MatrixOp):
         return (g.select_rows(index),)
 
 
+class GatherColumns(MatrixOp):
+    """Y = one entry of each row: Yᵢ = A[i, index[i]], an m×1 column (``torch.gather(A, 1, index)``).
+
+    Backward puts each gᵢ back where its entry came from, zeros elsewhere
+    (:class:`ScatterColumns`): only the picked entries get a gradient.  Cross-
+    entropy picks each row's target log-probability this way; multiplying by a
+    one-hot matrix instead would compute 0·(−inf) = nan wherever another
+    class has probability 0.
+    """
+
+    name = "gather_columns"
+
+    def forward(self, a: list, index: tuple) -> list:
+        return [[row[j]] for row, j in zip(a, index)]
+
+    def vjp(self, g, out, needs, a, index) -> tuple:
+        return (g.scatter_columns(index, a.shape[1]),)
+
+
+class ScatterColumns(MatrixOp):
+    """The adjoint of :class:`GatherColumns`: an m×n matrix of zeros with the
+    m×1 column A's entry i in column ``index[i]`` of row i.  Backward gathers
+    again: ∂L/∂Aᵢ = g[i, index[i]]."""
+
+    name = "scatter_columns"
+
+    def forward(self, a: list, index: tuple, n: int) -> list:
+        rows = [[0.0] * n for _ in a]
+        for row, j, (x,) in zip(rows, index, a):
+            row[j] = x
+        return rows
+
+    def vjp(self, g, out, needs, a, index, n) -> tuple:
+        return (g.gather_columns(index),)
+
+
 # ---------------------------------------------------------------------------
 # Elementwise operations: the scalar table, applied entry by entry.
 # ---------------------------------------------------------------------------
@@ -580,6 +616,8 @@ mean = Mean()
 broadcast_to = BroadcastTo()
 select_rows = SelectRows()
 scatter_rows = ScatterRows()
+gather_columns = GatherColumns()
+scatter_columns = ScatterColumns()
 
 _ELEMENTWISE: dict = {op: Elementwise(op) for op in ops.OPS.values()}
 
@@ -599,6 +637,8 @@ def elementwise(op: ops.Op) -> Elementwise:
     """
     found = _ELEMENTWISE.get(op)
     if found is None:
+        if not isinstance(op, ops.Op):
+            raise TypeError(f"Matrix.apply: expected a MatrixOp or an Op (see tinygrad_edu.ops), got {op!r:.40}")
         found = _ELEMENTWISE[op] = Elementwise(op)
     return found
 
@@ -607,7 +647,7 @@ def elementwise(op: ops.Op) -> Elementwise:
 MATRIX_OPS: dict[str, MatrixOp] = {
     op.name: op
     for op in (matmul, transpose, sum_op, mean, broadcast_to, select_rows, scatter_rows,
-               *_ELEMENTWISE.values())
+               gather_columns, scatter_columns, *_ELEMENTWISE.values())
 }
 
 

@@ -27,6 +27,7 @@ from typing import Callable, Sequence
 
 from .autodiff import grad
 from .mode import no_grad
+from .ops import check_function, check_number, finite_number, numbers_of, short, to_float
 from .value import Value
 
 EPSILON = sys.float_info.epsilon  # 2.22e-16: the gap between 1.0 and the next float
@@ -38,26 +39,46 @@ def default_step(x: float) -> float:
     Scaling with |x| keeps x ± h distinct from x for large x; the floor of 1
     keeps h from vanishing at x = 0.
     """
-    return EPSILON ** (1 / 3) * max(math.fabs(x), 1.0)
+    check_number("default_step", x)
+    return EPSILON ** (1 / 3) * max(math.fabs(to_float(x)), 1.0)
+
+
+def _check_point(where: str, what: str, x) -> None:
+    """A point to differentiate at: a finite number (at inf or nan a difference quotient means nothing)."""
+    check_number(where, x)
+    if not math.isfinite(to_float(x)):
+        raise ValueError(f"{where}: {what} is {short(x)}; a difference quotient needs a finite point")
+
+
+def positive_step(where: str, h) -> float:
+    """A step given by the user, checked: a finite number > 0, as a plain float."""
+    return finite_number(where, "the step h", h, above=0)
 
 
 def central_difference(f: Callable[[float], float], x: float, h: float | None = None) -> float:
     """(f(x + h) − f(x − h)) / 2h, with the default step when ``h`` is None."""
-    h = default_step(x) if h is None else h
-    if not h > 0:
-        raise ValueError(f"central_difference: the step h must be positive, got {h!r}")
+    check_function("central_difference", f)
+    _check_point("central_difference", "x", x)
+    h = default_step(x) if h is None else positive_step("central_difference", h)
     return (f(x + h) - f(x - h)) / (2 * h)
 
 
 def complex_step(f: Callable[[complex], complex], x: float, h: float = 1e-20) -> float:
     """Im f(x + ih) / h: the derivative of an analytic ``f`` to rounding accuracy."""
-    if not h > 0:
-        raise ValueError(f"complex_step: the step h must be positive, got {h!r}")
+    check_function("complex_step", f)
+    _check_point("complex_step", "x", x)
+    h = positive_step("complex_step", h)
     return f(complex(x, h)).imag / h
 
 
 def partial_difference(f: Callable[..., float], xs: Sequence[float], i: int, h: float | None = None) -> float:
     """∂f/∂xᵢ at ``xs`` by central differences, the other coordinates held fixed."""
+    xs = numbers_of("partial_difference", xs)
+    if isinstance(i, bool) or not isinstance(i, int):
+        raise TypeError(f"partial_difference: the input number i must be an int, got {short(i)}")
+    if not 0 <= i < len(xs):
+        raise IndexError(f"partial_difference: input {i} out of range for {len(xs)} inputs")
+
     def along_i(t: float) -> float:
         moved = list(xs)
         moved[i] = t
@@ -68,6 +89,7 @@ def partial_difference(f: Callable[..., float], xs: Sequence[float], i: int, h: 
 
 def numeric_gradient(f: Callable[..., float], xs: Sequence[float], h: float | None = None) -> list:
     """Every partial derivative of ``f`` at ``xs`` by central differences."""
+    xs = numbers_of("numeric_gradient", xs)
     return [partial_difference(f, xs, i, h) for i in range(len(xs))]
 
 
@@ -77,8 +99,10 @@ def evaluate(f: Callable, xs: Sequence[float]) -> float:
     The inputs are wrapped as Values under ``no_grad()``: the same code path as
     the analytic derivative, without building a graph.
     """
+    check_function("evaluate", f)
+    points = [Value(x) for x in numbers_of("evaluate", xs)]
     with no_grad():
-        out = f(*[Value(x) for x in xs])
+        out = f(*points)
     return out.data if isinstance(out, Value) else out
 
 
@@ -148,7 +172,16 @@ def gradcheck(
     input                analytic                 numeric    abs err    rel err  ok
         0  ...
     """
-    xs = [x.data if isinstance(x, Value) else x for x in inputs]
+    check_function("gradcheck", f)
+    if isinstance(inputs, (list, tuple)):  # Values are read as their numbers
+        inputs = [x.data if isinstance(x, Value) else x for x in inputs]
+    xs = numbers_of("gradcheck", inputs)
+    for i, x in enumerate(xs):
+        _check_point("gradcheck", f"input {i}", x)
+    for name, tolerance in (("rel_tol", rel_tol), ("abs_tol", abs_tol)):
+        finite_number("gradcheck", name, tolerance, at_least=0)
+    if h is not None:
+        h = positive_step("gradcheck", h)
     points = [Value(x) for x in xs]
     analytic = grad(f(*points), points)
     report = GradcheckReport(rel_tol=rel_tol, abs_tol=abs_tol)

@@ -11,7 +11,7 @@ modes, and a new op needs one line here to become a method.
 from __future__ import annotations
 
 from . import ops
-from .ops import NUMBERS, check_number
+from .ops import NUMBERS, as_number
 
 
 class Arithmetic:
@@ -48,8 +48,8 @@ class Arithmetic:
         # A plain-number exponent is a constant (x ** 3): the rule c·xᶜ⁻¹ works
         # for negative bases too.  A node exponent needs x > 0 (x ** y = e^(y ln x)).
         if isinstance(exponent, NUMBERS):
-            check_number("power", exponent)
-            return self.apply(ops.power, (self,), (exponent,))
+            # Checked, a NumPy float64 made a float, an int beyond float range made ±inf.
+            return self.apply(ops.power, (self,), (as_number("power", exponent),))
         return self.apply(ops.pow_xy, (self, exponent))
 
     def __rpow__(self, base):
@@ -93,8 +93,7 @@ class Arithmetic:
         return self.apply(ops.relu, (self,))
 
     def leaky_relu(self, slope: float = 0.01):
-        check_number("leaky_relu", slope)
-        return self.apply(ops.leaky_relu, (self,), (slope,))
+        return self.apply(ops.leaky_relu, (self,), (as_number("leaky_relu", slope),))
 
     def abs(self):
         return self.apply(ops.absolute, (self,))

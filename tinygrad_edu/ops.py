@@ -29,9 +29,11 @@ Adding your own primitive means writing one more ``Op(...)`` -- see
 >>> cube.local_derivatives(2.0)
 (12.0,)
 
-Overflow follows IEEE 754 (and PyTorch): a result too large for a float is
-``inf``, never an ``OverflowError``.  :func:`tinygrad_edu.mode.detect_anomaly`
-turns the first inf or nan into an error that names the operation.
+Numbers follow IEEE 754 (and PyTorch): a result too large for a float is
+``inf``, never an ``OverflowError``, and so is a number too large to *become*
+a float (``10**400``, a huge ``Fraction``), exactly as Python reads the
+literal ``1e400``.  :func:`tinygrad_edu.mode.detect_anomaly` turns the first
+inf or nan into an error that names the operation.
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ from typing import Callable
 inf = math.inf
 #: The numbers the rules compute on directly (everything else is a graph node).
 NUMBERS = (int, float, Fraction)
+#: The smallest int float() refuses (it would round to 2¹⁰²⁴): from here on an int is ±inf as a float.
+FLOAT_LIMIT = 2 ** 1024 - 2 ** 970
 
 
 def check_number(where: str, x) -> None:
@@ -58,8 +62,167 @@ def check_number(where: str, x) -> None:
     """
     if isinstance(x, bool) or not isinstance(x, NUMBERS):
         raise TypeError(
-            f"{where}: expected a real number (int, float or Fraction), got {x!r} of type {type(x).__name__}"
+            f"{where}: expected a real number (int, float or Fraction), got {short(x)} of type {type(x).__name__}"
         )
+
+
+def numbers_of(where: str, xs, what: str = "input", first: int = 0) -> list:
+    """``xs`` (a list, a tuple or any iterable of numbers) as a list, or a TypeError naming
+    ``where`` and the first entry that is not a real number (entries are counted from ``first``).
+
+    >>> numbers_of("jvp", [1.0, "2"])
+    Traceback (most recent call last):
+    TypeError: jvp: input 1 is '2', not a real number
+    """
+    if isinstance(xs, (str, bytes)) or isinstance(xs, NUMBERS) or hasattr(type(xs), "apply"):
+        raise TypeError(f"{where}: {what}s must be a list of numbers, got {short(xs)}")
+    try:
+        xs = list(xs)
+    except TypeError:
+        raise TypeError(f"{where}: {what}s must be a list of numbers, got {short(xs)}") from None
+    for i, x in enumerate(xs):
+        if isinstance(x, bool) or not isinstance(x, NUMBERS):
+            raise TypeError(f"{where}: {what} {i + first} is {short(x)}, not a real number")
+    return xs
+
+
+def check_function(where: str, f, what: str = "f") -> None:
+    """TypeError naming ``where`` unless ``f`` can be called."""
+    if not callable(f):
+        raise TypeError(f"{where}: {what} must be a function, got {short(f)}")
+
+
+def finite_number(where: str, name: str, x, *, above=None, at_least=None) -> float:
+    """A setting that must be a finite number (a learning rate, an eps, a step), as a plain float.
+
+    ``above=0`` asks for > 0, ``at_least=0`` for >= 0.  A wrong type is a TypeError, anything
+    else (nan, ±inf, an int beyond float range, a number out of range) a ValueError naming
+    ``where``, the setting and the value.
+
+    >>> finite_number("SGD", "the learning rate lr", 10 ** 400, above=0)
+    Traceback (most recent call last):
+    ValueError: SGD: the learning rate lr must be a finite number > 0, got 1000000000…(401 digits)
+    """
+    check_number(where, x)
+    value = to_float(x)
+    fine = math.isfinite(value) and (above is None or value > above) and (at_least is None or value >= at_least)
+    if not fine:
+        bound = f" > {above}" if above is not None else (f" >= {at_least}" if at_least is not None else "")
+        raise ValueError(f"{where}: {name} must be a finite number{bound}, got {short(x)}")
+    return value
+
+
+def to_float(x) -> float:
+    """``x`` as a plain ``float``, rounded the IEEE 754 way: beyond ±1.8e308 it is ±inf.
+
+    ``float(10**400)`` raises ``OverflowError`` in Python, while the literal
+    ``1e400`` is ``inf``; IEEE 754 rounds a number too large for a float to
+    ±inf, and so does the engine, for ints and Fractions alike.  A float
+    subclass (NumPy's ``float64``) becomes a plain float.
+
+    >>> to_float(10 ** 400), to_float(-Fraction(10 ** 400)), to_float(Fraction(1, 4))
+    (inf, -inf, 0.25)
+    """
+    try:
+        return float(x)
+    except OverflowError:
+        return inf if x > 0 else -inf
+
+
+def as_number(where: str, x):
+    """``x`` checked (see :func:`check_number`) and in the form the rules compute on.
+
+    A float subclass (NumPy's ``float64``, whose comparisons give NumPy
+    booleans) becomes a plain ``float``; an int too large for a float becomes
+    ±inf (:func:`to_float`); other ints and every ``Fraction`` stay exact, so
+    that ``x ** 2`` and ``x / 2`` of a Fraction stay Fractions.
+
+    >>> as_number("power", 10 ** 400), as_number("power", 3)
+    (inf, 3)
+    """
+    check_number(where, x)
+    kind = type(x)
+    if kind is float or kind is Fraction:
+        return x
+    if isinstance(x, int):
+        x = int(x)  # an int subclass (an IntEnum) as a plain int
+        return x if -FLOAT_LIMIT < x < FLOAT_LIMIT else to_float(x)
+    return float(x) if isinstance(x, float) else Fraction(x)
+
+
+def as_data(where: str, x):
+    """``x`` checked, as a node keeps it: a ``Fraction`` exact, anything else a plain float.
+
+    >>> as_data("Value", 3), as_data("Value", 10 ** 400), as_data("Value", Fraction(1, 3))
+    (3.0, inf, Fraction(1, 3))
+    """
+    x = as_number(where, x)
+    return x if type(x) is Fraction else to_float(x)
+
+
+def as_constant(where: str, x, partner):
+    """A plain number mixed into an operation (the 2 in ``x / 2``), checked.
+
+    Beside a ``Fraction`` an int becomes a ``Fraction``, so that ``x / 2``
+    *and its derivative* 1/2 stay exact; elsewhere it stays an int (printed
+    as 2, not 2.0), or ±inf when too large for a float.
+
+    >>> as_constant("div", 2, Fraction(1, 3)), as_constant("div", 2, 0.5)
+    (Fraction(2, 1), 2)
+    """
+    x = as_number(where, x)
+    if type(x) is int and type(partner) is Fraction:
+        return Fraction(x)
+    return x
+
+
+def plain_params(params: tuple) -> tuple:
+    """An op's constant parameters with every number in the engine's form (:func:`as_number`):
+    NumPy's float64 a float, an int beyond float range ±inf; anything else untouched."""
+    return tuple(as_number("params", p) if isinstance(p, NUMBERS) and not isinstance(p, bool) else p
+                 for p in params)
+
+
+def rounded(numbers) -> tuple:
+    """Every number as a float (:func:`to_float`).  An operation retries with these when
+    Python refuses to mix an exact number beyond float range with a float
+    (``Fraction(10**400) + 1.5`` raises ``OverflowError``; IEEE 754 says inf)."""
+    return tuple(to_float(x) for x in numbers)
+
+
+def is_integer(c) -> bool:
+    """True when the number ``c`` is a whole number (``2``, ``2.0``, ``Fraction(4, 2)``), never raising.
+
+    >>> is_integer(3), is_integer(2.5), is_integer(Fraction(10 ** 400)), is_integer(inf)
+    (True, False, True, False)
+    """
+    if isinstance(c, int):
+        return True
+    if isinstance(c, Fraction):
+        return c.denominator == 1
+    return c.is_integer()
+
+
+def short(x) -> str:
+    """``repr(x)`` for an error message, with a huge number cut to its first digits.
+
+    >>> short(10 ** 400), short(-10 ** 400)
+    ('1000000000…(401 digits)', '-1000000000…(401 digits)')
+    >>> short(Fraction(1, 10 ** 50)), short(0.5)
+    ('Fraction(1, 1000000000…(51 digits))', '0.5')
+    """
+    try:
+        text = repr(x)
+    except ValueError:  # an int of more than 4300 digits, which Python refuses to print
+        return f"{'-' if x < 0 else ''}an int of {abs(x).bit_length()} bits"
+    if len(text) <= 40:
+        return text
+    if isinstance(x, Fraction):
+        return f"Fraction({short(x.numerator)}, {short(x.denominator)})"
+    if isinstance(x, int):
+        digits = text.lstrip("-")
+        return f"{'-' if x < 0 else ''}{digits[:10]}…({len(digits)} digits)"
+    return text[:37] + "..."
 
 
 def value_of(x):
@@ -133,6 +296,18 @@ class Op:
         param_names: tuple[str, ...] = (),
         doc: str = "",
     ) -> None:
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"Op: the name must be a non-empty str, got {short(name)}")
+        for rule, function in (("forward", forward), ("derivative", derivative)):
+            if not callable(function):
+                raise TypeError(f"Op: {rule} must be a function, got {short(function)}")
+        if isinstance(arity, bool) or not isinstance(arity, int):
+            raise TypeError(f"Op: arity must be an int, got {short(arity)}")
+        if arity < 1:
+            raise ValueError(f"Op: arity must be 1 or more, got {arity}")
+        if domain is not None and (len(domain) != arity or not all(isinstance(d, Interval) for d in domain)):
+            raise ValueError(f"Op {name}: {len(domain)} domain intervals for {arity} input{'s' if arity > 1 else ''}"
+                             f" (one Interval per input)")
         self.name = name
         self.forward = forward
         self.derivative = derivative
@@ -159,7 +334,7 @@ class Op:
             if x != x:  # nan is in no interval, but it is a float: let it through, on purpose
                 continue
             if not interval.contains(x):
-                raise ValueError(f"{self.name}: input {x!r} is outside the domain {interval}")
+                raise ValueError(f"{self.name}: input {short(x)} is outside the domain {interval}")
         if self.check is not None:
             problem = self.check(*inputs, *params)
             if problem is not None:
@@ -171,15 +346,22 @@ class Op:
         graph node (a Value, a dual number) the node's type builds the result."""
         inputs, params = args[: self.arity], args[self.arity :]
         for x in inputs:
-            if not isinstance(x, NUMBERS):
+            if not isinstance(x, NUMBERS) and hasattr(type(x), "apply"):
                 return type(x).apply(self, inputs, params)
+        inputs = tuple(as_number(self.name, x) for x in inputs)
+        params = plain_params(params) if params else params
         self.validate(inputs, params)
-        return self.forward(*args)
+        try:
+            return self.forward(*inputs, *params)
+        except OverflowError:  # a Fraction beyond float range met a float: round it (IEEE 754)
+            return self.forward(*rounded(inputs), *params)
 
     def local_derivatives(self, *args, out=None) -> tuple:
         """All partial derivatives ∂out/∂inputᵢ as a tuple (one per input)."""
+        inputs = tuple(as_number(self.name, x) for x in args[: self.arity])
+        args = inputs + args[self.arity :]
         if out is None:
-            out = self.forward(*args)
+            out = self(*args)
         partials = self.derivative(*args, out)
         return (partials,) if self.arity == 1 else tuple(partials)
 
@@ -224,7 +406,9 @@ def _exp(x: float) -> float:
     try:
         return math.exp(x)
     except OverflowError:
-        return inf
+        if x > 0:
+            return inf
+        raise  # a Fraction below −1.8e308 that float() refuses: the caller rounds it to −inf
 
 
 def _sigmoid(x: float) -> float:
@@ -241,18 +425,39 @@ def _softplus(x: float) -> float:
     return max(x, 0.0) + math.log1p(math.exp(-math.fabs(x)))
 
 
+def _bce_with_logits(z, y):
+    """softplus(z) − y·z, written (1 − y)·softplus(z) + y·softplus(−z) (the same number:
+    z = softplus(z) − softplus(−z)), with a term whose weight is 0 left out, so that
+    z = ±inf with a target of 0 or 1 gives 0 or inf, never 0·inf = nan."""
+    loss = 0.0
+    if y != 1:
+        loss += (1 - y) * _softplus(z)
+    if y != 0:
+        loss += y * _softplus(-z)
+    return loss
+
+
 def _periodic(f: Callable) -> Callable:
     """sin and cos of ±inf are nan (as in IEEE 754), not a Python ValueError."""
     return lambda x: f(x) if math.isfinite(x) else math.nan
 
 
 def _power(x, y):
-    """x ** y, ``inf`` instead of ``OverflowError`` when the result is too large."""
+    """x ** y, ``inf`` instead of ``OverflowError`` when the result is too large.
+
+    Python also raises ``OverflowError`` when an input cannot become a float
+    (a huge Fraction meeting a float exponent): then both are rounded the
+    IEEE way first, so Fraction(10**400) ** −1.0 is 0.0, not inf.
+    """
     try:
         return x ** y
     except OverflowError:
-        negative = x < 0 and float(y).is_integer() and int(y) % 2 == 1
-        return -inf if negative else inf
+        x, y = to_float(x), to_float(y)
+        try:
+            return x ** y
+        except OverflowError:  # the result itself is too large
+            negative = x < 0 and y.is_integer() and y % 2 == 1
+            return -inf if negative else inf
 
 
 # ---------------------------------------------------------------------------
@@ -262,15 +467,16 @@ def _power(x, y):
 
 def _check_divisor(x, y):
     if y == 0:
-        return ZeroDivisionError, f"division by zero ({x!r} / {y!r})"
+        return ZeroDivisionError, f"division by zero ({short(x)} / {short(y)})"
     return None
 
 
 def _check_power(x, c):
     if x == 0 and c < 0:
-        return ZeroDivisionError, f"0 ** {c!r}: zero cannot be raised to a negative power"
-    if x < 0 and not float(c).is_integer():
-        return ValueError, f"({x!r}) ** {c!r}: a negative base needs an integer exponent"
+        return ZeroDivisionError, f"0 ** {short(c)}: zero cannot be raised to a negative power"
+    # An infinite exponent (10**400 rounded) follows IEEE 754: (−2) ** inf = inf, (−0.5) ** inf = 0.
+    if x < 0 and not is_integer(c) and c not in (inf, -inf):
+        return ValueError, f"({short(x)}) ** {short(c)}: a negative base needs an integer exponent"
     return None
 
 
@@ -321,6 +527,8 @@ def _power_const_derivative(x, c, out):
         return 0
     if value_of(x) == 0 and c < 1:
         return inf
+    if value_of(out) == 0 and c in (inf, -inf):
+        return 0  # x ** ±inf = 0 (|x| < 1 for +inf): c·xᶜ⁻¹ → 0 in the limit, not inf·0 = nan
     return c * power(x, c - 1)
 
 
@@ -408,11 +616,20 @@ absolute = Op(
     doc="|x|.  abs′ = sign(x), and 0 at the kink x = 0.",
 )
 
+bce_with_logits = Op(
+    "bce_with_logits", forward=_bce_with_logits, derivative=lambda z, y, out: (sigmoid(z) - y, -z), arity=2,
+    complex_forward=lambda z, y: (1 - y) * cmath.log(1 + cmath.exp(z)) + y * cmath.log(1 + cmath.exp(-z)),
+    doc="Binary cross-entropy of σ(z) against a target y in [0, 1], from the logit z:\n"
+        "−[y ln σ(z) + (1 − y) ln(1 − σ(z))] = softplus(z) − y·z.  ∂/∂z = σ(z) − y, ∂/∂y = −z.\n"
+        "No σ(z) is rounded to 0 or 1 and then logged, and z = ±inf gives 0 or inf, not nan.\n"
+        "The formula is linear in y, so the rule holds for every real y; the loss checks y ∈ [0, 1].",
+)
+
 #: Every primitive, by name: the table the tests and docs walk over.
 OPS: dict[str, Op] = {
     op.name: op
     for op in (add, sub, mul, div, neg, pow_xy, power, exp, log, sqrt, tanh, sigmoid,
-               softplus, log_sigmoid, sin, cos, relu, leaky_relu, absolute)
+               softplus, log_sigmoid, sin, cos, relu, leaky_relu, absolute, bce_with_logits)
 }
 
 

@@ -25,6 +25,8 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 
+from .ops import check_number, numbers_of, to_float
+
 # Fixed notation is readable between these magnitudes. Outside them it is
 # either long ("0.0000001234") or falsely precise ("123456789.0"), so we
 # switch to scientific notation.
@@ -63,7 +65,8 @@ def flag_nonfinite(x: float) -> str | None:
     >>> flag_nonfinite(1e-300) is None
     True
     """
-    x = float(x)
+    check_number("flag_nonfinite", x)
+    x = to_float(x)  # an int beyond float range is inf, and flagged so
     if math.isnan(x):
         return "nan (not a number)"
     if math.isinf(x):
@@ -94,9 +97,12 @@ def format_number(x: float, digits: int = 4, *, flag: bool = True) -> str:
     >>> format_number(0.0), format_number(0.0, flag=False)
     ('0 (underflow)', '0.0')
     """
+    if isinstance(digits, bool) or not isinstance(digits, int):
+        raise TypeError(f"format_number: digits must be an int, got {digits!r}")
     if digits < 1:
         raise ValueError(f"format_number: digits must be at least 1, got {digits!r}")
-    x = float(x)
+    check_number("format_number", x)
+    x = to_float(x)
     special = flag_nonfinite(x)
     if special is not None:
         return special if flag else repr(x)  # repr gives 'inf', 'nan', '0.0'
@@ -139,6 +145,11 @@ def table(
         1       0.25  ok
        12  3.000e-09  small
     """
+    if isinstance(headers, (str, bytes)) or not isinstance(headers, Sequence):
+        raise TypeError(f"table: headers must be a list of column names, got {headers!r:.40}")
+    if isinstance(rows, (str, bytes)) or not isinstance(rows, Sequence) or not all(
+            isinstance(row, Sequence) and not isinstance(row, (str, bytes)) for row in rows):
+        raise TypeError(f"table: rows must be a list of rows, got {rows!r:.40}")
     texts = [[_cell_text(cell) for cell in row] for row in rows]
     _check_row_lengths(headers, texts)
     alignment = _alignment(headers, rows, align)
@@ -252,12 +263,14 @@ def bar_chart(
     a |████████| 2.0
     b |██      | 0.5
     """
+    values = [to_float(v) for v in numbers_of("bar_chart", values, "value")]
+    if isinstance(labels, (str, bytes)) or not isinstance(labels, Sequence):
+        raise TypeError(f"bar_chart: labels must be a list, got {labels!r:.40}")
     if len(labels) != len(values):
         raise ValueError(
             f"bar_chart: {len(labels)} labels but {len(values)} values"
         )
-    if width < 1:
-        raise ValueError(f"bar_chart: width must be at least 1, got {width!r}")
+    _check_size("bar_chart", "width", width, 1)
     lengths = _log_lengths(values, width) if log else _linear_lengths(values, width)
     names = [str(label) for label in labels]
     label_width = max((len(name) for name in names), default=0)
@@ -337,6 +350,7 @@ def line_chart(
       * norm (1 point not drawn: nan, inf or <= 0 on a log scale)
     y axis: log scale
     """
+    series = _checked_series("line_chart", series)
     _check_line_chart_args(series, height, width)
     points = {name: _points(values, log) for name, values in series.items()}
     drawn = [value for pts in points.values() for _, value in pts]
@@ -350,9 +364,30 @@ def line_chart(
     return "\n".join(lines)
 
 
+def _checked_series(where: str, series) -> dict:
+    """``series`` as a dict of name → list of plain floats, or a clear error naming ``where``."""
+    if not isinstance(series, Mapping):
+        raise TypeError(f"{where}: series must be a dict of name → values, got {series!r:.40}")
+    checked = {}
+    for name, values in series.items():
+        values = numbers_of(f"{where}: series {name!r}", values, "value")
+        checked[name] = [to_float(v) for v in values]
+    return checked
+
+
+def _check_size(where: str, name: str, size, least: int) -> None:
+    if isinstance(size, bool) or not isinstance(size, int):
+        raise TypeError(f"{where}: {name} must be an int, got {size!r}")
+    if size < least:
+        raise ValueError(f"{where}: {name} must be at least {least}, got {size!r}")
+
+
 def _check_line_chart_args(series, height, width) -> None:
     if not series:
         raise ValueError("line_chart: series is empty; give at least one name -> values")
+    for size in (height, width):
+        if isinstance(size, bool) or not isinstance(size, int):
+            raise TypeError(f"line_chart: height and width must be ints, got {height!r} and {width!r}")
     if height < 2 or width < 2:
         raise ValueError(
             f"line_chart: height and width must be at least 2, got {height!r} and {width!r}"
@@ -411,6 +446,7 @@ def sparkline(values: Sequence[float], log: bool = False) -> str:
     >>> sparkline([1e-8, 1e-4, 1.0, 0.0], log=True)
     '▁▅█·'
     """
+    values = [to_float(v) for v in numbers_of("sparkline", values, "value")]
     heights = [_plot_y(v, log) for v in values]
     present = [y for y in heights if y is not None]
     if not present:
@@ -461,6 +497,10 @@ def save_plot(
     log scale) are left as gaps. Without matplotlib, print how to install it
     and return False, so a demo can carry on with its terminal output.
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"save_plot: path must be a str or a path, got {path!r:.40}")
+    if series is not None:
+        series = _checked_series("save_plot", series)
     pyplot = load_pyplot()
     if pyplot is None:
         return False

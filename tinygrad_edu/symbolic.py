@@ -59,6 +59,8 @@ def pretty_label(label: str) -> str:
     >>> pretty_label("z2"), pretty_label("w_10"), pretty_label("C"), pretty_label("42")
     ('z₂', 'w₁₀', 'C', '42')
     """
+    if not isinstance(label, str):
+        raise TypeError(f"pretty_label: expected a str, got {label!r:.40}")
     match = re.fullmatch(r"(.*[^\d_])_?(\d+)", label)
     if match is None:
         return label
@@ -67,6 +69,8 @@ def pretty_label(label: str) -> str:
 
 def superscript(n: int) -> str:
     """An integer as a superscript: ``superscript(-2) == '⁻²'``."""
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"superscript: expected an int, got {n!r:.40}")
     return str(n).translate(_SUPERSCRIPTS)
 
 
@@ -76,6 +80,9 @@ def format_constant(x) -> str:
     >>> format_constant(2.0), format_constant(-0.25), format_constant(1 / 3), format_constant(Fraction(1, 3))
     ('2', '−0.25', '0.333333', '1/3')
     """
+    ops.check_number("format_constant", x)
+    if isinstance(x, int) and not -ops.FLOAT_LIMIT < x < ops.FLOAT_LIMIT:
+        x = ops.to_float(x)
     if isinstance(x, Fraction):
         text = str(x)
     elif isinstance(x, float) and not math.isfinite(x):
@@ -117,15 +124,14 @@ class Expr(Arithmetic):
 
     @classmethod
     def constant(cls, x) -> "Expr":
-        ops.check_number("Expr.constant", x)
-        return cls(x)
+        return cls(ops.as_number("Expr.constant", x))
 
     @classmethod
     def symbol(cls, name: str, value=0.0) -> "Expr":
         """A named input: printed as its name, evaluated as ``value`` unless told otherwise."""
         if not isinstance(name, str) or not name:
             raise ValueError(f"Expr.symbol: the name must be a non-empty string, got {name!r}")
-        return cls(value, name=name)
+        return cls(ops.as_number("Expr.symbol", value), name=name)
 
     @property
     def _prev(self) -> tuple:
@@ -140,6 +146,7 @@ class Expr(Arithmetic):
     def apply(cls, op: Op, inputs, params: tuple = ()) -> "Expr":
         """``op`` applied to formulas (or numbers), simplified where that changes no number."""
         args = tuple(x if isinstance(x, Expr) else cls.constant(x) for x in inputs)
+        op.validate([a.data for a in args], params)  # log of −1 is refused here, as for a Value
         simpler = _simplify(op, args, tuple(params))
         if simpler is not None:
             return simpler
@@ -174,6 +181,8 @@ class Expr(Arithmetic):
         domain raises the op's own clear error.
         """
         values = {} if values is None else values
+        if not isinstance(values, Mapping):
+            raise TypeError(f"Expr.evaluate: values must be a dict of symbol name → number, got {values!r:.40}")
         results = {}
         for node in reversed(topological_order(self)):  # inputs before the nodes that use them
             if node.op is not None:
@@ -265,6 +274,8 @@ def to_expr(node: Value, expand: bool = True, memo: dict | None = None) -> Expr:
     """
     if not isinstance(node, Value):
         raise TypeError(f"to_expr: expected a Value, got {type(node).__name__}")
+    if memo is not None and not isinstance(memo, dict):
+        raise TypeError(f"to_expr: memo must be a dict (or None), got {memo!r:.40}")
     memo = {} if memo is None else memo
     # An iterative depth-first walk (no recursion: graphs may be very deep).  A
     # node is entered twice: first to push its inputs, then, once they are
@@ -364,6 +375,8 @@ def python_namespace(values: Mapping) -> dict:
     >>> eval((2 * x.exp()).python(), python_namespace({"x": 1.0})) == 2 * math.exp(1.0)
     True
     """
+    if not isinstance(values, Mapping):
+        raise TypeError(f"python_namespace: values must be a dict of symbol name → number, got {values!r:.40}")
     namespace = dict(NAMESPACE)
     namespace["symbols"] = dict(values)
     for name, value in values.items():
@@ -462,6 +475,8 @@ def render(expr: Expr, python: bool = False, limit: int | None = None, memo: dic
     >>> render(x.exp() * ((x + 1) * (x - 1) * (x + 2)).tanh(), limit=20)
     'exp(x₁)·tanh(…)'
     """
+    if not isinstance(expr, Expr):
+        raise TypeError(f"render: expected an Expr, got {type(expr).__name__}")
     texts = {} if memo is None else memo
     for node in _new_nodes(expr, texts):
         if node.op is None:

@@ -39,12 +39,11 @@ from __future__ import annotations
 
 import math
 
+from fractions import Fraction
+
 from .mode import AnomalyError, flags
 from .operators import Arithmetic
-from .ops import Op, check_number
-
-
-_LARGEST_INT = 2 ** 1024  # the first integer float() refuses
+from .ops import Op, as_constant, as_data, as_number, plain_params, rounded, short, to_float
 
 
 class Value(Arithmetic):
@@ -55,13 +54,12 @@ class Value(Arithmetic):
     __slots__ = ("data", "grad", "label", "_prev", "_op", "_params", "_partials")
 
     def __init__(self, data, label: str = "") -> None:
-        check_number("Value", data)
-        if isinstance(data, int):
-            if not -_LARGEST_INT < data < _LARGEST_INT:
-                raise ValueError(f"Value: the integer {data!r} is too large for a float")
-            data = float(data)
-        self.data = data
-        self.grad = 0.0
+        # A Fraction stays exact; anything else becomes a plain float (an int too
+        # large for one is ±inf, as IEEE 754 rounds it; NumPy's float64 a float).
+        self.data = as_data("Value", data)
+        self.grad = zero_like(self.data)  # .grad has the type of .data: exact for a Fraction
+        if not isinstance(label, str):
+            raise TypeError(f"Value: label must be a str, got {label!r}")
         self.label = label
         self._prev: tuple[Value, ...] = ()
         self._op: Op | None = None
@@ -84,31 +82,53 @@ class Value(Arithmetic):
         """
         # Every input as a Value, and its number.  One and two inputs are written
         # out: this is the engine's hottest line, and the loop-free form is ~1.5x faster.
-        if op.arity == 1:
-            (a,) = inputs
+        # (A wrong op or a wrong number of inputs fails in the unpacking: _misuse says why.)
+        try:
+            arity = op.arity
+        except AttributeError:
+            raise _misuse(op, inputs) from None
+        if arity == 1:
+            try:
+                (a,) = inputs
+            except (TypeError, ValueError):
+                raise _misuse(op, inputs) from None
             if not isinstance(a, Value):
-                a = _constant(op, a)
+                a = _constant(op, a, None)
             inputs, numbers = (a,), (a.data,)
-        elif op.arity == 2:
-            a, b = inputs
+        elif arity == 2:
+            try:
+                a, b = inputs
+            except (TypeError, ValueError):
+                raise _misuse(op, inputs) from None
             if not isinstance(a, Value):
-                a = _constant(op, a)
+                a = _constant(op, a, b.data if isinstance(b, Value) else None)
             if not isinstance(b, Value):
-                b = _constant(op, b)
+                b = _constant(op, b, a.data)
             inputs, numbers = (a, b), (a.data, b.data)
         else:
-            inputs = tuple(x if isinstance(x, Value) else _constant(op, x) for x in inputs)
+            if not isinstance(inputs, (tuple, list)) or len(inputs) != arity:
+                raise _misuse(op, inputs)
+            inputs = tuple(x if isinstance(x, Value) else _constant(op, x, None) for x in inputs)
             numbers = tuple(x.data for x in inputs)
+        if params:
+            params = plain_params(params)  # NumPy's float64 exponent or slope: a plain float
         if op.restricted:
             op.validate(numbers, params)  # bad input raises here, before the new node exists
-        out = op.forward(*numbers, *params)
+        try:
+            out = op.forward(*numbers, *params)
+        except OverflowError:  # a Fraction beyond float range met a float: round it, as IEEE 754 does
+            numbers = rounded(numbers)
+            out = op.forward(*numbers, *params)
         node = cls.__new__(cls)
         node.data = out
-        node.grad = 0.0
+        node.grad = 0.0 if type(out) is float else zero_like(out)
         node.label = ""
         node._params = params
         if flags.grad_enabled:
-            partials = op.derivative(*numbers, *params, out)
+            try:
+                partials = op.derivative(*numbers, *params, out)
+            except OverflowError:
+                partials = op.derivative(*rounded(numbers), *params, out)
             node._partials = (partials,) if op.arity == 1 else partials
             node._prev = inputs
             node._op = op
@@ -149,25 +169,66 @@ class Value(Arithmetic):
         error during backward (see ``detect_anomaly``) leaves every ``.grad`` as it was.
         """
         if gradient is not None:
-            check_number("backward", gradient)
-        for node, g in backpropagate(self, gradient).items():
-            node.grad += g
+            gradient = as_number("backward", gradient)
+        grads = backpropagate(self, gradient)
+        try:
+            sums = [node.grad + g for node, g in grads.items()]
+        except OverflowError:  # a Fraction beyond float range met a float
+            sums = [add(node.grad, g) for node, g in grads.items()]
+        # Every sum is computed first, so an error above changes no .grad (a .grad set by hand to
+        # something that is not a number fails there, not halfway through writing).
+        for node, total in zip(grads, sums):
+            node.grad = total
 
     def zero_grad(self) -> None:
-        """Set ``.grad`` to 0.0 on this node and every node it was computed from."""
+        """Set ``.grad`` to 0 (0.0, or Fraction(0) for a Fraction) on this node and every node it was computed from."""
         for node in topological_order(self):
-            node.grad = 0.0
+            node.grad = zero_like(node.data)
 
 
-def _constant(op: Op, x) -> Value:
+def _misuse(op, inputs) -> Exception:
+    """The error for ``Value.apply`` given something that is not an Op, or the wrong number of inputs."""
+    if not isinstance(op, Op):
+        return TypeError(f"Value.apply: expected an Op and a tuple of inputs, got {short(op)} and {short(inputs)}")
+    count = len(inputs) if isinstance(inputs, (tuple, list)) else short(inputs)
+    return ValueError(f"{op.name}: takes {op.arity} input{'s' if op.arity > 1 else ''}, got {count}")
+
+
+def zero_like(x):
+    """The zero a gradient starts from: ``Fraction(0)`` beside a Fraction (exact), else 0.0."""
+    return Fraction(0) if isinstance(x, Fraction) else 0.0
+
+
+def add(a, b):
+    """a + b, rounding both to floats when one is a Fraction beyond float range and the other a float."""
+    try:
+        return a + b
+    except OverflowError:
+        return to_float(a) + to_float(b)
+
+
+def multiply(a, b):
+    """a · b, rounding both to floats when one is a Fraction beyond float range and the other a float."""
+    try:
+        return a * b
+    except OverflowError:
+        return to_float(a) * to_float(b)
+
+
+def _constant(op: Op, x, partner) -> Value:
     """A plain-number input of ``op`` (the 2 in ``2 * x``), checked and wrapped as a leaf.
 
-    The number is kept as it is (an int stays an int), so that ``x / 2`` of a
-    ``Fraction`` stays an exact ``Fraction``.
+    An int takes the type of the number it meets (``partner``): beside a
+    ``Fraction`` it becomes a Fraction, so that ``x / 2`` and its derivative
+    1/2 stay exact; otherwise a float.
     """
-    check_number(op.name, x)
-    constant = Value(x)
-    constant.data = x
+    constant = Value.__new__(Value)
+    # A float is taken as it is (the common case, and the fast one); anything else is checked.
+    constant.data = x if type(x) is float else as_constant(op.name, x, partner)
+    constant.grad = 0.0 if type(constant.data) is not Fraction else Fraction(0)
+    constant.label = ""
+    constant._prev = constant._partials = constant._params = ()
+    constant._op = None
     return constant
 
 
@@ -214,7 +275,7 @@ def backpropagate(root: Value, seed=None, create_graph: bool = False) -> dict:
     op's rule *on Values*, so every gradient is itself a Value whose graph can
     be differentiated again (second derivatives, third, ...).
     """
-    grads = {root: type(root.data)(1) if seed is None else seed}
+    grads = {root: (Fraction(1) if isinstance(root.data, Fraction) else 1.0) if seed is None else seed}
     anomaly = flags.detect_anomaly
     for node in topological_order(root):
         op = node._op
@@ -228,14 +289,23 @@ def backpropagate(root: Value, seed=None, create_graph: bool = False) -> dict:
         else:
             partials = node._partials
         for child, local in zip(node._prev, partials):
-            contribution = g * local
+            try:
+                contribution = g * local
+            except OverflowError:  # a Fraction beyond float range times a float
+                contribution = multiply(g, local)
             if anomaly and not _finite(_data(contribution)):
                 raise AnomalyError(
                     f"backward through {op.name} gave the gradient {contribution!r} "
                     f"(upstream {g!r} × local {local!r}): {describe(node)}"
                 )
             previous = grads.get(child)
-            grads[child] = contribution if previous is None else previous + contribution
+            if previous is None:
+                grads[child] = contribution
+            else:
+                try:
+                    grads[child] = previous + contribution
+                except OverflowError:
+                    grads[child] = add(previous, contribution)
     return grads
 
 

@@ -33,12 +33,11 @@ already, second derivatives included.
 
 from __future__ import annotations
 
-import math
 from typing import Callable
 
 from ..matrix import Matrix
 from ..operators import Arithmetic
-from ..ops import check_number
+from ..ops import finite_number
 from .module import Module
 
 
@@ -48,9 +47,7 @@ def _check_input(where: str, x) -> None:
 
 
 def _check_finite_number(where: str, name: str, a) -> None:
-    check_number(where, a)
-    if not math.isfinite(a):
-        raise ValueError(f"{where}: {name} must be finite, got {a!r}")
+    finite_number(where, name, a)
 
 
 # ---------------------------------------------------------------------------

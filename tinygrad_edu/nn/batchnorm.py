@@ -37,7 +37,7 @@ from __future__ import annotations
 import math
 
 from ..matrix import Matrix, matrix_from
-from ..ops import check_number
+from ..ops import check_number, finite_number, numbers_of, short, to_float
 from .module import Module
 
 
@@ -54,27 +54,26 @@ class BatchNorm1d(Module):
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1) -> None:
         if isinstance(num_features, bool) or not isinstance(num_features, int) or num_features < 1:
             raise ValueError(f"BatchNorm1d: num_features must be an integer >= 1, got {num_features!r}")
-        check_number("BatchNorm1d", eps)
+        eps = finite_number("BatchNorm1d", "eps", eps, at_least=0)
         check_number("BatchNorm1d", momentum)
-        if not (0 <= eps < math.inf):
-            raise ValueError(f"BatchNorm1d: eps must be a finite number >= 0, got {eps!r}")
         if not 0 <= momentum <= 1:
-            raise ValueError(f"BatchNorm1d: momentum must lie in [0, 1], got {momentum!r}")
+            raise ValueError(f"BatchNorm1d: momentum must lie in [0, 1], got {short(momentum)}")
         self.num_features = num_features
         self.eps = eps
-        self.momentum = momentum
+        self.momentum = to_float(momentum)
         self.weight = Matrix.ones(1, num_features)
         self.bias = Matrix.zeros(1, num_features)
         self.running_mean = Matrix.zeros(1, num_features, requires_grad=False)
         self.running_var = Matrix.ones(1, num_features, requires_grad=False)
 
     def forward(self, x) -> Matrix:
-        x = matrix_from(x)
+        x = matrix_from(x, f"BatchNorm1d({self.num_features})")
         m, n = x.shape
         if n != self.num_features:
             raise ValueError(f"BatchNorm1d({self.num_features}): the input has shape {x.shape}, "
                              f"expected {self.num_features} columns")
         if not self.training:
+            self._check_spread("running_var", self.running_var.data[0])
             x_hat = (x - self.running_mean) / (self.running_var + self.eps).sqrt()
             return x_hat * self.weight + self.bias
         if m < 2:
@@ -83,10 +82,20 @@ class BatchNorm1d(Module):
         mean = x.mean(axis=0)                      # μ, 1×n
         centred = x - mean                         # x − μ, broadcast over the rows
         variance = (centred * centred).mean(axis=0)  # σ², biased (divided by m)
+        self._check_spread("batch variance", variance.data[0])
         x_hat = centred / (variance + self.eps).sqrt()
         y = x_hat * self.weight + self.bias
         self._update_running(mean.data[0], variance.data[0], m)
         return y
+
+    def _check_spread(self, what: str, variances: list) -> None:
+        """σ² + ε must be above 0, or x̂ = (x − μ)/√(σ² + ε) divides by zero."""
+        for j, v in enumerate(variances):
+            if v + self.eps == 0:
+                raise ValueError(
+                    f"BatchNorm1d: column {j} has {what} 0 (every entry the same) and eps = {self.eps!r}, "
+                    f"so x̂ = (x − μ)/√(σ² + ε) would divide by zero; use eps > 0 (PyTorch's default is 1e-5)"
+                )
 
     def _update_running(self, mean: list, variance: list, m: int) -> None:
         """r ← (1 − momentum)·r + momentum·batch, with the unbiased variance σ²·m/(m − 1)."""
@@ -112,7 +121,18 @@ def batch_norm_backward(x: list, gamma: list, g: list, eps: float) -> tuple[list
     >>> dx, dbeta            # a gradient that is the same for every row is normalised away
     ([[0.0], [0.0], [0.0]], [3.0])
     """
+    where = "batch_norm_backward"
+    x = matrix_from(x, f"{where}: x").data
+    g = matrix_from(g, f"{where}: g").data
     m, n = len(x), len(x[0])
+    if (len(g), len(g[0])) != (m, n):
+        raise ValueError(f"{where}: x has shape {(m, n)} but g has shape {(len(g), len(g[0]))}")
+    gamma = numbers_of(where, gamma, "gamma")
+    if len(gamma) != n:
+        raise ValueError(f"{where}: {len(gamma)} scales gamma for {n} columns")
+    eps = finite_number(where, "eps", eps, at_least=0)
+    if m < 2 and eps == 0:
+        raise ValueError(f"{where}: a batch of one row has variance 0, and eps = 0 divides by it")
     dx = [[0.0] * n for _ in range(m)]
     dgamma, dbeta = [], []
     for j in range(n):

@@ -29,8 +29,8 @@ from __future__ import annotations
 import math
 from typing import Iterable
 
-from ..ops import check_number
-from .params import check_parameters, flat_grad, write_grad
+from ..ops import finite_number, short
+from .params import as_floats, check_parameters, flat_grad, write_grad
 
 
 def grad_norm(params: Iterable) -> float:
@@ -40,7 +40,7 @@ def grad_norm(params: Iterable) -> float:
     gradients of 1e200 have a finite norm, though their squares are inf.
     """
     params = check_parameters("grad_norm", params)
-    return math.hypot(*[g for p in params for g in flat_grad(p)])
+    return math.hypot(*[g for k, p in enumerate(params) for g in as_floats("grad_norm", k, "gradient", flat_grad(p))])
 
 
 def clip_grad_norm(params: Iterable, max_norm: float, error_if_nonfinite: bool = False) -> float:
@@ -54,10 +54,10 @@ def clip_grad_norm(params: Iterable, max_norm: float, error_if_nonfinite: bool =
     ``error_if_nonfinite=True``, a ``ValueError`` is raised.
     """
     params = check_parameters("clip_grad_norm", params)
-    check_number("clip_grad_norm", max_norm)
-    if not (max_norm > 0 and math.isfinite(max_norm)):
-        raise ValueError(f"clip_grad_norm: max_norm must be a finite number > 0, got {max_norm!r}")
-    grads = [flat_grad(p) for p in params]
+    max_norm = _positive("clip_grad_norm", "max_norm", max_norm)
+    if not isinstance(error_if_nonfinite, bool):
+        raise TypeError(f"clip_grad_norm: error_if_nonfinite must be True or False, got {short(error_if_nonfinite)}")
+    grads = [as_floats("clip_grad_norm", k, "gradient", flat_grad(p)) for k, p in enumerate(params)]
     norm = math.hypot(*[g for gs in grads for g in gs])
     if not math.isfinite(norm):
         if error_if_nonfinite:
@@ -73,12 +73,15 @@ def clip_grad_norm(params: Iterable, max_norm: float, error_if_nonfinite: bool =
 def clip_grad_value(params: Iterable, clip_value: float) -> None:
     """Clamp every gradient entry to [−clip_value, clip_value] (nan stays nan)."""
     params = check_parameters("clip_grad_value", params)
-    check_number("clip_grad_value", clip_value)
-    if not (clip_value > 0 and math.isfinite(clip_value)):
-        raise ValueError(f"clip_grad_value: clip_value must be a finite number > 0, got {clip_value!r}")
-    for p in params:
-        c = float(clip_value)
-        write_grad(p, [_clamp(g, c) for g in flat_grad(p)])
+    c = _positive("clip_grad_value", "clip_value", clip_value)
+    grads = [as_floats("clip_grad_value", k, "gradient", flat_grad(p)) for k, p in enumerate(params)]
+    for p, gs in zip(params, grads):  # every gradient checked above: nothing half-clipped
+        write_grad(p, [_clamp(g, c) for g in gs])
+
+
+def _positive(where: str, name: str, value) -> float:
+    """A threshold that must be a finite number > 0, as a plain float."""
+    return finite_number(where, name, value, above=0)
 
 
 def _clamp(g: float, c: float) -> float:

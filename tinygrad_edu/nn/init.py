@@ -3,7 +3,8 @@
 Every initialiser has the same signature, ``(n_out, n_in, rng, ...)`` → an
 ``n_out × n_in`` :class:`~tinygrad_edu.matrix.Matrix` (the shape of a
 ``Linear`` layer's weight, as in PyTorch), and draws only from ``rng``, a
-``random.Random``: the same seed gives the same weights.
+``random.Random``: the same seed gives the same weights.  With ``rng=None``
+it draws from the shared generator that :func:`tinygrad_edu.manual_seed` seeds.
 
 Why the variance matters.  A layer computes zᵢ = Σⱼ Wᵢⱼ aⱼ, a sum of n_in
 terms.  With independent zero-mean weights of variance Var(W),
@@ -68,8 +69,9 @@ import math
 import random
 from typing import Callable
 
-from ..matrix import Matrix
-from ..ops import check_number
+from ..matrix import Matrix, check_entries
+from ..ops import check_number, finite_number, to_float
+from ..seeding import generator
 
 #: The signature every initialiser has (after its keyword options are fixed).
 Initialiser = Callable[[int, int, random.Random], Matrix]
@@ -85,31 +87,26 @@ def _check_shape(where: str, n_out, n_in) -> None:
             raise TypeError(f"{where}: n_out and n_in must be ints, got {(n_out, n_in)!r}")
     if n_out < 1 or n_in < 1:
         raise ValueError(f"{where}: shape {(n_out, n_in)}: both sizes must be at least 1")
+    check_entries(where, n_out, n_in)
 
 
-def _check_rng(where: str, rng) -> None:
-    if not isinstance(rng, random.Random):
-        raise TypeError(
-            f"{where}: rng must be a random.Random (e.g. random.Random(seed)), got {rng!r}"
-        )
+def _finite(where: str, name: str, x) -> float:
+    """A setting that must be a finite number, as a plain float (NumPy's float64 included)."""
+    return finite_number(where, name, x)
 
 
-def _check_slope(where: str, negative_slope) -> None:
-    check_number(where, negative_slope)
-    if not math.isfinite(negative_slope):
-        raise ValueError(f"{where}: negative_slope must be finite, got {negative_slope!r}")
+def _check_slope(where: str, negative_slope) -> float:
+    return _finite(where, "negative_slope", negative_slope)
 
 
-def _normal(where: str, n_out: int, n_in: int, rng: random.Random, std: float) -> Matrix:
+def _normal(where: str, n_out: int, n_in: int, rng: random.Random | None, std: float) -> Matrix:
     _check_shape(where, n_out, n_in)
-    _check_rng(where, rng)
-    return Matrix.randn(n_out, n_in, rng, std=std)
+    return Matrix.randn(n_out, n_in, generator(where, rng), std=std)
 
 
-def _symmetric_uniform(where: str, n_out: int, n_in: int, rng: random.Random, bound: float) -> Matrix:
+def _symmetric_uniform(where: str, n_out: int, n_in: int, rng: random.Random | None, bound: float) -> Matrix:
     _check_shape(where, n_out, n_in)
-    _check_rng(where, rng)
-    return Matrix.uniform(n_out, n_in, rng, low=-bound, high=bound)
+    return Matrix.uniform(n_out, n_in, generator(where, rng), low=-bound, high=bound)
 
 
 # ---------------------------------------------------------------------------
@@ -127,6 +124,7 @@ def constant(n_out: int, n_in: int, rng: random.Random | None = None, c: float =
     [[0.1, 0.1, 0.1], [0.1, 0.1, 0.1]]
     """
     _check_shape("constant", n_out, n_in)
+    generator("constant", rng)  # not used, but a wrong type is still a mistake worth naming
     check_number("constant", c)
     return Matrix.full(n_out, n_in, c)
 
@@ -146,28 +144,27 @@ def scaled_identity(n_out: int, n_in: int, rng: random.Random | None = None, c: 
     ValueError: scaled_identity: c·I needs a square shape, got n_out = 3, n_in = 2
     """
     _check_shape("scaled_identity", n_out, n_in)
+    generator("scaled_identity", rng)
     check_number("scaled_identity", c)
     if n_out != n_in:
         raise ValueError(f"scaled_identity: c·I needs a square shape, got n_out = {n_out}, n_in = {n_in}")
-    return Matrix([[float(c) if i == j else 0.0 for j in range(n_in)] for i in range(n_out)])
+    c = to_float(c)
+    return Matrix([[c if i == j else 0.0 for j in range(n_in)] for i in range(n_out)])
 
 
 # ---------------------------------------------------------------------------
 # Free choices of the distribution
 # ---------------------------------------------------------------------------
 
-def normal(n_out: int, n_in: int, rng: random.Random, std: float = 1.0, mean: float = 0.0) -> Matrix:
+def normal(n_out: int, n_in: int, rng: random.Random | None = None, std: float = 1.0, mean: float = 0.0) -> Matrix:
     """Entries from N(mean, std²): mean ``mean``, variance std²."""
-    check_number("normal", std)
-    check_number("normal", mean)
-    if not (std >= 0 and math.isfinite(std)):
-        raise ValueError(f"normal: std must be a finite number >= 0, got {std!r}")
+    std = finite_number("normal", "std", std, at_least=0)
+    mean = _finite("normal", "mean", mean)
     _check_shape("normal", n_out, n_in)
-    _check_rng("normal", rng)
-    return Matrix.randn(n_out, n_in, rng, std=std, mean=mean)
+    return Matrix.randn(n_out, n_in, generator("normal", rng), std=std, mean=mean)
 
 
-def standard_normal(n_out: int, n_in: int, rng: random.Random) -> Matrix:
+def standard_normal(n_out: int, n_in: int, rng: random.Random | None = None) -> Matrix:
     """The naive N(0, 1): variance 1 whatever the layer's size.
 
     A unit then sums n_in terms of variance 1, so Var(z) = n_in·E[a²]: with
@@ -177,72 +174,68 @@ def standard_normal(n_out: int, n_in: int, rng: random.Random) -> Matrix:
     return _normal("standard_normal", n_out, n_in, rng, 1.0)
 
 
-def uniform(n_out: int, n_in: int, rng: random.Random, a: float = -1.0, b: float = 1.0) -> Matrix:
+def uniform(n_out: int, n_in: int, rng: random.Random | None = None, a: float = -1.0, b: float = 1.0) -> Matrix:
     """Entries from U(a, b): mean (a + b)/2, variance (b − a)²/12."""
-    check_number("uniform", a)
-    check_number("uniform", b)
-    if not (math.isfinite(a) and math.isfinite(b)) or a > b:
+    a, b = _finite("uniform", "a", a), _finite("uniform", "b", b)
+    if a > b:
         raise ValueError(f"uniform: need finite a <= b, got a = {a!r}, b = {b!r}")
     _check_shape("uniform", n_out, n_in)
-    _check_rng("uniform", rng)
-    return Matrix.uniform(n_out, n_in, rng, low=a, high=b)
+    return Matrix.uniform(n_out, n_in, generator("uniform", rng), low=a, high=b)
 
 
 # ---------------------------------------------------------------------------
 # Scaled by the layer's size
 # ---------------------------------------------------------------------------
 
-def lecun_normal(n_out: int, n_in: int, rng: random.Random) -> Matrix:
+def lecun_normal(n_out: int, n_in: int, rng: random.Random | None = None) -> Matrix:
     """N(0, 1/n_in): Var(W) = 1/n_in, so n_in·Var(W) = 1 (Nielsen's ch. 3 choice)."""
     _check_shape("lecun_normal", n_out, n_in)
     return _normal("lecun_normal", n_out, n_in, rng, math.sqrt(1.0 / n_in))
 
 
-def lecun_uniform(n_out: int, n_in: int, rng: random.Random) -> Matrix:
+def lecun_uniform(n_out: int, n_in: int, rng: random.Random | None = None) -> Matrix:
     """U(−√(3/n_in), √(3/n_in)): Var(W) = 1/n_in, uniform."""
     _check_shape("lecun_uniform", n_out, n_in)
     return _symmetric_uniform("lecun_uniform", n_out, n_in, rng, math.sqrt(3.0 / n_in))
 
 
-def standard_uniform(n_out: int, n_in: int, rng: random.Random) -> Matrix:
+def standard_uniform(n_out: int, n_in: int, rng: random.Random | None = None) -> Matrix:
     """U(−1/√n_in, 1/√n_in): Var(W) = 1/(3·n_in), Glorot & Bengio's "standard" heuristic
     and PyTorch's ``nn.Linear`` default.  n_in·Var(W) = 1/3 < 1: a deep tanh stack shrinks."""
     _check_shape("standard_uniform", n_out, n_in)
     return _symmetric_uniform("standard_uniform", n_out, n_in, rng, 1.0 / math.sqrt(n_in))
 
 
-def xavier_normal(n_out: int, n_in: int, rng: random.Random, gain: float = 1.0) -> Matrix:
+def xavier_normal(n_out: int, n_in: int, rng: random.Random | None = None, gain: float = 1.0) -> Matrix:
     """N(0, gain²·2/(n_in + n_out)) (Glorot & Bengio 2010)."""
     _check_shape("xavier_normal", n_out, n_in)
-    _check_gain("xavier_normal", gain)
+    gain = _check_gain("xavier_normal", gain)
     return _normal("xavier_normal", n_out, n_in, rng, gain * math.sqrt(2.0 / (n_in + n_out)))
 
 
-def xavier_uniform(n_out: int, n_in: int, rng: random.Random, gain: float = 1.0) -> Matrix:
+def xavier_uniform(n_out: int, n_in: int, rng: random.Random | None = None, gain: float = 1.0) -> Matrix:
     """U(−r, r) with r = gain·√(6/(n_in + n_out)): Var(W) = r²/3 = gain²·2/(n_in + n_out)."""
     _check_shape("xavier_uniform", n_out, n_in)
-    _check_gain("xavier_uniform", gain)
+    gain = _check_gain("xavier_uniform", gain)
     return _symmetric_uniform("xavier_uniform", n_out, n_in, rng, gain * math.sqrt(6.0 / (n_in + n_out)))
 
 
-def he_normal(n_out: int, n_in: int, rng: random.Random, negative_slope: float = 0.0) -> Matrix:
+def he_normal(n_out: int, n_in: int, rng: random.Random | None = None, negative_slope: float = 0.0) -> Matrix:
     """N(0, 2/((1 + a²)·n_in)) with a = ``negative_slope`` (He et al. 2015; a = 0 for relu)."""
     _check_shape("he_normal", n_out, n_in)
     std = calculate_gain("leaky_relu", negative_slope) / math.sqrt(n_in)
     return _normal("he_normal", n_out, n_in, rng, std)
 
 
-def he_uniform(n_out: int, n_in: int, rng: random.Random, negative_slope: float = 0.0) -> Matrix:
+def he_uniform(n_out: int, n_in: int, rng: random.Random | None = None, negative_slope: float = 0.0) -> Matrix:
     """U(−r, r) with r = √(6/((1 + a²)·n_in)): Var(W) = r²/3 = 2/((1 + a²)·n_in)."""
     _check_shape("he_uniform", n_out, n_in)
     bound = calculate_gain("leaky_relu", negative_slope) * math.sqrt(3.0 / n_in)
     return _symmetric_uniform("he_uniform", n_out, n_in, rng, bound)
 
 
-def _check_gain(where: str, g) -> None:
-    check_number(where, g)
-    if not (g >= 0 and math.isfinite(g)):
-        raise ValueError(f"{where}: gain must be a finite number >= 0, got {g!r}")
+def _check_gain(where: str, g) -> float:
+    return finite_number(where, "gain", g, at_least=0)
 
 
 def calculate_gain(nonlinearity: str, negative_slope: float = 0.01) -> float:
@@ -268,8 +261,8 @@ def calculate_gain(nonlinearity: str, negative_slope: float = 0.01) -> float:
     if nonlinearity == "relu":
         return math.sqrt(2.0)
     if nonlinearity == "leaky_relu":
-        _check_slope("calculate_gain", negative_slope)
-        return math.sqrt(2.0 / (1.0 + negative_slope ** 2))
+        a = _check_slope("calculate_gain", negative_slope)
+        return math.sqrt(2.0 / (1.0 + a * a))
     raise ValueError(
         f"calculate_gain: unknown nonlinearity {nonlinearity!r} (use identity, sigmoid, tanh, relu or leaky_relu)"
     )

@@ -25,7 +25,8 @@ from __future__ import annotations
 import random
 from typing import Callable, Sequence
 
-from ..matrix import Matrix, matrix_from
+from ..matrix import Matrix, check_entries, matrix_from
+from ..seeding import generator
 from . import init as initialisers
 from .activations import make_activation
 from .module import Module, Sequential
@@ -40,6 +41,8 @@ class Linear(Module):
     ``bias_init`` draws the 1×n_out bias the same way, called as
     ``bias_init(1, n_out, rng)``: ``"zeros"`` by default, ``"standard_normal"``
     for Nielsen's N(0, 1) biases.  ``bias=False`` leaves the bias out.
+    ``rng``: a ``random.Random``; without one, the shared generator that
+    :func:`tinygrad_edu.manual_seed` seeds (as ``torch.nn.Linear`` uses PyTorch's).
     """
 
     def __init__(
@@ -55,15 +58,20 @@ class Linear(Module):
         for size in (n_in, n_out):
             if isinstance(size, bool) or not isinstance(size, int) or size < 1:
                 raise ValueError(f"Linear: n_in and n_out must be integers >= 1, got {(n_in, n_out)!r}")
+        check_entries("Linear", n_out, n_in, what="a weight of shape")
+        if not isinstance(bias, bool):
+            raise TypeError(f"Linear: bias must be True or False, got {bias!r}")
+        rng = generator("Linear", rng)
+        weight_init, bias_initialiser = initialisers.get(init), initialisers.get(bias_init)
         self.n_in, self.n_out = n_in, n_out
-        self.weight = _drawn("Linear weight", initialisers.get(init), n_out, n_in, rng)
+        self.weight = _drawn("Linear weight", weight_init, n_out, n_in, rng)
         if bias:
-            self.bias = _drawn("Linear bias", initialisers.get(bias_init), 1, n_out, rng)
+            self.bias = _drawn("Linear bias", bias_initialiser, 1, n_out, rng)
         else:
             self.bias = None
 
     def forward(self, x) -> Matrix:
-        x = matrix_from(x)
+        x = matrix_from(x, f"Linear({self.n_in} → {self.n_out})")
         if x.shape[1] != self.n_in:
             raise ValueError(
                 f"Linear({self.n_in} → {self.n_out}): the input has shape {x.shape}, "
@@ -118,9 +126,19 @@ class MLP(Sequential):
         bias_init: str | Callable = "zeros",
         output_activation: str | Callable | None = None,
     ) -> None:
+        if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence):
+            raise TypeError(f"MLP: sizes must be a list of layer sizes such as [2, 16, 1], got {sizes!r:.60}")
         sizes = list(sizes)
         if len(sizes) < 2:
             raise ValueError(f"MLP: sizes needs at least an input and an output size, got {sizes!r}")
+        for size in sizes:
+            if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+                raise ValueError(f"MLP: every size must be an integer >= 1, got {sizes!r:.60}")
+        rng = generator("MLP", rng)
+        # Every name checked before the first layer draws from rng: a bad argument changes nothing.
+        initialisers.get(init), initialisers.get(bias_init), make_activation(activation)
+        if output_activation is not None:
+            make_activation(output_activation)
         layers: list[Module] = []
         for k, (n_in, n_out) in enumerate(zip(sizes, sizes[1:])):
             layers.append(Linear(n_in, n_out, init=init, rng=rng, bias_init=bias_init))

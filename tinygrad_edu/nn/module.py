@@ -40,6 +40,7 @@ import os
 from typing import Iterator
 
 from ..matrix import Matrix
+from ..ops import NUMBERS, short, to_float
 
 
 class StateDictError(ValueError):
@@ -166,6 +167,7 @@ class Module:
         The file is written next to ``path`` and then renamed, so a crash
         while writing never leaves half a checkpoint under the real name.
         """
+        _check_path("save", path)
         state = self.state_dict()
         for name, rows in state.items():
             _check_finite_rows("save", name, rows)
@@ -173,9 +175,14 @@ class Module:
         lines = [f"  {json.dumps(name)}: {json.dumps(rows)}" for name, rows in state.items()]
         text = "{\n" + ",\n".join(lines) + "\n}\n"
         temporary = f"{os.fspath(path)}.tmp"
-        with open(temporary, "w", encoding="utf-8") as file:
-            file.write(text)
-        os.replace(temporary, path)
+        try:
+            with open(temporary, "w", encoding="utf-8") as file:
+                file.write(text)
+            os.replace(temporary, path)
+        except BaseException:  # a full disk, a path that is a folder, Ctrl-C: leave no half file behind
+            if os.path.exists(temporary):
+                os.remove(temporary)
+            raise
 
     def load(self, path: str | os.PathLike) -> None:
         """Read a JSON checkpoint written by ``save`` and load it (see ``load_state_dict``)."""
@@ -231,6 +238,10 @@ class Sequential(Module):
     def __getitem__(self, i: int | slice) -> Module:
         if isinstance(i, slice):  # model[:3] is the first three layers, as a Sequential
             return Sequential(*self._layers[i])
+        if isinstance(i, bool) or not isinstance(i, int):
+            raise TypeError(f"Sequential: a layer index must be an int or a slice, got {i!r:.40}")
+        if not -len(self._layers) <= i < len(self._layers):
+            raise IndexError(f"Sequential: layer {i} out of range for {len(self._layers)} layers")
         return self._layers[i]
 
     def __len__(self) -> int:
@@ -253,7 +264,7 @@ def check_state_dict(state, shapes: dict[str, tuple[int, int]]) -> dict[str, lis
     """
     where = "load_state_dict"
     if not isinstance(state, dict):
-        raise StateDictError(f"{where}: expected a dict of name → list of rows, got {type(state).__name__}")
+        raise StateDictError(f"{where}: expected a dict of name → list of rows, got {_show(state)}")
     missing = [name for name in shapes if name not in state]
     unexpected = [name for name in state if name not in shapes]
     if missing or unexpected:
@@ -269,7 +280,7 @@ def check_state_dict(state, shapes: dict[str, tuple[int, int]]) -> dict[str, lis
         found = (len(rows), len(rows[0]))
         if found != shape:
             raise StateDictError(f"{where}: {name!r} has shape {found} in the state but {shape} in the model")
-        _check_finite_rows(where, name, rows)
+        _check_finite_rows(where, name, rows, state[name])
         checked[name] = rows
     return checked
 
@@ -287,17 +298,22 @@ def _rows_of(where: str, name: str, value) -> list:
                 f"{where}: {name!r} is ragged: row {i} has {len(row)} entries, row 0 has {len(value[0])}"
             )
         for j, x in enumerate(row):
-            if isinstance(x, bool) or not isinstance(x, (int, float)):
+            if isinstance(x, bool) or not isinstance(x, NUMBERS):
                 raise StateDictError(f"{where}: {name!r} entry ({i}, {j}) is {_show(x)}, expected a number")
-        rows.append([float(x) for x in row])
+        # An int too large for a float becomes inf here (IEEE 754), and is refused as not finite below.
+        rows.append([to_float(x) for x in row])
     return rows
 
 
-def _check_finite_rows(where: str, name: str, rows: list) -> None:
+def _check_finite_rows(where: str, name: str, rows: list, originals: list | None = None) -> None:
     for i, row in enumerate(rows):
         for j, x in enumerate(row):
             if not math.isfinite(x):
-                raise StateDictError(f"{where}: {name!r} entry ({i}, {j}) is {x!r}; only finite numbers are allowed")
+                shown = short(originals[i][j]) if originals is not None else repr(x)
+                raise StateDictError(f"{where}: {name!r} entry ({i}, {j}) is {shown}; only finite numbers "
+                                     f"are allowed" + (" (this one is too large for a float)"
+                                                      if originals is not None and isinstance(originals[i][j], int)
+                                                      else ""))
 
 
 def _show(value) -> str:
@@ -308,22 +324,60 @@ def _show(value) -> str:
 
 
 def read_state_dict(path: str | os.PathLike) -> dict:
-    """Parse a JSON checkpoint.  A file that is not valid JSON (truncated, edited by
-    hand) raises :class:`StateDictError` with the position of the problem.
-    JSON's non-standard ``NaN`` and ``Infinity`` are refused too."""
-    with open(path, encoding="utf-8") as file:
-        text = file.read()
+    """Parse a JSON checkpoint.  Every way a file can be broken raises :class:`StateDictError`
+    naming the file and the problem: bytes that are not UTF-8, text that is not JSON
+    (truncated, edited by hand; with the position), a name that appears twice (JSON
+    would silently keep the last), nesting too deep to read, a number with more than
+    Python's 4300 digits, and JSON's non-standard ``NaN`` and ``Infinity``.  A missing
+    file is Python's own ``FileNotFoundError``."""
+    _check_path("load", path)
+    shown = repr(os.fspath(path))
+    with open(path, "rb") as file:
+        data = file.read()
     try:
-        return json.loads(text, parse_constant=_refuse_constant)
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise StateDictError(f"load: {shown} is not UTF-8 text (byte {error.start} is {data[error.start]:#04x}): "
+                             f"not a checkpoint written by save()") from None
+    try:
+        return json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_refuse_repeats)
     except json.JSONDecodeError as error:
-        raise StateDictError(f"load: {os.fspath(path)!r} is not valid JSON (truncated or corrupted?): {error}") from None
+        raise StateDictError(f"load: {shown} is not valid JSON (truncated or corrupted?): {error}") from None
     except _NonFiniteInFile as error:
-        raise StateDictError(f"load: {os.fspath(path)!r} contains {error}, which is not a finite number") from None
+        raise StateDictError(f"load: {shown} contains {error}, which is not a finite number") from None
+    except _RepeatedName as error:
+        raise StateDictError(f"load: {shown} has the name {error} twice; JSON would silently keep the last "
+                             f"one, so the file is refused") from None
+    except RecursionError:
+        raise StateDictError(f"load: {shown} is nested too deeply to read (a checkpoint is a dict of "
+                             f"lists of rows: three levels)") from None
+    except ValueError as error:  # Python refuses to read an int of more than 4300 digits
+        raise StateDictError(f"load: {shown} holds a number too long to read ({error})") from None
+
+
+def _check_path(where: str, path) -> None:
+    """A file name: a str or a path (an int would be read as an open file descriptor)."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{where}: path must be a str or a path, got {path!r:.40}")
 
 
 class _NonFiniteInFile(Exception):
     pass
 
 
+class _RepeatedName(Exception):
+    pass
+
+
 def _refuse_constant(name: str):
     raise _NonFiniteInFile(name)
+
+
+def _refuse_repeats(pairs: list) -> dict:
+    """A JSON object as a dict, refusing a key that appears twice."""
+    result: dict = {}
+    for key, value in pairs:
+        if key in result:
+            raise _RepeatedName(repr(key))
+        result[key] = value
+    return result

@@ -38,28 +38,40 @@ from __future__ import annotations
 import math
 from typing import Iterable
 
-from ..ops import check_number
-from .params import check_parameters, clear_grad, flat_data, flat_grad, write_data
+from ..ops import check_number, finite_number, short, to_float
+from .params import as_floats, check_parameters, clear_grad, flat_data, flat_grad, size, write_data
 
 
-def _check_rate(where: str, name: str, value, low: float, high: float, closed_high: bool = False) -> None:
+def _check_rate(where: str, name: str, value, low: float, high: float, closed_high: bool = False) -> float:
+    """A rate in [low, high) (or [low, high]), as a plain float; a clear error naming it otherwise."""
     check_number(where, value)
-    inside = low <= value <= high if closed_high else low <= value < high
-    if not (inside and math.isfinite(value)):
+    x = to_float(value)  # NumPy's float64 a plain float; an int beyond float range inf, refused below
+    inside = low <= x <= high if closed_high else low <= x < high
+    if not (inside and math.isfinite(x)):
         bracket = "]" if closed_high else ")"
-        raise ValueError(f"{where}: {name} must lie in [{low}, {high}{bracket}, got {value!r}")
+        raise ValueError(f"{where}: {name} must lie in [{low}, {high}{bracket}, got {short(value)}")
+    return x
 
 
 class Optimizer:
-    """What every optimiser shares: the parameters, ``zero_grad()`` and the update loop."""
+    """What every optimiser shares: the parameters, ``zero_grad()`` and the update loop.
+
+    ``step()`` is all or nothing: every gradient is read and checked, every
+    update and every piece of new state (velocities, moments, the step count)
+    is computed, and only then is anything written.  A gradient that is not a
+    number raises TypeError naming the parameter and the entry, and leaves
+    the parameters and the optimiser exactly as they were.  (inf and nan
+    gradients are numbers: they are applied, as in PyTorch, and make the
+    parameter inf or nan; ``clip_grad_norm(..., error_if_nonfinite=True)``
+    and ``detect_anomaly()`` catch them first.)
+    """
 
     def __init__(self, where: str, params: Iterable, lr: float) -> None:
         self.params = check_parameters(where, params)
-        check_number(where, lr)
-        if not (lr > 0 and math.isfinite(lr)):
-            raise ValueError(f"{where}: the learning rate lr must be a finite number > 0, got {lr!r}")
-        self.lr = lr
+        self.where = where
+        self.lr = finite_number(where, "the learning rate lr", lr, above=0)
         self.steps = 0
+        self._sizes = [size(p) for p in self.params]  # numbers per parameter: the state is sized by them
 
     def zero_grad(self) -> None:
         """Reset every parameter's gradient to zeros."""
@@ -67,14 +79,30 @@ class Optimizer:
             clear_grad(p)
 
     def step(self) -> None:
-        """Update every parameter from its gradient (computes all updates, then writes them)."""
-        self.steps += 1
-        updates = [self._update(k, flat_data(p), flat_grad(p)) for k, p in enumerate(self.params)]
-        for p, new in zip(self.params, updates):
+        """Update every parameter from its gradient: all checked and computed first, then written."""
+        t = self.steps + 1
+        thetas = [self._numbers(k, p, "data", flat_data(p)) for k, p in enumerate(self.params)]
+        grads = [self._numbers(k, p, "gradient", flat_grad(p)) for k, p in enumerate(self.params)]
+        results = [self._update(k, theta, g, t) for k, (theta, g) in enumerate(zip(thetas, grads))]
+        # Nothing can fail from here on.
+        self.steps = t
+        for k, (p, (new, state)) in enumerate(zip(self.params, results)):
             write_data(p, new)
+            self._keep(k, state)
 
-    def _update(self, k: int, theta: list, g: list) -> list:
+    def _numbers(self, k: int, p, what: str, values: list) -> list:
+        """Parameter k's data or gradient as plain floats, or a clear error naming the entry."""
+        if len(values) != self._sizes[k]:
+            raise ValueError(f"{self.where}: parameter {k} changed shape since the optimiser was made "
+                             f"(its {what} has {len(values)} numbers, expected {self._sizes[k]})")
+        return as_floats(self.where, k, what, values)
+
+    def _update(self, k: int, theta: list, g: list, t: int) -> tuple:
+        """(new values of parameter k, its new state) for step t, computed without changing anything."""
         raise NotImplementedError
+
+    def _keep(self, k: int, state) -> None:
+        """Store parameter k's new state (called only once every update has been computed)."""
 
 
 class SGD(Optimizer):
@@ -82,25 +110,28 @@ class SGD(Optimizer):
 
     def __init__(self, params: Iterable, lr: float, momentum: float = 0.0, nesterov: bool = False) -> None:
         super().__init__("SGD", params, lr)
-        _check_rate("SGD", "momentum", momentum, 0.0, 1.0)
+        momentum = _check_rate("SGD", "momentum", momentum, 0.0, 1.0)
         if not isinstance(nesterov, bool):
-            raise TypeError(f"SGD: nesterov must be True or False, got {nesterov!r}")
+            raise TypeError(f"SGD: nesterov must be True or False, got {short(nesterov)}")
         if nesterov and momentum == 0:
             raise ValueError("SGD: Nesterov momentum needs momentum > 0")
         self.momentum = momentum
         self.nesterov = nesterov
         self.velocity = [None] * len(self.params)  # per parameter, made at the first step
 
-    def _update(self, k: int, theta: list, g: list) -> list:
+    def _update(self, k: int, theta: list, g: list, t: int) -> tuple:
         lr, mu = self.lr, self.momentum
         if mu == 0:
-            return [t - lr * gi for t, gi in zip(theta, g)]
+            return [th - lr * gi for th, gi in zip(theta, g)], None
         v = self.velocity[k]
         v = list(g) if v is None else [mu * vi + gi for vi, gi in zip(v, g)]
-        self.velocity[k] = v
         if self.nesterov:
-            return [t - lr * (gi + mu * vi) for t, gi, vi in zip(theta, g, v)]
-        return [t - lr * vi for t, vi in zip(theta, v)]
+            return [th - lr * (gi + mu * vi) for th, gi, vi in zip(theta, g, v)], v
+        return [th - lr * vi for th, vi in zip(theta, v)], v
+
+    def _keep(self, k: int, state) -> None:
+        if self.momentum != 0:
+            self.velocity[k] = state
 
 
 class Adam(Optimizer):
@@ -109,24 +140,18 @@ class Adam(Optimizer):
     def __init__(self, params: Iterable, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8) -> None:
         super().__init__("Adam", params, lr)
-        if not (isinstance(betas, tuple) and len(betas) == 2):
-            raise TypeError(f"Adam: betas must be a pair (β₁, β₂), got {betas!r}")
-        for name, beta in zip(("β₁", "β₂"), betas):
-            _check_rate("Adam", name, beta, 0.0, 1.0)
-        check_number("Adam", eps)
-        if not (eps >= 0 and math.isfinite(eps)):
-            raise ValueError(f"Adam: eps must be a finite number >= 0, got {eps!r}")
+        if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
+            raise TypeError(f"Adam: betas must be a pair (β₁, β₂), got {short(betas)}")
+        betas = tuple(_check_rate("Adam", name, beta, 0.0, 1.0) for name, beta in zip(("β₁", "β₂"), betas))
         self.betas = betas
-        self.eps = eps
-        self.first = [[0.0] * len(flat_data(p)) for p in self.params]   # m, the mean of g
-        self.second = [[0.0] * len(flat_data(p)) for p in self.params]  # s, the mean of g²
+        self.eps = finite_number("Adam", "eps", eps, at_least=0)
+        self.first = [[0.0] * n for n in self._sizes]   # m, the mean of g
+        self.second = [[0.0] * n for n in self._sizes]  # s, the mean of g²
 
-    def _update(self, k: int, theta: list, g: list) -> list:
+    def _update(self, k: int, theta: list, g: list, t: int) -> tuple:
         b1, b2 = self.betas
-        t = self.steps
         m = [b1 * mi + (1 - b1) * gi for mi, gi in zip(self.first[k], g)]
         s = [b2 * si + (1 - b2) * gi * gi for si, gi in zip(self.second[k], g)]
-        self.first[k], self.second[k] = m, s
         correction1, correction2 = 1 - b1 ** t, 1 - b2 ** t
         lr, eps = self.lr, self.eps
         new = []
@@ -134,4 +159,7 @@ class Adam(Optimizer):
             denominator = math.sqrt(si / correction2) + eps
             # s = 0 means every gradient so far was 0, so m = 0 too: no move (not 0/0 when eps = 0).
             new.append(th if denominator == 0 else th - lr * (mi / correction1) / denominator)
-        return new
+        return new, (m, s)
+
+    def _keep(self, k: int, state) -> None:
+        self.first[k], self.second[k] = state

@@ -26,6 +26,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from ..matrix import Matrix
+from ..ops import NUMBERS, short, to_float
 from ..value import Value
 
 Parameter = Matrix | Value
@@ -59,6 +60,20 @@ def check_parameters(where: str, params: Iterable) -> list:
             raise ValueError(f"{where}: parameter {i} appears twice in the list")
         seen.add(id(p))
     return params
+
+
+def as_floats(where: str, k: int, what: str, values: list) -> list:
+    """``values`` (parameter k's numbers or gradient, flat) as plain floats, or a TypeError
+    naming the entry.  A Fraction or an int becomes a float (beyond float range ±inf)."""
+    floats = []
+    for i, x in enumerate(values):
+        if type(x) is not float:
+            if isinstance(x, bool) or not isinstance(x, NUMBERS):
+                raise TypeError(f"{where}: the {what} of parameter {k} has the entry {short(x)} "
+                                f"(number {i}), of type {type(x).__name__}, not a number")
+            x = to_float(x)
+        floats.append(x)
+    return floats
 
 
 def flat_data(p: Parameter) -> list:

@@ -35,7 +35,9 @@ from __future__ import annotations
 import random
 from typing import Callable, Sequence
 
-from ..matrix import Matrix, matrix_from
+from ..matrix import Matrix, check_entries, matrix_from
+from ..ops import finite_number, short
+from ..seeding import generator
 from . import init as initialisers
 from .module import Module
 
@@ -45,6 +47,7 @@ def _check_sizes(where: str, input_size, hidden_size) -> None:
         if isinstance(size, bool) or not isinstance(size, int) or size < 1:
             raise ValueError(f"{where}: input_size and hidden_size must be integers >= 1, "
                              f"got {(input_size, hidden_size)!r}")
+    check_entries(where, hidden_size, max(input_size, hidden_size), what="a weight of shape")
 
 
 def _weight(init: Callable, n_out: int, n_in: int, rng) -> Matrix:
@@ -82,7 +85,7 @@ class _Cell(Module):
         self.input_size, self.hidden_size = input_size, hidden_size
 
     def _input(self, x) -> Matrix:
-        x = matrix_from(x)
+        x = matrix_from(x, f"{type(self).__name__}: the input")
         if x.shape[1] != self.input_size:
             raise ValueError(f"{type(self).__name__}: the input has shape {x.shape}, "
                              f"expected {self.input_size} columns (one row per sequence in the batch)")
@@ -92,7 +95,7 @@ class _Cell(Module):
         """The given state, checked, or zeros (a constant) when there is none yet."""
         if h is None:
             return Matrix.zeros(batch, self.hidden_size, requires_grad=False)
-        h = matrix_from(h)
+        h = matrix_from(h, f"{type(self).__name__}: the {what}")
         if h.shape != (batch, self.hidden_size):
             raise ValueError(f"{type(self).__name__}: the {what} has shape {h.shape}, "
                              f"expected {(batch, self.hidden_size)}")
@@ -115,6 +118,7 @@ class RNNCell(_Cell):
                  nonlinearity: str = "tanh", init: str | Callable = "standard_uniform",
                  recurrent_init: str | Callable | None = None) -> None:
         self._set_sizes("RNNCell", input_size, hidden_size)
+        rng = generator("RNNCell", rng)
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNNCell: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
         self.nonlinearity = nonlinearity
@@ -149,6 +153,8 @@ class LSTMCell(_Cell):
                  init: str | Callable = "standard_uniform", recurrent_init: str | Callable | None = None,
                  forget_bias: float = 0.0) -> None:
         self._set_sizes("LSTMCell", input_size, hidden_size)
+        finite_number("LSTMCell", "forget_bias", forget_bias)
+        rng = generator("LSTMCell", rng)
         init = initialisers.get(init)
         recurrent = init if recurrent_init is None else initialisers.get(recurrent_init)
         self.input = Gate(input_size, hidden_size, init, recurrent, rng)
@@ -191,6 +197,7 @@ class GRUCell(_Cell):
                  init: str | Callable = "standard_uniform",
                  recurrent_init: str | Callable | None = None) -> None:
         self._set_sizes("GRUCell", input_size, hidden_size)
+        rng = generator("GRUCell", rng)
         init = initialisers.get(init)
         recurrent = init if recurrent_init is None else initialisers.get(recurrent_init)
         self.reset = Gate(input_size, hidden_size, init, recurrent, rng)
@@ -222,6 +229,8 @@ def unroll(cell: Module, xs: Sequence, state=None) -> tuple[list, object]:
     """
     if not isinstance(cell, Module):
         raise TypeError(f"unroll: cell must be a Module, got {cell!r}")
+    if isinstance(xs, (str, bytes, int, float, Matrix)) or not hasattr(xs, "__iter__"):
+        raise TypeError(f"unroll: xs must be a list of inputs, one per step, got {short(xs)}")
     xs = list(xs)
     if not xs:
         raise ValueError("unroll: no inputs (a sequence needs at least one step)")

@@ -40,6 +40,8 @@ from typing import Callable, Sequence
 
 from ..matrix import Matrix, matrix_from
 from ..mode import no_grad
+from ..ops import check_function, finite_number, short
+from ..seeding import generator
 from .clip import clip_grad_norm
 from .module import Module
 from .params import flat_grad
@@ -67,13 +69,40 @@ class History:
 
 
 def train_step(model: Module, loss_fn: Callable, optimizer, X: Matrix, y, clip_norm: float | None = None):
-    """One step: zero_grad, forward, backward, (clip), update.  Returns ``(loss, grad_norms, total_norm)``
-    with the norms measured before clipping and before the update."""
+    """One step: forward, zero_grad, backward, (clip), update.  Returns ``(loss, grad_norms, total_norm)``
+    with the norms measured before clipping and before the update.
+
+    Every argument is checked first.  If the forward pass or ``loss_fn`` fails (a shape, a
+    loss that is not a 1×1 Matrix), batch norm's running statistics are put back and no
+    gradient has been touched: the model is as it was.
+    """
+    _check_training("train_step", model, loss_fn, optimizer, clip_norm)
+    return _train_step("train_step", model, loss_fn, optimizer, X, y, clip_norm)
+
+
+def _check_training(where: str, model, loss_fn, optimizer, clip_norm) -> None:
+    if not isinstance(model, Module):
+        raise TypeError(f"{where}: model must be a Module, got {short(model)}")
+    check_function(where, loss_fn, "loss_fn")
+    if not (callable(getattr(optimizer, "zero_grad", None)) and callable(getattr(optimizer, "step", None))):
+        raise TypeError(f"{where}: optimizer must have zero_grad() and step() (an SGD or Adam), got {short(optimizer)}")
+    if clip_norm is not None:
+        finite_number(where, "clip_norm", clip_norm, above=0)
+
+
+def _train_step(where: str, model: Module, loss_fn: Callable, optimizer, X: Matrix, y, clip_norm):
+    buffers = [(buffer, buffer.tolist()) for _, buffer in model.named_buffers()]
+    try:
+        loss = loss_fn(model(X), y)
+        if not isinstance(loss, Matrix) or loss.shape != (1, 1):
+            raise TypeError(f"{where}: loss_fn must return a 1×1 Matrix, got {short(loss)}")
+    except BaseException:  # a training-mode forward moved batch norm's statistics: put them back
+        for buffer, rows in buffers:
+            for target, row in zip(buffer.data, rows):
+                target[:] = row
+        raise
     optimizer.zero_grad()
     model.zero_grad()  # also any parameter of the model the optimiser does not update
-    loss = loss_fn(model(X), y)
-    if not isinstance(loss, Matrix) or loss.shape != (1, 1):
-        raise TypeError(f"fit: loss_fn must return a 1×1 Matrix, got {loss!r}")
     loss.backward()
     norms = {name: math.hypot(*flat_grad(p)) for name, p in model.named_parameters()}
     total = math.hypot(*norms.values())
@@ -104,8 +133,8 @@ def fit(
     expects for the whole set (a list of class indices for ``cross_entropy``,
     a list of rows or a Matrix for ``mse``): mini-batches take the same rows
     of both.  ``batch_size=None`` uses the whole set at every step; otherwise
-    each epoch visits the rows in an order shuffled with ``rng`` (required
-    then, for reproducibility).  ``clip_norm`` clips the global gradient norm
+    each epoch visits the rows in an order shuffled with ``rng`` (the shared
+    generator of :func:`tinygrad_edu.manual_seed` when it is None).  ``clip_norm`` clips the global gradient norm
     (:func:`~tinygrad_edu.nn.clip.clip_grad_norm`) before every update.
 
     A step whose loss is inf or nan is recorded, no update is made, and
@@ -113,8 +142,11 @@ def fit(
     ``stream`` (default ``sys.stdout``), only if it is a terminal, unless
     ``progress`` says otherwise.
     """
-    X = matrix_from(X)
+    _check_training("fit", model, loss_fn, optimizer, clip_norm)
+    X = matrix_from(X, "fit: X")
     m = X.shape[0]
+    if isinstance(y, (str, bytes)) or not hasattr(y, "__len__"):
+        raise TypeError(f"fit: y must be a list (or a Matrix) with one target per row of X, got {short(y)}")
     if len(y) != m:
         raise ValueError(f"fit: X has {m} rows but y has {len(y)}")
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
@@ -122,17 +154,20 @@ def fit(
     if batch_size is not None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"fit: batch_size must be an integer >= 1 or None, got {batch_size!r}")
-        if not isinstance(rng, random.Random):
-            raise TypeError("fit: mini-batches are shuffled: pass rng=random.Random(seed)")
+        rng = generator("fit", rng)  # mini-batches are shuffled: the shared generator without rng=
+    if progress is not None and not isinstance(progress, bool):
+        raise TypeError(f"fit: progress must be True, False or None, got {short(progress)}")
     stream = sys.stdout if stream is None else stream
     show = _is_terminal(stream) if progress is None else progress
+    if show and not callable(getattr(stream, "write", None)):
+        raise TypeError(f"fit: stream must have a write() method, got {short(stream)}")
     steps_per_epoch = 1 if batch_size is None else math.ceil(m / batch_size)
     total_steps = epochs * steps_per_epoch
     history = History(grad_norms={name: [] for name, _ in model.named_parameters()})
     for _ in range(epochs):
         for rows in _batches(m, batch_size, rng):
             xb, yb = (X, y) if rows is None else (X.select_rows(rows), _take(y, rows))
-            loss, norms, total = train_step(model, loss_fn, optimizer, xb, yb, clip_norm)
+            loss, norms, total = _train_step("fit", model, loss_fn, optimizer, xb, yb, clip_norm)
             history.loss.append(loss)
             history.total_grad_norm.append(total)
             for name, norm in norms.items():
@@ -186,7 +221,9 @@ def predict(model: Module, X) -> list[int]:
     """Class predictions: for one output column, 1 where the logit is > 0 (σ > 1/2);
     for several, the column with the largest score.  Batch norm uses its running
     statistics (evaluation mode) for the duration of the call."""
-    X = matrix_from(X)
+    if not isinstance(model, Module):
+        raise TypeError(f"predict: model must be a Module, got {short(model)}")
+    X = matrix_from(X, "predict: X")
     modes = [(module, module.training) for module in model.modules()]
     model.eval()
     try:
@@ -202,6 +239,9 @@ def predict(model: Module, X) -> list[int]:
 
 def accuracy(model: Module, X, y: Sequence[int]) -> float:
     """The fraction of rows whose predicted class (see :func:`predict`) equals the label."""
+    if isinstance(y, (str, bytes)) or not hasattr(y, "__iter__"):
+        raise TypeError(f"accuracy: y must be a list of labels, got {short(y)}")
+    X = matrix_from(X, "accuracy: X")
     labels = list(y)
     guesses = predict(model, X)
     if len(labels) != len(guesses):
