@@ -17,7 +17,7 @@ import time
 import traceback
 from pathlib import Path
 
-import _common  # noqa: F401  (the repository root onto sys.path: runs from a fresh clone)
+import _common  # the repository root onto sys.path: runs from a fresh clone
 
 from tinygrad_edu.plot import table
 
@@ -85,7 +85,15 @@ def run_all(names: list) -> bool:
 
 
 def main(argv: list | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else list(argv)
+    """List, run one or run all; Ctrl-C stops with one line and status 130 (also under python -m tinygrad_edu)."""
+    try:
+        return _main(sys.argv[1:] if argv is None else list(argv))
+    except KeyboardInterrupt:
+        _common.interrupted()
+        return 130  # not reached: interrupted() exits
+
+
+def _main(argv: list) -> int:
     if not argv or argv[0] in ("-h", "--help", "list"):
         print(__doc__.strip() if argv[:1] in (["-h"], ["--help"]) else listing())
         return 0
@@ -99,4 +107,4 @@ def main(argv: list | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    _common.run(main)
