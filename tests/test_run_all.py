@@ -107,7 +107,7 @@ def test_python_m_tinygrad_edu_lists_and_runs_the_demos():
         assert name in listed.stdout
     ran = _bare_python(["-m", "tinygrad_edu", "sigmoid_chain", "--layers", "5"], cwd=ROOT)
     assert ran.returncode == 0, ran.stderr
-    assert "1953.125" in ran.stdout and "all agree" in " ".join(ran.stdout.split())
+    assert "1953.125" in ran.stdout and "All agree: yes." in " ".join(ran.stdout.split())
 
 
 def test_a_demo_piped_into_head_stops_quietly(tmp_path):
