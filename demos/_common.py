@@ -297,7 +297,8 @@ def _line_panel(ax, title: str, series: dict, log_y: bool, xlabel: str, ylabel: 
     for points, edge, marker, label in ((zeros, low, "v", "exactly 0 (below any log axis)"),
                                         (infs, high, "^", "inf (overflow)")):
         if points:
-            ax.scatter([x for x, _ in points], [edge] * len(points), marker=marker, s=40, clip_on=False,
+            ax.scatter([x for x, _ in points], [edge] * len(points), marker=marker, s=40 if len(points) <= 20 else 10,
+                       clip_on=False,
                        c=[c for _, c in points], zorder=5, label=label)
     ax.set_ylim(low, high)
     ax.set_title(title)

@@ -22,8 +22,10 @@ import _common  # the repository root onto sys.path: runs from a fresh clone
 from tinygrad_edu.plot import table
 
 DEMOS = Path(__file__).resolve().parent
-#: Listed first, in this order (the best introduction first); the others follow alphabetically.
-FIRST = ["sigmoid_chain", "deep_linear", "sigmoid_window"]
+#: The reading order (the best introduction first); any demo not named here follows alphabetically.
+FIRST = ["sigmoid_chain", "deep_linear", "sigmoid_window", "squashing", "finite_differences", "float_limits",
+         "learning_speed", "initialisation", "remedies", "dying_relu", "momentum", "clipping", "batch_norm",
+         "residual", "rnn_vs_lstm", "memory_task"]
 
 
 def demo_names() -> list:
