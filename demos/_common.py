@@ -126,6 +126,36 @@ def number(low: float, high: float, *, open_low: bool = False):
     return parse
 
 
+#: The most work a demo agrees to do in one run, in multiply-adds (pure Python does about 2e7 a second;
+#: each operation on a small matrix also costs Python's own overhead, about 200 multiply-adds' worth).
+MAX_WORK = 1e9
+#: What one engine operation costs beyond its multiply-adds, in multiply-adds (measured: ~10 µs a node).
+NODE = 200
+
+
+def refuse_if_too_big(p: argparse.ArgumentParser, work: float, what: str) -> None:
+    """Refuse, in one line, a combination of options whose work is beyond :data:`MAX_WORK`.
+
+    Each option has its own range, but some products of them (a wide, deep
+    network, trained long, on many seeds) would run for hours; ``work`` is the
+    demo's count of multiply-adds for the options given.
+    """
+    if work > MAX_WORK:
+        p.error(f"{what} needs about {work:.1e} multiply-adds, more than the {MAX_WORK:.0e} a demo does in one run "
+                f"(a minute or two of pure Python): choose smaller settings")
+
+
+def layer_work(n_in: int, n_out: int, batch: int) -> float:
+    """The work of one Linear layer and its activation on a batch, forward: multiply-adds plus overhead."""
+    return n_in * n_out * batch + 3 * NODE
+
+
+def at_most(p: argparse.ArgumentParser, values: list, count: int, option: str) -> None:
+    """Refuse more than ``count`` values for an option that takes a list."""
+    if len(values) > count:
+        p.error(f"argument {option}: expected at most {count} values, got {len(values)}")
+
+
 def positive_int(text: str) -> int:
     """argparse type: an integer >= 1, with no upper end (prefer :func:`whole_number`, which has one)."""
     try:
@@ -359,5 +389,8 @@ def run(main) -> None:
 
 def interrupted() -> None:
     """Ctrl-C: one line on stderr, exit status 130, no traceback."""
-    print(f"\n{Path(sys.argv[0]).name}: stopped by Ctrl-C before the end", file=sys.stderr)
+    name = Path(sys.argv[0]).name
+    if name == "__main__.py":  # started as python -m tinygrad_edu
+        name = "python -m tinygrad_edu"
+    print(f"\n{name}: stopped by Ctrl-C before the end", file=sys.stderr)
     sys.exit(130)

@@ -239,6 +239,8 @@ def main(argv: list | None = None) -> dict:
     args = p.parse_args(argv)
     if args.batch % 2:
         p.error(f"argument --batch: expected an even number (balanced labels), got {args.batch}")
+    per_layer = _common.layer_work(args.width, args.width, args.batch) + 10 * _common.NODE  # batch norm: ~10 ops
+    _common.refuse_if_too_big(p, 2 * 3 * (args.steps + 1) * args.depth * per_layer, "this run")
     opening("Batch normalisation: the backward pass, and why it rescues a deep sigmoid network",
             "Ioffe & Szegedy (ICML 2015).",
             ["∂L/∂x on four numbers: [0.32, −0.56, 0.16, 0.08]/√5, by the engine and by the formula;",

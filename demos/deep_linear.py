@@ -433,6 +433,10 @@ def main(argv: list | None = None) -> dict:
                    help=f"gradient-descent steps of section 4, 1 to 1000 (default {TRAIN_STEPS})")
     args = p.parse_args(argv)
     scales = SCALES + [c for c in dict.fromkeys(args.scale + [args.detail]) if c not in SCALES]
+    # each c: a forward, a backward and width more for ∂ŷ/∂x; training: c = 0.5 may take every step, c = 1
+    # about 25 (two passes each)
+    passes = len(scales) * (args.width + 3) + 2 * args.steps + 50
+    _common.refuse_if_too_big(p, args.layers * (args.width ** 2 + _common.NODE) * passes, "this network")
     x = make_input(args.width, args.input, args.seed)
     opening(f"The deep linear network: L = {args.layers} layers of width {args.width}, g(z) = z, b = 0, "
             f"every Wˡ = c·I",

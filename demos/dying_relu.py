@@ -247,6 +247,9 @@ def main(argv: list | None = None) -> dict:
     p.add_argument("--depth", type=_common.whole_number(3, 100), default=10,
                    help="depth of section 3's network, 3 to 100 (default 10)")
     args = p.parse_args(argv)
+    born = 3 * args.networks * sum(d * _common.layer_work(w, w, 32) for w in (4, 8) for d in (5, 10, 20, 50))
+    training = 3 * 3 * args.steps * (args.depth * _common.layer_work(4, 4, 32) + 3 * _common.layer_work(8, 8, 32))
+    _common.refuse_if_too_big(p, born + training, "this run")
     opening("Dying ReLU: no gradient through a unit that is negative on every input",
             "Maas, Hannun & Ng (2013), leaky ReLU; He et al. (2015), PReLU; Lu, Shin, Su & Karniadakis (2020), "
             "deep ReLU networks born dead.",

@@ -208,6 +208,44 @@ def section_deep(width: int) -> dict:
             "training": run}
 
 
+def powers(c: float, steps: int) -> list:
+    """1.0·c·c⋯ for k = 0 … steps, by repeated multiplication (inf and 0 included as they come)."""
+    values, x = [1.0], 1.0
+    for _ in range(steps):
+        x *= c
+        values.append(x)
+    return values
+
+
+def save(path: str, limits: list) -> None:
+    """log₁₀ of 1.0·cᵏ against k, drawn by hand: a log axis spanning 1e-323 … 1e308 is beyond matplotlib."""
+    shown = [lim for lim in limits if lim["kind"] in ("inf", "zero", "stuck")]
+
+    def draw(ax):
+        for k, lim in enumerate(shown):
+            values = powers(lim["c"], lim["step"] + 300)
+            points = [(j, math.log10(v)) for j, v in enumerate(values) if 0 < v < math.inf]
+            ax.plot([j for j, _ in points], [y for _, y in points], color=f"C{k}", label=f"c = {lim['c']:g}")
+            if lim["kind"] == "inf":
+                ax.scatter([lim["step"]], [math.log10(FLOAT_MAX)], marker="^", s=60, color=f"C{k}", zorder=5,
+                           label=f"inf from k = {lim['step']}")
+            elif lim["kind"] == "zero":
+                ax.scatter([lim["step"]], [math.log10(SMALLEST)], marker="v", s=60, color=f"C{k}", zorder=5,
+                           label=f"exactly 0 from k = {lim['step']}")
+            else:
+                ax.scatter([lim["step"]], [math.log10(lim["last"])], marker="o", s=40, color=f"C{k}", zorder=5,
+                           label=f"stuck at {lim['last']:.3g} from k = {lim['step']}")
+        ax.axhline(math.log10(FLOAT_MAX), color="k", linestyle="--", linewidth=1, label="1.797e308, the largest float")
+        ax.axhline(math.log10(SMALLEST), color="k", linestyle=":", linewidth=1, label="4.9e-324, the smallest")
+        ax.set_xlabel("k (multiplications)")
+        ax.set_ylabel("log₁₀(1.0·cᵏ)")
+        ax.set_title("1.0·c·c⋯ in float64, until it leaves the range")
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize="small")
+
+    _common.save_figure(path, [draw])
+
+
 def main(argv: list | None = None) -> dict:
     p = _common.parser(__doc__, __file__)
     p.add_argument("--scale", type=_common.number(0.0, 10.0, open_low=True), action="append", default=[],
@@ -251,6 +289,8 @@ def main(argv: list | None = None) -> dict:
     lesson("a product of many factors leaves the float range long before it looks absurd on paper. An "
            "overflow turns into inf and then nan, which detect_anomaly() can catch; an underflow turns into an "
            "exact 0, which no error reports: print zeros in words, as these demos do.")
+    if args.plot:
+        save(args.plot, limits)
     return {"limits": {lim["c"]: lim for lim in limits}, "engine": engine, "deep": deep, "ok": ok}
 
 

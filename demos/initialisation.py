@@ -239,19 +239,32 @@ def he_against_xavier(depth: int, width: int, batch: int, networks: int, seed: i
     he_same = second_moments(relu_stack(depth, width, inits["He"], random.Random(f"same {seed}")), X)
     xavier_same = second_moments(relu_stack(depth, width, inits["Xavier"], random.Random(f"same {seed}")), X)
     # Each layer's factor q_l/q_(l−1): given the layer's input, its expectation is exactly n·Var(W)/2,
-    # so the mean over layers and networks estimates it with little noise.
-    factors = {name: [p[l] / p[l - 1] for p in ps for l in range(1, depth)] for name, ps in profiles.items()}
+    # so the mean over layers and networks estimates it with little noise.  A network whose signal died
+    # (a layer with every unit at 0 for every input: a dead ReLU layer) has no factor past that layer.
+    factors = {name: [p[l] / p[l - 1] for p in ps for l in range(1, depth) if p[l - 1] > 0]
+               for name, ps in profiles.items()}
     mean_factor = {name: math.fsum(f) / len(f) for name, f in factors.items()}
     spread = {name: math.fsum((x - mean_factor[name]) ** 2 for x in f) / max(1, len(f) - 1) / mean_factor[name] ** 2
               for name, f in factors.items()}
+    dead = {name: sum(p[-1] == 0 for p in ps) for name, ps in profiles.items()}
     # The signal itself, q_l/q_0, is a product of random factors: its logarithm wanders like a random walk,
-    # so we average log₂(q_l/q_0) over the networks (the typical network, not the rare huge one).
-    log2_signal = {name: [math.fsum(math.log2(p[l] / p[0]) for p in ps) / networks for l in range(depth)]
+    # so we average log₂(q_l/q_0) over the living networks (the typical network, not the rare huge one).
+    log2_signal = {name: [_mean_log2([p[l] / p[0] for p in ps if p[l] > 0]) for l in range(depth)]
                    for name, ps in profiles.items()}
+    same_ratio = [h / x if x > 0 else math.nan for h, x in zip(he_same, xavier_same)]
     return {"depth": depth, "width": width, "networks": networks, "batch": batch, "profiles": profiles,
             "mean_factor": mean_factor, "relative_variance": spread, "log2_signal": log2_signal,
             "log2_ratio": [h - x for h, x in zip(log2_signal["He"], log2_signal["Xavier"])],
-            "same_ratio": [h / x for h, x in zip(he_same, xavier_same)]}
+            "same_ratio": same_ratio, "dead": dead}
+
+
+def _mean_log2(values: list) -> float:
+    return math.fsum(math.log2(v) for v in values) / len(values) if values else math.nan
+
+
+def power_text(log2: float) -> str:
+    """2 to a power for the table; 'all dead' where no network's signal is left to average."""
+    return "all dead" if math.isnan(log2) else f"2^{log2:+.2f}"
 
 
 def section_he_xavier(r: dict) -> None:
@@ -263,11 +276,11 @@ def section_he_xavier(r: dict) -> None:
         "n·Var(W)/2: Xavier's Var = 2/(n + n) = 1/n halves it, He's 2/n keeps it. Over l layers: "
         f"q_l/q_0 = 2⁻ˡ (Xavier), 1 (He). Measured on {networks} independent networks of each, {r['batch']} "
         f"Gaussian inputs:")
-    shown = sorted({1, 2, 3, last // 4, last // 2, 3 * last // 4, last} - {0})
+    shown = sorted({l for l in (1, 2, 3, last // 4, last // 2, 3 * last // 4, last) if 0 < l <= last})
     rows = []
     for l in shown:
         he, xavier, ratio_ = r["log2_signal"]["He"][l], r["log2_signal"]["Xavier"][l], r["log2_ratio"][l]
-        rows.append([l, f"2^{he:+.2f}", f"2^{xavier:+.2f}", f"2^-{l}", f"2^{ratio_:+.2f}", f"2^{l}"])
+        rows.append([l, power_text(he), power_text(xavier), f"2^-{l}", power_text(ratio_), f"2^{l}"])
     print(table(["layer l", "He q_l/q_0", "Xavier q_l/q_0", "closed 2⁻ˡ", "He/Xavier", "closed 2ˡ"], rows))
     print()
     series = {"He": [2.0 ** v for v in r["log2_signal"]["He"]],
@@ -277,17 +290,27 @@ def section_he_xavier(r: dict) -> None:
                 title="q_l/q_0 per layer, the geometric mean over the networks"))
     factor = r["mean_factor"]
     same = r["same_ratio"][last]
-    drift = -last * r["relative_variance"]["He"] / (2 * math.log(2))
+    he_last, xavier_last = r["log2_signal"]["He"][last], r["log2_signal"]["Xavier"][last]
     say(f"Each layer's factor q_l/q_(l−1), averaged over the {last} layers and {networks} networks: He "
-        f"{format_number(factor['He'], 3)}, Xavier {format_number(factor['Xavier'], 3)} (closed forms 1 and 1/2). "
-        f"At layer {last} Xavier has left 2^{r['log2_signal']['Xavier'][last]:+.1f} of the signal and He "
-        f"2^{r['log2_signal']['He'][last]:+.1f}.")
-    say(f"He's loss is the price of a finite width: each factor is random (relative variance v = "
-        f"{format_number(r['relative_variance']['He'], 2)} at width {width}), and the logarithm of a product of "
-        f"random factors of mean 1 drifts down by about v/(2 ln 2) per layer in log₂: 2^{drift:+.1f} over {last} "
-        f"layers. The factor 2 per layer between the two is not random: He/Xavier = "
-        f"2^{r['log2_ratio'][last]:+.1f}, closed form 2^{last} (the networks are independent, so each also "
-        f"wanders on its own).")
+        f"{format_number(factor['He'], 3)}, Xavier {format_number(factor['Xavier'], 3)} (closed forms 1 and 1/2).")
+    if math.isfinite(he_last) and math.isfinite(xavier_last):
+        say(f"At layer {last} Xavier has left 2^{xavier_last:+.1f} of the signal and He 2^{he_last:+.1f}.")
+    if math.isfinite(he_last) and math.isfinite(xavier_last) and last * networks >= 2:
+        drift = -last * r["relative_variance"]["He"] / (2 * math.log(2))
+        say(f"He's loss is the price of a finite width: each factor is random (relative variance v = "
+            f"{format_number(r['relative_variance']['He'], 2, flag=False)} at width {width}), and the logarithm of "
+            f"a product of random factors of mean 1 drifts down by about v/(2 ln 2) per layer in log₂: "
+            f"2^{drift:+.1f} over {last} layers. The factor 2 per layer between the two is not random: He/Xavier "
+            f"= 2^{r['log2_ratio'][last]:+.1f}, closed form 2^{last} (the networks are independent, so each also "
+            f"wanders on its own).")
+    if any(r["dead"].values()):
+        say(f"Networks whose signal died on the way (a ReLU layer at 0 for every input, demos/dying_relu.py): "
+            f"He {r['dead']['He']}, Xavier {r['dead']['Xavier']} of {networks}; the averages above are over the "
+            f"living ones.")
+    if math.isnan(same):
+        say("With the same random draws both networks died at the same layer (relu(c·z) = c·relu(z)): no "
+            "ratio to show.")
+        return
     say(f"With the same random draws for both, Xavier's weights are exactly He's divided by √2, and "
         f"relu(c·z) = c·relu(z) for c > 0, so the ratio is exactly 2ˡ: at layer {last}, {format_number(same)} "
         f"against 2^{last} = {format_number(2.0 ** last)} (relative error "
@@ -335,6 +358,10 @@ def main(argv: list | None = None) -> dict:
     args = p.parse_args(argv)
     if args.batch % 2:
         p.error(f"argument --batch: expected an even number (balanced labels), got {args.batch}")
+    relu = 2 * (args.networks + 1) * args.relu_depth * _common.layer_work(args.relu_width, args.relu_width, 32)
+    glorot = 2 * 3 * args.glorot_depth * _common.layer_work(args.glorot_width, args.glorot_width, 64)
+    training = 3 * (len(ACTIVATIONS) + 2) * args.steps * 5 * _common.layer_work(8, 8, args.batch)
+    _common.refuse_if_too_big(p, relu + glorot + training, "this run")
     opening("Initialisation: zeros, symmetry, and the variance that keeps a signal alive",
             "Glorot & Bengio (AISTATS 2010), the standard and the normalised initialisation; He, Zhang, Ren & Sun "
             "(ICCV 2015), He initialisation for ReLU.",
@@ -353,7 +380,8 @@ def main(argv: list | None = None) -> dict:
                   for r in zeros.values())
     symmetry_ok = (all(k == 1 for k in symmetry["constant"]["after"])
                    and all(k == 8 for k in symmetry["Xavier (random)"]["after"]))
-    same_ok = relative_error(he["same_ratio"][-1], 2.0 ** (args.relu_depth - 1)) <= 1e-12
+    same = he["same_ratio"][-1]
+    same_ok = math.isnan(same) or relative_error(same, 2.0 ** (args.relu_depth - 1)) <= 1e-12
     ok = zero_ok and symmetry_ok and same_ok
     print(heading("Checks"))
     say(f"Compared: with zero weights, every hidden gradient and the output bias's gradient against exactly 0, and "

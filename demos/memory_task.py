@@ -265,6 +265,12 @@ def main(argv: list | None = None) -> dict:
     p.add_argument("--repeats", type=_common.whole_number(1, 50), default=1,
                    help="train on this many seeds, from --seed on, 1 to 50 (default 1)")
     args = p.parse_args(argv)
+    def step(batch: int) -> float:  # one time step of one cell over a batch: 4 gates, each ~3 operations
+        return 4 * (args.hidden * (args.hidden + 1) * batch + 3 * _common.NODE)
+    training = args.repeats * len(KINDS) * 3 * args.steps * args.length * step(args.batch)
+    testing = 2 * args.repeats * len(KINDS) * args.length * step(256)
+    probe = 3 * len(KINDS) * 3 * args.length * step(32)
+    _common.refuse_if_too_big(p, training + testing + probe, "this run")
     opening("Remembering the first input: RNN, LSTM and GRU",
             "Bengio, Simard & Frasconi (1994), long-term dependencies; Hochreiter & Schmidhuber (1997) and Gers, "
             "Schmidhuber & Cummins (2000), the LSTM; Cho et al. (2014), the GRU.",

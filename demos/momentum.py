@@ -195,6 +195,8 @@ def main(argv: list | None = None) -> dict:
     p.add_argument("--steps", type=_common.whole_number(1, 3000), default=250,
                    help="the most steps per run, 1 to 3000 (default 250)")
     args = p.parse_args(argv)
+    runs = len(INITS) * len(OPTIMISERS)
+    _common.refuse_if_too_big(p, runs * 3 * args.steps * args.depth * _common.layer_work(WIDTH, WIDTH, 32), "this run")
     opening("Momentum and initialisation both matter",
             "Sutskever, Martens, Dahl & Hinton, \"On the importance of initialization and momentum in deep "
             "learning\" (ICML 2013).",

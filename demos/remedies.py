@@ -257,10 +257,15 @@ def main(argv: list | None = None) -> dict:
                    help="random networks per cell, whose median is shown, 1 to 20 (default 3)")
     p.add_argument("--batch", type=_common.whole_number(2, 128), default=16,
                    help="examples, an even number from 2 to 128 (default 16)")
+    # (the product of depth, width, networks and batch is bounded too: see refuse_if_too_big below)
     args = p.parse_args(argv)
     if args.batch % 2:
         p.error(f"argument --batch: expected an even number (balanced labels), got {args.batch}")
     depths = sorted(set(args.depths))
+    _common.at_most(p, depths, 6, "--depths")
+    cells = len(ACTIVATIONS) * len(INITS) * args.networks
+    _common.refuse_if_too_big(p, 3 * cells * sum(d * _common.layer_work(args.width, args.width, args.batch)
+                                                  for d in depths), "this grid")
     opening("Remedies side by side: which initialisation suits which activation",
             "Glorot & Bengio (2010), Xavier initialisation; He et al. (2015), He initialisation and ReLU; Maas et "
             "al. (2013), leaky ReLU; Lu et al. (2020), deep ReLU networks born dead.",

@@ -164,6 +164,7 @@ def main(argv: list | None = None) -> dict:
     p.add_argument("--width", type=_common.whole_number(2, 32), default=8, help="width, 2 to 32 (default 8)")
     args = p.parse_args(argv)
     depths = sorted(set(args.depths))
+    _common.at_most(p, depths, 6, "--depths")
     opening("Residual connections: ∂y/∂x = I + ∂F/∂x",
             "He, Zhang, Ren & Sun (CVPR 2016); Zhang, Dauphin & Ma (ICLR 2019), Fixup.",
             ["a plain stack of 150 tanh blocks passing back almost nothing;",

@@ -368,6 +368,7 @@ def main(argv: list | None = None) -> dict:
     p.add_argument("--layers", type=_common.whole_number(1, 1000), nargs="+", default=[10, 30],
                    help="depths of the deeper chains in section 4, each 1 to 1000 (default: 10 30)")
     args = p.parse_args(argv)
+    _common.at_most(p, args.layers, 6, "--layers")
     opening("Nielsen's sigmoid chain: why the first layers learn slowest",
             "Michael Nielsen, Neural Networks and Deep Learning, chapter 5 (\"Why are deep neural networks hard "
             "to train?\").",
