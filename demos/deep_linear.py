@@ -471,6 +471,8 @@ def main(argv: list | None = None) -> dict:
     if comparison.skipped:
         say(f"Skipped: {comparison.skipped} entries whose closed form is inf (overflow): there is no number "
             f"to compare with.")
+    else:
+        say("Skipped: nothing; every closed form is a finite number.")
     say(f"The lecture's sequence is exactly 1/2, 1/4, 1/8, …: {'yes' if lecture_ok else 'NO'}. "
         f"All agree: {'yes' if ok else 'NO'}.")
     lesson("only a product of factors that stays near 1 is stable. With c away from 1 the signal, its "

@@ -334,6 +334,8 @@ def summary(results: dict) -> bool:
     if overflow:
         say(f"Skipped: {overflow} gradients that overflowed to inf or underflowed to 0, flagged in words: "
             f"there is no number left to compare.")
+    else:
+        say("Skipped: nothing; no gradient overflowed or underflowed.")
     lesson("an early layer's gradient is a product of one factor per later layer, and nothing makes that "
            "product stay near 1. Ordinary weights: it vanishes. Big weights: it explodes.")
     print("Next: python demos/deep_linear.py (the same product, layer matrices instead of neurons); "

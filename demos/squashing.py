@@ -103,7 +103,7 @@ def section_stack(weights: list, biases: list, reach: float) -> dict:
         bounds.append(bound)
         rows.append([j, format_number(w), format_number(b), f"[{format_number(low, 6)}, {format_number(high, 6)}]",
                      width_text(high - low), format_number(bound),
-                     format_number(widths[-1] / widths[-2]) if widths[-2] else ""])
+                     format_number(widths[-1] / widths[-2]) if widths[-2] and widths[-1] else ""])
     print(table(["layer j", "wⱼ", "bⱼ", "range of aⱼ", "width", "min(1, |wⱼ|/4 × previous)", "÷ previous"], rows))
     print()
     product = 2 * reach * math.prod(abs(w) / 4 for w in weights)
@@ -156,7 +156,10 @@ def section_parameters(weights: list, biases: list, shift: float) -> dict:
                  "min(1, 2Δ/4·Π later |w|/4)", "∂a_L/∂b at the start"], rows))
     print()
     first, last = result[1], result[L]
-    if L == 1:
+    if L == 1 and first["moved"] == 0:
+        say(f"With one layer b₁ is the last bias too: moving it by ±{format_number(shift, flag=False)} does not "
+            f"change the output at all in float64. Add layers (--layers) to see the squashing.")
+    elif L == 1:
         say(f"With one layer b₁ is the last bias too: moving it by ±{format_number(shift, flag=False)} changes "
             f"the output by {format_number(first['moved'])}. Add layers (--layers) to see the squashing.")
     elif first["moved"] == 0:
