@@ -12,10 +12,9 @@ product of matrices, ŷ = Wᴸ·Wᴸ⁻¹ ⋯ W¹·x.  With every Wˡ = c·I:
 (gradients of the vector ŷ are taken of its sum 1ᵀŷ, so ``1`` is a vector of
 ones).  c = 1.5 explodes as 1.5ᴸ, c = 0.5 vanishes as 0.5ᴸ, and c = 0.9 already
 vanishes at depth 50.  The demo computes every one of these with the Matrix
-engine, next to its closed form, then trains the network by gradient descent
-(the lecture's "tiny steps"): with c = 0.5 not one weight moves, with c = 1.5
-the first step overflows.  demos/float_limits.py follows the same product to
-the edge of float64.
+engine, next to its closed form.  demos/tiny_steps.py trains the network by
+gradient descent (the lecture's "tiny steps"), and demos/float_limits.py
+follows the same product to the edge of float64.
 
     python demos/deep_linear.py [--layers 50] [--width 2] [--scale 1.1 ...] [--plot linear.png]
 """
@@ -29,7 +28,7 @@ from fractions import Fraction
 import _common  # the repository root onto sys.path: runs from a fresh clone
 from _common import chart, error_text, heading, lesson, opening, say, sup
 
-from tinygrad_edu import nn, ops
+from tinygrad_edu import ops
 from tinygrad_edu.autodiff import grad
 from tinygrad_edu.jacobian import jacobian
 from tinygrad_edu.matrix import Matrix
@@ -37,8 +36,6 @@ from tinygrad_edu.nn.init import scaled_identity
 from tinygrad_edu.plot import format_number, table
 
 SCALES = [1.5, 1.0, 0.9, 0.5]  # the lecture's c values; --scale adds more
-TRAINED = [0.5, 1.0, 1.5]  # the lecture's tiny steps: vanishing, stable, exploding
-TRAIN_STEPS = 100
 NORMAL_MIN = 2.2250738585072014e-308  # below this a float is subnormal: fewer digits
 SMALLEST = 2.0 ** -1074  # the smallest subnormal float, 4.9e-324
 
@@ -280,140 +277,19 @@ def section_scales(results: list) -> None:
     print(chart(series, 1, L, "layer l", log=True, title="‖aˡ‖ per layer"))
 
 
-# ---------------------------------------------------------------------------
-# The lecture's tiny steps: gradient descent on the deep linear network
-# ---------------------------------------------------------------------------
-
-def train(c: float, layers: int, x_values: list, steps: int) -> dict:
-    """Gradient descent from every Wˡ = c·I toward ŷ = 2x, loss ½‖ŷ − 2x‖²/‖x‖².
-
-    The learning rate is η = 0.1/L: near c = 1 a step then moves the product
-    Wᴸ⋯W¹ by about L·η = 0.1 of the error, whatever the depth.  Stops at the
-    first non-finite loss or gradient (before stepping on it), when no weight
-    changed at all (every later step would be the same), or when the loss is
-    below 1e-8 of where it started.
-    """
-    n = len(x_values)
-    weights = [scaled_identity(n, n, c=c) for _ in range(layers)]
-    x = Matrix([[v] for v in x_values], requires_grad=False)
-    target = Matrix([[2.0 * v] for v in x_values], requires_grad=False)
-    scale = 0.5 / math.fsum(v * v for v in x_values)
-    lr = 0.1 / layers
-    optimizer = nn.SGD(weights, lr=lr)
-    losses, first_step, ending = [], None, "ran every step"
-    for step in range(steps + 1):
-        optimizer.zero_grad()
-        diff = forward(weights, x)[-1] - target
-        loss = (diff * diff).sum() * scale
-        losses.append(loss.item())
-        if not math.isfinite(losses[-1]):
-            ending = "non-finite loss"
-            break
-        if losses[-1] <= 1e-8 * losses[0]:
-            ending = "converged"
-            break
-        if step == steps:
-            break
-        loss.backward()
-        grads = [v for W in weights for row in W.grad for v in row]
-        if not all(math.isfinite(g) for g in grads):
-            ending = "non-finite gradient"
-            break
-        before = [v for W in weights for row in W.data for v in row]
-        optimizer.step()
-        after = [v for W in weights for row in W.data for v in row]
-        moved = max(abs(a - b) for a, b in zip(after, before))
-        if first_step is None:
-            first_step = {"size": lr * max(abs(g) for g in grads), "moved": moved,
-                          "gradient": norm(flat(weights[0].grad))}
-        if moved == 0.0:
-            ending = "no weight changed"
-            break
-    closed = abs(power(c, layers - 1) * (power(c, layers) - 2))
-    return {"c": c, "losses": losses, "first_step": first_step, "ending": ending, "lr": lr, "closed_gradient": closed}
-
-
-def section_training(layers: int, x_values: list, steps: int) -> dict:
-    print(heading(f"4. The lecture's tiny steps: gradient descent on the {layers}-layer network"))
-    say(f"Start from every Wˡ = c·I and learn ŷ = 2x (loss ½‖ŷ − 2x‖²/‖x‖²) with plain gradient descent, "
-        f"learning rate η = 0.1/L = {format_number(0.1 / layers, flag=False)}, at most {steps} steps. Each "
-        "weight's gradient at the start is c^(L−1)·(cᴸ − 2)·xxᵀ/‖x‖², of norm |c^(L−1)(cᴸ − 2)|: the factor "
-        "c^(L−1) from the chain, cᴸ − 2 from the error ŷ − 2x. 'largest η·|g|' is the largest step the first "
-        "update asks for, 'largest change' how far a weight really moved.")
-    runs = {c: train(c, layers, x_values, steps) for c in TRAINED}
-    rows = []
-    for c, r in runs.items():
-        first = r["first_step"]
-        rows.append([format_number(c, flag=False), format_number(r["losses"][0]),
-                     format_number(first["gradient"]) if first else "", format_number(r["closed_gradient"]),
-                     format_number(first["size"]) if first else "",
-                     format_number(first["moved"], flag=False) if first else "",
-                     len(r["losses"]) - 1, format_number(r["losses"][-1]), outcome(r)])
-    print(table(["c", "loss at start", "‖∂L/∂W¹‖", "|c^(L−1)(cᴸ − 2)|", "largest η·|g|", "largest change",
-                 "steps", "loss at the end", "what happened"], rows))
-    print()
-    for c, r in runs.items():
-        explain_training(r, layers)
-    return runs
-
-
-def outcome(run: dict) -> str:
-    start, end = run["losses"][0], run["losses"][-1]
-    if run["ending"] in ("non-finite loss", "non-finite gradient"):
-        return "blows up"
-    if run["ending"] == "no weight changed":
-        return "crawls: frozen"
-    if end <= 1e-6 * start:
-        return "learns"
-    return "crawls" if end >= 0.5 * start else "learns slowly"
-
-
-def explain_training(run: dict, layers: int) -> None:
-    c, kind, first = format_number(run["c"], flag=False), outcome(run), run["first_step"]
-    start, end = run["losses"][0], run["losses"][-1]
-    steps = len(run["losses"]) - 1
-    if kind == "crawls: frozen" and first["size"] == 0:
-        say(f"c = {c}: the gradient itself underflowed to exactly 0 (c{sup(layers - 1)} is below the smallest "
-            f"float): no weight can move, and the loss stays at {format_number(start)}.")
-    elif kind == "crawls: frozen":
-        say(f"c = {c}: the largest step the gradient asks for, {format_number(first['size'])}, is below the "
-            f"spacing of the floats near the weights (2.2e-16 × |w|): not one weight changed, every later "
-            f"step would be the same, and the loss stays at {format_number(start)}.")
-    elif kind in ("crawls", "learns slowly") and start == end:
-        say(f"c = {c}: tiny steps. A weight moves by at most {format_number(first['moved'])} per step; after "
-            f"{steps} steps the loss is still {format_number(end)}, unchanged in all its digits.")
-    elif kind in ("crawls", "learns slowly"):
-        say(f"c = {c}: tiny steps. A weight moves by at most {format_number(first['moved'])} in the first "
-            f"step; after {steps} steps the loss has gone from {format_number(start)} to {format_number(end)} "
-            f"(a change of {format_number(start - end, 2)}).")
-    elif kind == "learns":
-        say(f"c = {c}: the loss falls from {format_number(start)} to {format_number(end)} in {steps} steps.")
-    elif steps == 0:
-        say(f"c = {c}: the loss is already {format_number(start)} before the first step (c{sup(layers)} "
-            f"overflows): there is nothing to descend.")
-    elif steps == 1:
-        say(f"c = {c}: the first step moves a weight by {format_number(first['moved'])}, far past the "
-            f"solution; after it the loss is {format_number(end)}.")
-    else:
-        say(f"c = {c}: the first step moves a weight by {format_number(first['moved'])}, far past the "
-            f"solution; after {steps} steps the loss is {format_number(end)}.")
-
-
 def matrix_text(rows: list) -> str:
     return "[" + "; ".join(" ".join(format_number(v, flag=False) for v in row) for row in rows) + "]"
 
 
-def save(path: str, results: list, detail: dict, runs: dict) -> None:
+def save(path: str, results: list, detail: dict) -> None:
     layers = list(range(1, detail["layers"] + 1))
     by_scale = {f"c = {r['c']:g}": (layers, [norm(row["activation"]) for row in r["rows"]]) for r in results}
     one = {"‖aˡ‖": (layers, [norm(r["activation"]) for r in detail["rows"]]),
            "‖δˡ‖": (layers, [norm(r["delta"]) for r in detail["rows"]]),
            "‖∂ŷ/∂Wˡ‖": (layers, [norm(r["weight_grad"]) for r in detail["rows"]])}
-    training = {f"c = {c:g}: {outcome(r)}": (list(range(len(r["losses"]))), r["losses"]) for c, r in runs.items()}
     _common.save_figure(path, [
         ("activations ‖aˡ‖ = |c|ˡ‖x‖", by_scale, True, "layer l", "‖aˡ‖"),
         (f"c = {detail['c']:g}: what vanishes", one, True, "layer l", "norm"),
-        ("gradient descent (the lecture's tiny steps)", training, True, "step", "loss"),
     ])
 
 
@@ -429,13 +305,9 @@ def main(argv: list | None = None) -> dict:
                    help="the c shown layer by layer (default 0.5; added to the list if new)")
     p.add_argument("--input", choices=["ones", "random"], default="ones",
                    help="x = (1, …, 1) as in the lecture, or drawn from N(0, 1) with --seed")
-    p.add_argument("--steps", type=_common.whole_number(1, 1000), default=TRAIN_STEPS,
-                   help=f"gradient-descent steps of section 4, 1 to 1000 (default {TRAIN_STEPS})")
     args = p.parse_args(argv)
     scales = SCALES + [c for c in dict.fromkeys(args.scale + [args.detail]) if c not in SCALES]
-    # each c: a forward, a backward and width more for ∂ŷ/∂x; training: c = 0.5 may take every step, c = 1
-    # about 25 (two passes each)
-    passes = len(scales) * (args.width + 3) + 2 * args.steps + 50
+    passes = len(scales) * (args.width + 3)  # each c: a forward, a backward and width more for ∂ŷ/∂x
     _common.refuse_if_too_big(p, args.layers * (args.width ** 2 + _common.NODE) * passes, "this network")
     x = make_input(args.width, args.input, args.seed)
     opening(f"The deep linear network: L = {args.layers} layers of width {args.width}, g(z) = z, b = 0, "
@@ -443,7 +315,7 @@ def main(argv: list | None = None) -> dict:
             "the deep learning course's lecture on vanishing and exploding gradients (Andrew Ng's example).",
             ["each unit multiplied by c per layer: 1/2, 1/4, 1/8, … for c = 0.5;",
              "‖aˡ‖ and ‖δˡ‖ shrinking or growing as c to a power, while ‖∂ŷ/∂Wˡ‖ is the same at every layer;",
-             "gradient descent frozen with c = 0.5 and blowing up with c = 1.5, learning only with c = 1."])
+             "the same law for ∂ŷ/∂x = cᴸ·I; demos/tiny_steps.py then trains these networks."])
     say(f"x = ({', '.join(format_number(v) for v in x)}). Closed forms: aˡ = cˡ·x, δˡ = ∂ŷ/∂zˡ = c^(L−l)·1, "
         "∂ŷ/∂Wˡ = c^(L−1)·1xᵀ, ∂ŷ/∂x = c^(L−1)·Wᴸ = cᴸ·I (gradients of the vector ŷ are taken of its sum "
         "1ᵀŷ; 1 is a vector of ones).")
@@ -453,7 +325,6 @@ def main(argv: list | None = None) -> dict:
     detail = next(r for r in results if r["c"] == args.detail)
     section_layers(detail)
     section_scales(results)
-    runs = section_training(args.layers, x, args.steps)
 
     ok = comparison.failed == 0 and comparison.compared > 0
     halves = [Fraction(1, 2 ** l) for l in range(1, len(lecture[0.5]) + 1)]
@@ -475,12 +346,12 @@ def main(argv: list | None = None) -> dict:
         say("Skipped: nothing; every closed form is a finite number.")
     say(f"The lecture's sequence is exactly 1/2, 1/4, 1/8, …: {'yes' if lecture_ok else 'NO'}. "
         f"All agree: {'yes' if ok else 'NO'}.")
-    lesson("only a product of factors that stays near 1 is stable. With c away from 1 the signal, its "
-           "gradient and gradient descent itself fail as the network gets deeper; careful initialisation "
-           "(keeping c near 1) is a partial cure.")
+    lesson("only a product of factors that stays near 1 is stable. With c away from 1 the signal and its "
+           "gradient vanish or explode as the network gets deeper; careful initialisation (keeping c near 1) is "
+           "a partial cure.")
     if args.plot:
-        save(args.plot, results, detail, runs)
-    return {"results": {r["c"]: r for r in results}, "lecture": lecture, "training": runs,
+        save(args.plot, results, detail)
+    return {"results": {r["c"]: r for r in results}, "lecture": lecture,
             "comparison": comparison, "worst_error": comparison.worst, "ok": ok}
 
 

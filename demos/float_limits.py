@@ -29,7 +29,8 @@ import textwrap
 import _common  # the repository root onto sys.path: runs from a fresh clone
 from _common import error_text, heading, lesson, opening, relative_error, say, sup
 
-from deep_linear import REL_TOL, outcome, power, run_network, train
+from deep_linear import REL_TOL, power, run_network
+from tiny_steps import outcome, train
 from tinygrad_edu.matrix import Matrix
 from tinygrad_edu.mode import AnomalyError, detect_anomaly, no_grad
 from tinygrad_edu.nn.init import scaled_identity
@@ -198,12 +199,12 @@ def section_deep(width: int) -> dict:
         f"residual networks the lecture cites a plain stack is still representable.")
     losses = ", ".join(format_number(v) for v in run["losses"])
     if outcome(run) == "blows up":
-        say(f"What it cannot do is learn. Gradient descent as in demos/deep_linear.py (section 4, toward "
-            f"ŷ = 2x, η = 0.1/L): the losses are {losses}. Residual networks reach {L} layers with skip "
+        say(f"What it cannot do is learn. Gradient descent as in demos/tiny_steps.py (toward ŷ = 2x, "
+            f"η = 0.1/L): the losses are {losses}. Residual networks reach {L} layers with skip "
             f"connections, not with a plain stack (demos/residual.py).")
     else:
-        say(f"Gradient descent as in demos/deep_linear.py (section 4, toward ŷ = 2x, η = 0.1/L) gives the "
-            f"losses {losses}: it did not blow up here.")
+        say(f"Gradient descent as in demos/tiny_steps.py (toward ŷ = 2x, η = 0.1/L) gives the losses {losses}: "
+            f"it did not blow up here.")
     return {"gradient": gradient, "expected": expected, "error": error, "y_hat": result["y_hat"][0],
             "training": run}
 

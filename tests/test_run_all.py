@@ -18,6 +18,7 @@ SMALL = {
     "sigmoid_chain": ["--layers", "5"],
     "deep_linear": ["--layers", "5"],
     "sigmoid_window": ["--grid", "2001"],
+    "tiny_steps": ["--layers", "4", "--steps", "3"],
     "squashing": ["--layers", "3"],
     "finite_differences": [],
     "float_limits": [],
@@ -42,7 +43,8 @@ def test_every_demo_but_learning_speed_has_small_settings_here():
 def test_listing_names_every_demo_with_the_first_line_of_its_docstring(capsys):
     assert run_all.main([]) == 0
     out = capsys.readouterr().out
-    assert run_all.demo_names()[:3] == FIRST_DEMOS
+    assert [name for name in run_all.demo_names() if name in FIRST_DEMOS] == FIRST_DEMOS
+    assert run_all.demo_names()[0] == "sigmoid_chain"
     for name in run_all.demo_names():
         assert name in out
         first_line = run_all.load(name).__doc__.strip().splitlines()[0]
