@@ -12,10 +12,9 @@ product of matrices, ŷ = Wᴸ·Wᴸ⁻¹ ⋯ W¹·x.  With every Wˡ = c·I:
 (gradients of the vector ŷ are taken of its sum 1ᵀŷ, so ``1`` is a vector of
 ones).  c = 1.5 explodes as 1.5ᴸ, c = 0.5 vanishes as 0.5ᴸ, and c = 0.9 already
 vanishes at depth 50.  The demo computes every one of these with the Matrix
-engine, next to its closed form, then shows where float64 itself gives up:
-1.0·1.5ᵏ is inf from k = 1751, 1.0·0.5ᵏ is exactly 0.0 from k = 1075, and the
-engine says so (in words, and with ``detect_anomaly``) instead of printing
-garbage.  A 152-layer network with c = 1.5 is still finite: 1.5¹⁵¹ ≈ 3.888e26.
+engine, next to its closed form.  demos/tiny_steps.py trains the network by
+gradient descent (the lecture's "tiny steps"), and demos/float_limits.py
+follows the same product to the edge of float64.
 
     python demos/deep_linear.py [--layers 50] [--width 2] [--scale 1.1 ...] [--plot linear.png]
 """
@@ -24,29 +23,28 @@ from __future__ import annotations
 
 import math
 import random
-import sys
-import textwrap
+from fractions import Fraction
 
 import _common  # the repository root onto sys.path: runs from a fresh clone
-from _common import error_text, heading, relative_error, say, sup
+from _common import chart, error_text, heading, lesson, opening, say, sup
 
 from tinygrad_edu import ops
 from tinygrad_edu.autodiff import grad
 from tinygrad_edu.jacobian import jacobian
 from tinygrad_edu.matrix import Matrix
-from tinygrad_edu.mode import AnomalyError, detect_anomaly, no_grad
 from tinygrad_edu.nn.init import scaled_identity
-from tinygrad_edu.plot import format_number, line_chart, table
+from tinygrad_edu.plot import format_number, table
 
 SCALES = [1.5, 1.0, 0.9, 0.5]  # the lecture's c values; --scale adds more
-RESNET_DEPTH = 152  # the residual networks the lecture cites
-FLOAT_MAX = sys.float_info.max  # 1.797e308
-STEP_LIMIT = 100_000  # how far the pure-float loop multiplies before giving up
+NORMAL_MIN = 2.2250738585072014e-308  # below this a float is subnormal: fewer digits
+SMALLEST = 2.0 ** -1074  # the smallest subnormal float, 4.9e-324
 
 # The engine computes cˡ·x by l multiplications, the closed form by one
 # correctly rounded power: each multiplication may round (by at most ε/2
 # relative), so they can differ by about l·ε, 1e-14 at 50 layers.  A real bug
-# (a missing transpose, a wrong layer) is off by a factor c or more.
+# (a missing transpose, a wrong layer) is off by a factor c or more.  Below
+# 2.2e-308 a float is subnormal and a rounding costs up to 2⁻¹⁰⁷⁵ *absolute*
+# instead: there the two must agree to (steps + 1)·(1 + max|x|)·2⁻¹⁰⁷⁴.
 REL_TOL = 1e-12
 
 
@@ -72,8 +70,51 @@ def forward(weights: list, x: Matrix) -> list:
     return zs
 
 
-def run_network(c: float, layers: int, x_values: list) -> dict:
-    """Build the network, run forward and backward, and return every quantity with its closed form."""
+def power(c: float, k: int) -> float:
+    """cᵏ, inf on overflow as in IEEE 754 (Python's ** raises OverflowError instead)."""
+    return ops.power(c, k)
+
+
+class Comparison:
+    """Engine against closed form, entry by entry, with a tolerance that knows about subnormals."""
+
+    def __init__(self, steps: int, x: list) -> None:
+        self.absolute = (steps + 1) * (1 + max(abs(v) for v in x)) * SMALLEST
+        self.worst = 0.0  # the largest relative error over entries in the normal range
+        self.worst_absolute = 0.0  # the largest absolute difference over entries below it
+        self.subnormal = 0  # unequal entries compared absolutely (closed form or engine below 2.2e-308)
+        self.skipped = 0  # entries whose closed form is inf: nothing to compare with
+        self.compared = 0
+        self.failed = 0
+
+    def error(self, measured: list, expected: list) -> str:
+        """Compare a group of entries; return the text of its 'err' cell."""
+        worst, absolute = 0.0, None
+        for m, e in zip(measured, expected):
+            if not math.isfinite(e):
+                self.skipped += 1
+                continue
+            self.compared += 1
+            if m == e:
+                continue  # exact agreement, zeros included
+            if abs(e) < NORMAL_MIN or abs(m) < NORMAL_MIN:
+                self.subnormal += 1
+                gap = abs(m - e) if math.isfinite(m) else math.inf
+                self.failed += not gap <= self.absolute
+                absolute = max(absolute or 0.0, gap)
+                self.worst_absolute = max(self.worst_absolute, gap)
+            else:
+                err = abs(m - e) / abs(e) if math.isfinite(m) else math.inf
+                self.failed += not err <= REL_TOL
+                worst = max(worst, err)
+        self.worst = max(self.worst, worst)
+        if absolute:
+            return f"abs {format_number(absolute, 2)}"
+        return error_text(worst) if self.compared else "not compared"
+
+
+def run_network(c: float, layers: int, x_values: list, comparison: Comparison | None = None) -> dict:
+    """Build the network, run forward and backward, and compare every quantity with its closed form."""
     n = len(x_values)
     weights = [scaled_identity(n, n, c=c) for _ in range(layers)]
     x = Matrix([[v] for v in x_values], label="x")
@@ -84,54 +125,35 @@ def run_network(c: float, layers: int, x_values: list) -> dict:
     weight_grads, deltas = gradients[:layers], gradients[layers:]
     # ∂ŷ/∂x is a matrix (n outputs × n inputs): one backward pass per output entry.
     dy_dx = jacobian(lambda v: forward(weights, v)[-1], x)
+    compare = comparison or Comparison(2 * layers, x_values)
 
-    L, ones = layers, [1.0] * n
-    rows = []
+    L, rows = layers, []
     for l in range(1, L + 1):
         a = [r[0] for r in zs[l - 1].data]
         delta = [r[0] for r in deltas[l - 1].data]
-        dW = weight_grads[l - 1].data
+        dW = flat(weight_grads[l - 1].data)
         expected_a = [power(c, l) * v for v in x_values]
-        expected_delta = [power(c, L - l) * 1.0 for _ in ones]
-        expected_dW = [[power(c, L - 1) * v for v in x_values] for _ in ones]  # c^(L−1)·1xᵀ
+        expected_delta = [power(c, L - l)] * n
+        expected_dW = [power(c, L - 1) * v for _ in range(n) for v in x_values]  # c^(L−1)·1xᵀ
         rows.append({
-            "layer": l,
-            "activation": a, "activation_closed": expected_a,
-            "activation_error": worst_error(a, expected_a),
-            "delta": delta, "delta_closed": expected_delta,
-            "delta_error": worst_error(delta, expected_delta),
+            "layer": l, "activation": a, "activation_closed": expected_a,
+            "activation_error": compare.error(a, expected_a),
+            "delta": delta, "delta_closed": expected_delta, "delta_error": compare.error(delta, expected_delta),
             "weight_grad": dW, "weight_grad_closed": expected_dW,
-            "weight_grad_error": worst_error(flat(dW), flat(expected_dW)),
+            "weight_grad_error": compare.error(dW, expected_dW),
         })
-    w_last = weights[-1].data
-    expected_jacobian = [[power(c, L - 1) * w for w in row] for row in w_last]  # c^(L−1)·Wᴸ
+    expected_jacobian = [[power(c, L - 1) * w for w in row] for row in weights[-1].data]  # c^(L−1)·Wᴸ
     identity_form = [[power(c, L) if i == j else 0.0 for j in range(n)] for i in range(n)]  # cᴸ·I
     return {
-        "c": c, "layers": L, "x": x_values, "rows": rows,
-        "y_hat": [r[0] for r in y_hat.data],
+        "c": c, "layers": L, "x": x_values, "rows": rows, "y_hat": [r[0] for r in y_hat.data],
         "dy_dx": dy_dx.data, "dy_dx_closed": expected_jacobian,
-        "dy_dx_error": worst_error(flat(dy_dx.data), flat(expected_jacobian)),
+        "dy_dx_error": compare.error(flat(dy_dx.data), flat(expected_jacobian)),
         "dy_dx_is_c_L_identity": expected_jacobian == identity_form,
     }
 
 
-def power(c: float, k: int) -> float:
-    """cᵏ, inf on overflow as in IEEE 754 (Python's ** raises OverflowError instead)."""
-    return ops.power(c, k)
-
-
 def flat(rows: list) -> list:
     return [v for row in rows for v in row]
-
-
-def worst_error(measured: list, expected: list) -> float:
-    """The largest relative error over the entries whose closed form is a finite number.
-
-    Where the closed form itself is inf (cᵏ beyond 1.797e308) there is no
-    number to compare with: those entries are flagged in words by the tables
-    (and section 3 shows what the engine does there), not counted here.
-    """
-    return max((relative_error(m, e) for m, e in zip(measured, expected) if math.isfinite(e)), default=0.0)
 
 
 def norm(values: list) -> float:
@@ -140,79 +162,42 @@ def norm(values: list) -> float:
 
 
 # ---------------------------------------------------------------------------
-# Where float64 gives up
+# The lecture's two units, and the sections
 # ---------------------------------------------------------------------------
 
-def float_limit(c: float) -> dict:
-    """Multiply 1.0 by c until the result is inf, exactly 0, or stops changing.
-
-    Returns the kind of ending, the step k at which it happened, and the
-    value there (for "stuck", the value it got stuck at and the first step
-    that reached it).  See :func:`predicted_step` for why 0.9 gets stuck.
-    """
-    x = 1.0
-    for k in range(1, STEP_LIMIT + 1):
-        previous, x = x, x * c
-        if math.isinf(x):
-            return {"c": c, "kind": "inf", "step": k, "last": previous}
-        if x == 0.0:
-            return {"c": c, "kind": "zero", "step": k, "last": previous}
-        if abs(x) == abs(previous) and abs(c) != 1:
-            return {"c": c, "kind": "stuck", "step": k - 1, "last": x}
-    return {"c": c, "kind": "none", "step": None, "last": x}
+def lecture_sequence(c: float, layers: int) -> list:
+    """aˡ for x = (1, 1) and Wˡ = c·I, by the engine, as exact fractions (0.5ˡ and 1.5ˡ are exact floats)."""
+    zs = forward([scaled_identity(2, 2, c=c) for _ in range(layers)], Matrix([[1.0], [1.0]]))
+    return [[Fraction(row[0]) for row in z.data] for z in zs]
 
 
-def predicted_step(c: float) -> str:
-    """Where the *true* |c|ᵏ leaves the float range, as a formula with its value.
-
-    Overflow: the first k with |c|ᵏ > 1.797e308 ≈ 2¹⁰²⁴, k = ⌊log₂(1.797e308)/log₂|c|⌋ + 1
-    (1751 for c = 1.5).  Underflow: below 2.2e-308 the floats are *subnormal*,
-    evenly spaced multiples of 2⁻¹⁰⁷⁴ ≈ 4.9e-324, and a product is rounded to
-    the nearest one, so |c|ᵏ rounds to 0 once it is at most 2⁻¹⁰⁷⁵ (a tie rounds
-    to the even multiple, 0): k = ⌈1075/log₂(1/|c|)⌉ (1075 for c = 0.5).
-    Repeated multiplication rounds at every step, though: 0.9·(5·2⁻¹⁰⁷⁴) = 4.5·2⁻¹⁰⁷⁴
-    (a little more, as the float 0.9 is a little more than 0.9) rounds back up
-    to 5·2⁻¹⁰⁷⁴, so 1.0·0.9·0.9⋯ gets stuck at 2.5e-323 and never reaches 0.
-    """
-    size = abs(c)
-    if size > 1:
-        return f"⌊log₂(1.797e308)/log₂ {format_number(size, flag=False)}⌋ + 1 = " \
-               f"{math.floor(math.log2(FLOAT_MAX) / math.log2(size)) + 1}"
-    if 0 < size < 1:
-        return f"⌈1075/log₂(1/{format_number(size, flag=False)})⌉ = {math.ceil(1075 / -math.log2(size))}"
-    return ""
+def section_lecture(layers: int) -> dict:
+    shown = min(layers, 5)
+    print(heading("1. The lecture's two units: x = (1, 1), every Wˡ = c·I"))
+    result = {}
+    for c in (0.5, 1.5):
+        sequence = lecture_sequence(c, shown)
+        result[c] = sequence
+        text = ", ".join(f"a{sup(l)} = ({a[0]}, {a[1]})" for l, a in enumerate(sequence, start=1))
+        say(f"c = {format_number(c, flag=False)}, by the engine: {text}, …")
+    say("Each unit is multiplied by c at every layer: 1/2, 1/4, 1/8, … = 0.5ˡ vanishes, 3/2, 9/4, 27/8, … "
+        "= 1.5ˡ explodes, exponentially in the depth l.")
+    return result
 
 
-def engine_at_limit(c: float, step: int, width: int) -> dict:
-    """The engine's activations just before, at and after the depth where floats give up.
+def layer_table(result: dict) -> str:
+    L = result["layers"]
+    rows = []
+    for l in shown_layers(L):
+        r = result["rows"][l - 1]
+        rows.append([l, format_number(norm(r["activation"])), format_number(norm(r["activation_closed"])),
+                     r["activation_error"], format_number(norm(r["delta"])),
+                     format_number(norm(r["delta_closed"])), r["delta_error"],
+                     format_number(norm(r["weight_grad"])), format_number(norm(r["weight_grad_closed"])),
+                     r["weight_grad_error"]])
+    return table(["l", "‖aˡ‖", "‖cˡ·x‖", "err", "‖δˡ‖", "‖c^(L−l)·1‖", "err",
+                  "‖∂ŷ/∂Wˡ‖", "‖c^(L−1)·1xᵀ‖", "err"], rows)
 
-    Run forward (under no_grad: no backward needed) for ``step + 1`` layers of
-    c·I on x = 1, then once more under detect_anomaly, which stops at the
-    first inf or nan and names the operation.
-    """
-    W = scaled_identity(width, width, c=c)
-    x = Matrix([[1.0]] * width)
-    seen = {}
-    with no_grad():
-        a = x
-        for l in range(1, step + 2):
-            a = W @ a
-            if l >= step - 1:
-                seen[l] = a.data[0][0]
-    message = None
-    try:
-        with detect_anomaly():
-            a = x
-            for _ in range(step + 1):
-                a = W @ a
-    except AnomalyError as error:
-        message = str(error)
-    return {"activations": seen, "anomaly": message}
-
-
-# ---------------------------------------------------------------------------
-# Printing
-# ---------------------------------------------------------------------------
 
 def shown_layers(L: int) -> list:
     """Every layer of a short network; the first three, some in between and the last three of a long one."""
@@ -222,225 +207,152 @@ def shown_layers(L: int) -> list:
     return sorted({1, 2, 3, *middle, L - 2, L - 1, L})
 
 
-def layer_table(result: dict) -> str:
-    L = result["layers"]
-    rows = []
-    for l in shown_layers(L):
-        r = result["rows"][l - 1]
-        rows.append([
-            l,
-            format_number(norm(r["activation"])), format_number(norm(r["activation_closed"])),
-            error_text(r["activation_error"]),
-            format_number(norm(r["delta"])), format_number(norm(r["delta_closed"])),
-            error_text(r["delta_error"]),
-            format_number(norm(flat(r["weight_grad"]))), format_number(norm(flat(r["weight_grad_closed"]))),
-            error_text(r["weight_grad_error"]),
-        ])
-    return table(["l", "‖aˡ‖", "‖cˡ·x‖", "err", "‖δˡ‖", "‖c^(L−l)·1‖", "err",
-                  "‖∂ŷ/∂Wˡ‖", "‖c^(L−1)·1xᵀ‖", "err"], rows)
+def section_layers(result: dict) -> None:
+    L, c = result["layers"], result["c"]
+    print(heading(f"2. Layer by layer, c = {format_number(c, flag=False)}: the engine next to the closed form"))
+    say("Norms, as Nielsen measures ‖δˡ‖. err: the largest relative error over the entries; 'abs': the "
+        "largest absolute difference, for entries below 2.2e-308, where a float is subnormal and keeps fewer "
+        "digits.")
+    print(layer_table(result))
+    print()
+    say(f"∂ŷ/∂x by the engine (one backward pass per output): {matrix_text(result['dy_dx'])}; c^(L−1)·Wᴸ = "
+        f"{matrix_text(result['dy_dx_closed'])}; error {result['dy_dx_error']}.")
+    if result["dy_dx_is_c_L_identity"]:
+        say(f"That is c{sup(L)}·I, as the closed form says.")
+    print()
+    series = {"‖aˡ‖ activation": [norm(r["activation"]) for r in result["rows"]],
+              "‖δˡ‖ = ‖∂ŷ/∂zˡ‖": [norm(r["delta"]) for r in result["rows"]],
+              "‖∂ŷ/∂Wˡ‖": [norm(r["weight_grad"]) for r in result["rows"]]}
+    print(chart(series, 1, L, "layer l", log=True, title=f"per layer, c = {format_number(c, flag=False)}"))
+    print()
+    explain_what_vanishes(result)
 
 
-def verdict(c: float) -> str:
-    if abs(c) > 1:
-        return "explodes"
-    if abs(c) < 1:
-        return "vanishes"
-    return "stable"
-
-
-def scale_table(results: list) -> str:
-    rows = []
-    for res in results:
-        first, last = res["rows"][0], res["rows"][-1]
-        errors = [max(r["activation_error"], r["delta_error"], r["weight_grad_error"]) for r in res["rows"]]
-        rows.append([
-            format_number(res["c"], flag=False),
-            format_number(res["y_hat"][0]),
-            format_number(norm(first["delta"])), format_number(norm(last["delta"])),
-            format_number(norm(flat(first["weight_grad"]))), format_number(norm(flat(last["weight_grad"]))),
-            format_number(res["dy_dx"][0][0]),
-            error_text(max(errors + [res["dy_dx_error"]])),
-            verdict(res["c"]),
-        ])
-    L = results[0]["layers"]
-    return table(["c", f"ŷ₁ = c{sup(L)}·x₁", "‖δ¹‖", f"‖δ{sup(L)}‖", "‖∂ŷ/∂W¹‖", f"‖∂ŷ/∂W{sup(L)}‖",
-                  "(∂ŷ/∂x)₁₁", "worst err", ""], rows)
-
-
-def explain_what_vanishes(result: dict) -> str:
+def explain_what_vanishes(result: dict) -> None:
     """Which gradient vanishes, in words, with this network's numbers."""
     c, L = result["c"], result["layers"]
-    first, last = result["rows"][0], result["rows"][-1]
-    same = all(r["weight_grad_error"] <= REL_TOL for r in result["rows"])
-    direction = "vanishes toward the input" if abs(c) < 1 else "grows toward the input" if abs(c) > 1 else "stays put"
-    return (
-        f"Which one vanishes? With c = {format_number(c, flag=False)}, ‖δˡ‖ goes from "
-        f"{format_number(norm(last['delta']))} at layer {L} to {format_number(norm(first['delta']))} at layer 1: "
-        f"the back-propagated signal {direction}, as c^(L−l). But ‖∂ŷ/∂Wˡ‖ = "
-        f"{format_number(norm(flat(first['weight_grad'])))} at {'every layer' if same else 'NOT every layer'}: the "
-        f"activation aˡ⁻¹ = c^(l−1)·x that layer l multiplies δˡ by changes going forward exactly as δˡ "
-        f"changes going back, so their product δˡ·(aˡ⁻¹)ᵀ = c^(L−1)·1xᵀ is the same for every layer. So "
-        f"here no layer learns slower than another: all weight gradients vanish (or explode) together, "
-        f"as c^(L−1), with the depth L. In a sigmoid network the activations stay near 0.5 instead of "
-        f"shrinking, so ∂C/∂Wˡ shrinks along with δˡ and the early layers do learn slowest "
-        f"(demos/sigmoid_chain.py)."
-    )
-
-
-def limits_table(limits: list) -> str:
-    rows = []
-    for lim in limits:
-        kind, step = lim["kind"], lim["step"]
-        if kind == "inf":
-            what = f"inf from step {step}"
-        elif kind == "zero":
-            what = f"exactly 0 from step {step}"
-        elif kind == "stuck":
-            what = f"stuck at {format_number(lim['last'])} from step {step}"
-        else:
-            what = f"still {format_number(lim['last'])} after {STEP_LIMIT} steps"
-        rows.append([format_number(lim["c"], flag=False), what, predicted_step(lim["c"]),
-                     format_number(lim["last"]) if kind in ("inf", "zero") else ""])
-    return table(["c", "1.0·c·c⋯ in float64", "closed form: the true cᵏ leaves the range at k =",
-                  "one step before"], rows)
-
-
-# ---------------------------------------------------------------------------
-# The sections
-# ---------------------------------------------------------------------------
-
-def section_layers(results: list, detail: float) -> None:
-    chosen = next(r for r in results if r["c"] == detail)
-    L = chosen["layers"]
-    print(heading(f"1. Layer by layer, c = {format_number(chosen['c'], flag=False)}: "
-                  f"the engine next to the closed form"))
-    print("(norms, as Nielsen measures ‖δˡ‖; err = the largest relative error over the entries)")
-    print(layer_table(chosen))
-    print()
-    say(f"∂ŷ/∂x by the engine (one backward pass per output): {matrix_text(chosen['dy_dx'])}; "
-        f"c^(L−1)·Wᴸ = {matrix_text(chosen['dy_dx_closed'])} "
-        f"(= c{sup(L)}·I: {'yes' if chosen['dy_dx_is_c_L_identity'] else 'NO'}); "
-        f"relative error {error_text(chosen['dy_dx_error'])}.")
-    print()
-    series = {
-        "‖aˡ‖ activation": [norm(r["activation"]) for r in chosen["rows"]],
-        "‖δˡ‖ = ‖∂ŷ/∂zˡ‖": [norm(r["delta"]) for r in chosen["rows"]],
-        "‖∂ŷ/∂Wˡ‖": [norm(flat(r["weight_grad"])) for r in chosen["rows"]],
-    }
-    print(line_chart(series, log=True, height=10, width=min(60, max(L, 10)),
-                     title=f"per layer l = 1 … {L} (x axis: layer index − 1)"))
-    print()
-    say(explain_what_vanishes(chosen))
+    first, last = norm(result["rows"][0]["delta"]), norm(result["rows"][-1]["delta"])
+    weight_norms = [norm(r["weight_grad"]) for r in result["rows"]]
+    same = max(weight_norms) == min(weight_norms) or max(weight_norms) <= min(weight_norms) * (1 + REL_TOL * L)
+    if first < last:
+        say(f"Which one vanishes? With c = {format_number(c, flag=False)}, ‖δˡ‖ goes from "
+            f"{format_number(last)} at layer {L} to {format_number(first)} at layer 1: the back-propagated "
+            f"signal shrinks toward the input, as c^(L−l).")
+    elif first > last:
+        say(f"Which one explodes? With c = {format_number(c, flag=False)}, ‖δˡ‖ goes from "
+            f"{format_number(last)} at layer {L} to {format_number(first)} at layer 1: the back-propagated "
+            f"signal grows toward the input, as c^(L−l).")
+    else:
+        say(f"With c = {format_number(c, flag=False)}, ‖δˡ‖ is {format_number(first)} at layer 1 and at "
+            f"layer {L}: the back-propagated signal keeps its size.")
+    if same:
+        say(f"But ‖∂ŷ/∂Wˡ‖ = {format_number(weight_norms[0])} at every layer: the activation aˡ⁻¹ = c^(l−1)·x "
+            f"that layer l multiplies δˡ by changes going forward exactly as δˡ changes going back, so their "
+            f"product δˡ·(aˡ⁻¹)ᵀ = c^(L−1)·1xᵀ is the same for every layer. So here no layer learns slower "
+            f"than another: all the weight gradients shrink or grow together, as c^(L−1), with the depth L. In "
+            f"a sigmoid network the activations stay near 0.5 instead, so ∂C/∂Wˡ shrinks along with δˡ and the "
+            f"early layers do learn slowest (demos/sigmoid_chain.py).")
+    else:
+        say(f"‖∂ŷ/∂Wˡ‖ is not the same at every layer here (from {format_number(min(weight_norms))} to "
+            f"{format_number(max(weight_norms))}): where c^(L−1) leaves the float range, the engine's product "
+            f"δˡ·(aˡ⁻¹)ᵀ is inf, nan or 0 instead of the closed form's number.")
 
 
 def section_scales(results: list) -> None:
     L = results[0]["layers"]
-    print(heading(f"2. Every c, L = {L}: explode, stay, vanish"))
-    print(scale_table(results))
+    print(heading(f"3. Every c, L = {L}: explode, stay, vanish"))
+    rows = []
+    for res in results:
+        first, last = res["rows"][0], res["rows"][-1]
+        verdict = "explodes" if res["c"] > 1 else "vanishes" if res["c"] < 1 else "stable"
+        rows.append([format_number(res["c"], flag=False), format_number(res["y_hat"][0]),
+                     format_number(norm(first["delta"])), format_number(norm(last["delta"])),
+                     format_number(norm(first["weight_grad"])), format_number(norm(last["weight_grad"])),
+                     format_number(res["dy_dx"][0][0]), verdict])
+    print(table(["c", f"ŷ₁ = c{sup(L)}·x₁", "‖δ¹‖", f"‖δ{sup(L)}‖", "‖∂ŷ/∂W¹‖", f"‖∂ŷ/∂W{sup(L)}‖",
+                 "(∂ŷ/∂x)₁₁", "cᴸ as L grows"], rows))
     print()
     series = {f"c = {format_number(res['c'], flag=False)}": [norm(row["activation"]) for row in res["rows"]]
               for res in results}
-    print(line_chart(series, log=True, height=10, width=min(60, max(L, 10)), title="‖aˡ‖ per layer"))
-
-
-def section_limits(scales: list, width: int) -> dict:
-    print(heading("3. Where float64 gives up: 1.0 multiplied by c, again and again"))
-    limits = [float_limit(c) for c in scales]
-    print(limits_table(limits))
-    print()
-    if any(lim["kind"] == "stuck" for lim in limits):
-        say("\"Stuck\": below 2.2e-308 floats are subnormal, multiples of 4.9e-324, and each product is "
-            "rounded to the nearest one; 0.9 × 5·(4.9e-324) rounds back up to 5·(4.9e-324), so the loop "
-            "never reaches 0 although the true 0.9ᵏ does.")
-    engine = {}
-    for lim in limits:
-        if lim["kind"] not in ("inf", "zero"):
-            continue
-        c, step = lim["c"], lim["step"]
-        found = engine_at_limit(c, step, width)
-        engine[c] = found
-        shown = ", ".join(f"a{sup(l)} = {format_number(v)}" for l, v in sorted(found["activations"].items()))
-        print(f"\nThe engine, {step + 1} layers of {format_number(c, flag=False)}·I on x = 1: {shown}")
-        if math.isnan(found["activations"][step + 1]):
-            print("  (one layer after inf comes nan: the zeros off the diagonal of c·I meet inf, and 0·inf = nan)")
-        if found["anomaly"]:
-            print(textwrap.fill(f"with detect_anomaly(): AnomalyError: {found['anomaly']}", _common.WIDTH,
-                                initial_indent="  ", subsequent_indent="    "))
-        else:
-            print("  with detect_anomaly(): no error: 0 is a valid float, so an underflow is flagged\n"
-                  "  in words (as above) rather than raised")
-    return {"limits": {lim["c"]: lim for lim in limits}, "engine": engine}
-
-
-def section_resnet(width: int) -> dict:
-    c, L = 1.5, RESNET_DEPTH
-    result = run_network(c, L, [1.0] * width)
-    gradient = result["rows"][0]["weight_grad"][0][0]
-    expected = power(c, L - 1)
-    print(heading(f"4. {L} layers (the residual networks of the lecture), c = 1.5"))
-    say(f"∂ŷ/∂W¹ entries by the engine: {format_number(gradient)} = 1.5{sup(L - 1)} "
-        f"(closed form {format_number(expected)}, relative error {error_text(relative_error(gradient, expected))}); "
-        f"ŷ₁ = 1.5{sup(L)} = {format_number(result['y_hat'][0])}. Huge, but finite: float64 only overflows "
-        f"from 1.5¹⁷⁵¹. What stops such networks from training is not the float range but the factor "
-        f"1.5{sup(L - 1)} on every step of gradient descent.")
-    return {"gradient": gradient, "expected": expected, "y_hat": result["y_hat"][0]}
+    print(chart(series, 1, L, "layer l", log=True, title="‖aˡ‖ per layer"))
 
 
 def matrix_text(rows: list) -> str:
     return "[" + "; ".join(" ".join(format_number(v, flag=False) for v in row) for row in rows) + "]"
 
 
-def save(path: str, results: list, detail: float) -> None:
-    chosen = next(r for r in results if r["c"] == detail)
-    layers = list(range(1, chosen["layers"] + 1))
+def save(path: str, results: list, detail: dict) -> None:
+    layers = list(range(1, detail["layers"] + 1))
     by_scale = {f"c = {r['c']:g}": (layers, [norm(row["activation"]) for row in r["rows"]]) for r in results}
-    one = {
-        "‖aˡ‖": (layers, [norm(r["activation"]) for r in chosen["rows"]]),
-        "‖δˡ‖": (layers, [norm(r["delta"]) for r in chosen["rows"]]),
-        "‖∂ŷ/∂Wˡ‖": (layers, [norm(flat(r["weight_grad"])) for r in chosen["rows"]]),
-    }
+    one = {"‖aˡ‖": (layers, [norm(r["activation"]) for r in detail["rows"]]),
+           "‖δˡ‖": (layers, [norm(r["delta"]) for r in detail["rows"]]),
+           "‖∂ŷ/∂Wˡ‖": (layers, [norm(r["weight_grad"]) for r in detail["rows"]])}
     _common.save_figure(path, [
         ("activations ‖aˡ‖ = |c|ˡ‖x‖", by_scale, True, "layer l", "‖aˡ‖"),
-        (f"c = {chosen['c']:g}: what vanishes", one, True, "layer l", "norm"),
+        (f"c = {detail['c']:g}: what vanishes", one, True, "layer l", "norm"),
     ])
 
 
 def main(argv: list | None = None) -> dict:
     p = _common.parser(__doc__, __file__)
-    p.add_argument("--layers", type=_common.positive_int, default=50, help="depth L (default 50; try 152)")
-    p.add_argument("--width", type=_common.positive_int, default=2, help="width of every layer (default 2)")
-    p.add_argument("--scale", type=_common.finite_float, action="append", default=[],
-                   help="another c to try, besides 1.5, 1.0, 0.9, 0.5 (repeatable)")
-    p.add_argument("--detail", type=_common.finite_float, default=0.5,
+    p.add_argument("--layers", type=_common.whole_number(1, 10_000), default=50,
+                   help="depth L, 1 to 10000 (default 50; try 152)")
+    p.add_argument("--width", type=_common.whole_number(1, 16), default=2,
+                   help="width of every layer, 1 to 16 (default 2)")
+    p.add_argument("--scale", type=_common.number(0.0, 10.0, open_low=True), action="append", default=[],
+                   help="another c, above 0 and at most 10, besides 1.5, 1.0, 0.9, 0.5 (repeatable)")
+    p.add_argument("--detail", type=_common.number(0.0, 10.0, open_low=True), default=0.5,
                    help="the c shown layer by layer (default 0.5; added to the list if new)")
     p.add_argument("--input", choices=["ones", "random"], default="ones",
                    help="x = (1, …, 1) as in the lecture, or drawn from N(0, 1) with --seed")
     args = p.parse_args(argv)
     scales = SCALES + [c for c in dict.fromkeys(args.scale + [args.detail]) if c not in SCALES]
+    passes = len(scales) * (args.width + 3)  # each c: a forward, a backward and width more for ∂ŷ/∂x
+    _common.refuse_if_too_big(p, args.layers * (args.width ** 2 + _common.NODE) * passes, "this network")
     x = make_input(args.width, args.input, args.seed)
-    print(f"Deep linear network (the lecture's example): L = {args.layers} layers of width {args.width}, "
-          f"g(z) = z, b = 0, every Wˡ = c·I, x = ({', '.join(format_number(v) for v in x)})")
-    print("  closed forms: aˡ = cˡ·x,  δˡ = ∂ŷ/∂zˡ = c^(L−l)·1,  ∂ŷ/∂Wˡ = c^(L−1)·1xᵀ,  "
-          "∂ŷ/∂x = c^(L−1)·Wᴸ = cᴸ·I")
-    print("  (gradients of the vector ŷ are taken of its sum 1ᵀŷ; 1 is a vector of ones)")
-    results = [run_network(c, args.layers, x) for c in scales]
-    section_layers(results, args.detail)
+    opening(f"The deep linear network: L = {args.layers} layers of width {args.width}, g(z) = z, b = 0, "
+            f"every Wˡ = c·I",
+            "the deep learning course's lecture on vanishing and exploding gradients (Andrew Ng's example).",
+            ["each unit multiplied by c per layer: 1/2, 1/4, 1/8, … for c = 0.5;",
+             "‖aˡ‖ and ‖δˡ‖ shrinking or growing as c to a power, while ‖∂ŷ/∂Wˡ‖ is the same at every layer;",
+             "the same law for ∂ŷ/∂x = cᴸ·I; demos/tiny_steps.py then trains these networks."])
+    say(f"x = ({', '.join(format_number(v) for v in x)}). Closed forms: aˡ = cˡ·x, δˡ = ∂ŷ/∂zˡ = c^(L−l)·1, "
+        "∂ŷ/∂Wˡ = c^(L−1)·1xᵀ, ∂ŷ/∂x = c^(L−1)·Wᴸ = cᴸ·I (gradients of the vector ŷ are taken of its sum "
+        "1ᵀŷ; 1 is a vector of ones).")
+    lecture = section_lecture(args.layers)
+    comparison = Comparison(2 * args.layers, x)
+    results = [run_network(c, args.layers, x, comparison) for c in scales]
+    detail = next(r for r in results if r["c"] == args.detail)
+    section_layers(detail)
     section_scales(results)
-    limits = section_limits(scales, args.width)
-    resnet = section_resnet(args.width)
-    worst = max(max(r["activation_error"], r["delta_error"], r["weight_grad_error"])
-                for res in results for r in res["rows"])
-    worst = max([worst] + [res["dy_dx_error"] for res in results])
-    ok = worst <= REL_TOL
+
+    ok = comparison.failed == 0 and comparison.compared > 0
+    halves = [Fraction(1, 2 ** l) for l in range(1, len(lecture[0.5]) + 1)]
+    lecture_ok = all(a == [h, h] for a, h in zip(lecture[0.5], halves))
+    ok = ok and lecture_ok
     print(heading("Checks"))
-    say(f"Every activation, δˡ, ∂ŷ/∂Wˡ and ∂ŷ/∂x above matches its closed form within {error_text(worst)} "
-        f"(tolerance {REL_TOL:g}, l multiplications against one power): {'yes' if ok else 'NO: MISMATCH'}.")
-    say("Lesson: only a product of factors that stays near 1 is stable. c = 1.5 or 0.5 fails within a "
-        "few dozen layers; careful initialisation (keeping c near 1) is a partial cure.")
+    say(f"Compared with the closed forms: {comparison.compared} entries of aˡ, δˡ, ∂ŷ/∂Wˡ and ∂ŷ/∂x over the "
+        f"{len(scales)} values of c, within {error_text(comparison.worst)} relative (tolerance {REL_TOL:g}: "
+        f"l multiplications against one power).")
+    if comparison.subnormal:
+        say(f"{comparison.subnormal} of them differ below 2.2e-308, where floats are subnormal and a rounding "
+            f"costs up to 2⁻¹⁰⁷⁵ absolute: there they agree within "
+            f"{format_number(comparison.worst_absolute, 2)} absolute instead (tolerance "
+            f"{format_number(comparison.absolute, 2)}: one such rounding per multiplication).")
+    if comparison.skipped:
+        say(f"Skipped: {comparison.skipped} entries whose closed form is inf (overflow): there is no number "
+            f"to compare with.")
+    else:
+        say("Skipped: nothing; every closed form is a finite number.")
+    say(f"The lecture's sequence is exactly 1/2, 1/4, 1/8, …: {'yes' if lecture_ok else 'NO'}. "
+        f"All agree: {'yes' if ok else 'NO'}.")
+    lesson("only a product of factors that stays near 1 is stable. With c away from 1 the signal and its "
+           "gradient vanish or explode as the network gets deeper; careful initialisation (keeping c near 1) is "
+           "a partial cure.")
     if args.plot:
-        save(args.plot, results, args.detail)
-    return {"results": {r["c"]: r for r in results}, "worst_error": worst, "ok": ok,
-            "limits": limits["limits"], "engine_limits": limits["engine"], "resnet": resnet}
+        save(args.plot, results, detail)
+    return {"results": {r["c"]: r for r in results}, "lecture": lecture,
+            "comparison": comparison, "worst_error": comparison.worst, "ok": ok}
 
 
 if __name__ == "__main__":

@@ -17,13 +17,15 @@ import time
 import traceback
 from pathlib import Path
 
-import _common  # noqa: F401  (the repository root onto sys.path: runs from a fresh clone)
+import _common  # the repository root onto sys.path: runs from a fresh clone
 
 from tinygrad_edu.plot import table
 
 DEMOS = Path(__file__).resolve().parent
-#: Listed first, in this order (the best introduction first); the others follow alphabetically.
-FIRST = ["sigmoid_chain", "deep_linear", "sigmoid_window"]
+#: The reading order (the best introduction first); any demo not named here follows alphabetically.
+FIRST = ["sigmoid_chain", "deep_linear", "tiny_steps", "sigmoid_window", "squashing", "finite_differences", "float_limits",
+         "learning_speed", "initialisation", "remedies", "dying_relu", "momentum", "clipping", "batch_norm",
+         "residual", "rnn_vs_lstm", "memory_task"]
 
 
 def demo_names() -> list:
@@ -85,7 +87,15 @@ def run_all(names: list) -> bool:
 
 
 def main(argv: list | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else list(argv)
+    """List, run one or run all; Ctrl-C stops with one line and status 130 (also under python -m tinygrad_edu)."""
+    try:
+        return _main(sys.argv[1:] if argv is None else list(argv))
+    except KeyboardInterrupt:
+        _common.interrupted()
+        return 130  # not reached: interrupted() exits
+
+
+def _main(argv: list) -> int:
     if not argv or argv[0] in ("-h", "--help", "list"):
         print(__doc__.strip() if argv[:1] in (["-h"], ["--help"]) else listing())
         return 0
@@ -99,4 +109,4 @@ def main(argv: list | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    _common.run(main)

@@ -22,7 +22,8 @@ What the demo prints:
   3. w = 1, b = −1/2: ∂C/∂b₁ / ∂C/∂b₃ = 1/16, Nielsen's "factor of 16";
   4. deeper chains (``--layers 10 30``).
 Every gradient the engine prints is checked on the spot against the complex
-step and, where they can resolve it, central differences.
+step and, where they can resolve it, central differences (the checking
+functions, and why the step matters, are in demos/finite_differences.py).
 
     python demos/sigmoid_chain.py [--seed 0] [--layers 10 30] [--plot chain.png]
 """
@@ -34,39 +35,17 @@ import random
 from dataclasses import dataclass
 
 import _common  # the repository root onto sys.path: runs from a fresh clone
-from _common import error_text, heading, relative_error, say, sub, sup
+from _common import error_text, heading, lesson, opening, say, sub, sup
 
+from finite_differences import A0, COMPLEX_STEP_TOL, PREDICTION_SLACK, RESOLVABLE, Y, Check, check
 from tinygrad_edu import ops
-from tinygrad_edu.autodiff import derivative, grad
+from tinygrad_edu.autodiff import grad
 from tinygrad_edu.explain import chain_rule, sigmoid_chain
-from tinygrad_edu.numeric import EPSILON, central_difference, complex_step, default_step
 from tinygrad_edu.plot import bar_chart, format_number, sparkline, table
 from tinygrad_edu.value import Value
 
-A0 = 0.5  # the input activation a₀
-Y = 0.0  # the target: C = (a_L − y)²/2, so ∂C/∂a_L = a_L − y
-
-# The complex step, Im C(b + ih)/h with h = 1e-20, is our referee for every
-# gradient: it subtracts nothing, so it has no cancellation and gives the
-# derivative to rounding error whatever the curvature (the w = 100 chain) and
-# however small the gradient (3e-28 in a 30-layer chain, far below what a
-# difference C(b + h) − C(b − h) can see).  Its error is the rounding of the
-# forward pass itself, a few ε per layer: 1e-12 is loose even for 30 layers.
-COMPLEX_STEP_TOL = 1e-12
-COMPLEX_STEP_H = 1e-20
-
-# Central differences are what most people reach for, so we show them too,
-# with the step chosen from the curvature (see central_check) and a predicted
-# error.  We only report them where the predicted relative error is below
-# this; elsewhere we say they cannot resolve the gradient.
-RESOLVABLE = 1e-3
-# The predicted error is an estimate of its size, not a bound: allow 10×.
-PREDICTION_SLACK = 10.0
-
-
 # ---------------------------------------------------------------------------
-# The chain, three ways: on Values (the engine), on floats and on complex
-# numbers (the independent referees).
+# The chain on the engine
 # ---------------------------------------------------------------------------
 
 def build_chain(weights: list, biases: list, a0: float = A0, y: float = Y):
@@ -79,124 +58,6 @@ def build_chain(weights: list, biases: list, a0: float = A0, y: float = Y):
     factors σ′(z₂), w₃.
     """
     return sigmoid_chain(weights, biases, a0=a0, y=y)
-
-
-def cost(weights: list, biases: list, sigma, a0: float = A0, y: float = Y):
-    """C = (a_L − y)²/2 computed with ``sigma``: floats, complex numbers or Values alike."""
-    a = a0
-    for w, b in zip(weights, biases):
-        a = sigma(w * a + b)
-    return (a - y) ** 2 / 2
-
-
-def cost_of_bias(weights: list, biases: list, j: int, sigma):
-    """C as a function of the bias bⱼ alone (j counts from 1), the others held fixed."""
-    def C(t):
-        moved = list(biases)
-        moved[j - 1] = t
-        return cost(weights, moved, sigma)
-    return C
-
-
-# ops.sigmoid applied to a float gives a float, to a Value a Value: the
-# engine's own rule.  The complex version is the op's complex_forward.
-SIGMA = ops.sigmoid
-SIGMA_COMPLEX = ops.sigmoid.complex_forward
-
-
-# ---------------------------------------------------------------------------
-# Checking one gradient
-# ---------------------------------------------------------------------------
-
-@dataclass
-class Check:
-    """The engine's ∂C/∂bⱼ next to two independent estimates."""
-
-    backward: float
-    complex_step: float
-    central: float | None  # None: central differences cannot resolve this gradient
-    step: float  # the central-difference step h
-    predicted: float  # predicted relative error of the central difference
-    third: float  # C‴(bⱼ), the curvature the step was chosen from
-
-    @property
-    def overflowed(self) -> bool:
-        """The gradient is inf (overflow) or 0 (underflow): flagged, not compared."""
-        return self.backward == 0 or not math.isfinite(self.backward)
-
-    @property
-    def complex_error(self) -> float:
-        return math.nan if self.overflowed else relative_error(self.backward, self.complex_step)
-
-    @property
-    def central_error(self) -> float | None:
-        return None if self.central is None else relative_error(self.backward, self.central)
-
-    @property
-    def ok(self) -> bool:
-        """Both estimates agree (an overflowed gradient is flagged instead, and counts as handled)."""
-        if self.overflowed:
-            return True
-        central_ok = self.central is None or self.central_error <= PREDICTION_SLACK * self.predicted
-        return self.complex_error <= COMPLEX_STEP_TOL and central_ok
-
-
-def central_check(weights: list, biases: list, j: int, backward: float) -> tuple:
-    """A central difference for ∂C/∂bⱼ with the step chosen from the curvature.
-
-    The error of (C(b + h) − C(b − h))/2h has two parts: truncation,
-    h²·|C‴|/6, and rounding, about ε_C/h, where ε_C = ε·(|C| + |b·C′|) is
-    the rounding in C itself plus the rounding of b ± h carried through C′.
-    Their sum is smallest at h = (3·ε_C/|C‴|)^(1/3).  C‴ comes from the
-    engine (third derivative by differentiating backward's graph twice
-    more); a wrong C‴ would only make the step worse, never the check laxer
-    than its printed error.  For w = 100, C‴ is about −2.4e11 at b₁, so
-    h ≈ 6.5e-8: the textbook h = 1e-6 is only good to 2e-5 there.
-
-    Returns ``(estimate or None, h, predicted relative error, C‴)``.
-    """
-    b = biases[j - 1]
-    C = cost_of_bias(weights, biases, j, SIGMA)
-    third = derivative(C, b, order=3)
-    noise = EPSILON * (abs(C(b)) + abs(b * backward))
-    ideal = (3 * noise / abs(third)) ** (1 / 3) if third != 0 else default_step(b)
-    h = (b + ideal) - b  # a step the floats represent exactly: (b + h) − b is then h itself
-    if h == 0 or backward == 0:  # the step is below the spacing of the floats near b
-        return None, ideal, math.inf, third
-    predicted = (h * h * abs(third) / 6 + noise / h) / abs(backward)
-    estimate = central_difference(C, b, h) if predicted <= RESOLVABLE else None
-    return estimate, h, predicted, third
-
-
-def complex_step_size(gradient: float) -> float:
-    """The complex step h for a derivative of size |gradient|.
-
-    h = 1e-20 as a rule, but two things can go wrong in a long chain.  The
-    imaginary parts grow through the chain like the gradient does (×25 per
-    layer when w = 100): with h = 1e-20 a 30-layer w = 100 chain would carry
-    an imaginary part of 1e20, far outside the region where C is linear, so
-    we divide h by |gradient| when it is above 1.  And Im C = h·gradient must
-    stay above the subnormal range (1e-280, with margin), or it loses
-    digits: for a gradient of 1e-298 we raise h, up to 1e-8, where the
-    complex step's own error, h²·|C‴/C′|/6, is still about 1e-16.
-    """
-    h = COMPLEX_STEP_H / max(1.0, abs(gradient))
-    return min(max(h, 1e-280 / abs(gradient)), 1e-8)
-
-
-def check(weights: list, biases: list, j: int, backward: float) -> Check:
-    """Check the engine's ∂C/∂bⱼ against the complex step and a central difference.
-
-    A gradient that overflowed to inf or underflowed to 0 is flagged in the
-    tables instead: there is no number left to compare (the true ∂C/∂bⱼ of
-    a sigmoid chain is never exactly 0).
-    """
-    if backward == 0 or not math.isfinite(backward):
-        return Check(backward, math.nan, None, math.nan, math.inf, math.nan)
-    h = complex_step_size(backward)
-    reference = complex_step(cost_of_bias(weights, biases, j, SIGMA_COMPLEX), biases[j - 1], h)
-    central, h, predicted, third = central_check(weights, biases, j, backward)
-    return Check(backward, reference, central, h, predicted, third)
 
 
 # ---------------------------------------------------------------------------
@@ -285,14 +146,17 @@ def central_text(c: Check | None) -> str:
 
 
 def gradient_table(chain: Chain, closed_form=None) -> str:
-    """∂C/∂bⱼ per layer with the factor one layer back and the two checks (relative errors).
+    """∂C/∂bⱼ per layer with the factor one layer back and the two checks.
+
+    The check columns hold *relative errors* of backward's gradient against
+    each estimate, so a 0 there is exact agreement, not a zero derivative.
 
     ``closed_form(j)``, when given, adds the expected value as a column.
     """
     headers = ["j", "wⱼ", "σ′(zⱼ)", "∂C/∂bⱼ (backward)"]
     if closed_form is not None:
         headers.append("closed form")
-    headers += ["σ′(zⱼ)·wⱼ₊₁", "complex step", "central diff (step)"]
+    headers += ["σ′(zⱼ)·wⱼ₊₁", "rel. error: complex step", "rel. error: central diff (h)"]
     rows = []
     for j in range(1, chain.layers + 1):
         c = chain.checks[j - 1]
@@ -337,7 +201,8 @@ def section_seeded(seed: int) -> dict:
     text, value, product = chain_rule_text(chain)
     print(text)
     print()
-    print("Every gradient, with its relative error against two independent numerical estimates:")
+    say("Every gradient, with the relative error of backward's number against two independent numerical "
+        "estimates (0: they agree exactly):")
     print(gradient_table(chain))
     print()
     print(gradient_bars(chain))
@@ -345,10 +210,20 @@ def section_seeded(seed: int) -> dict:
     factors = [chain.factor_back(j) for j in range(1, 4)]
     ratio = chain.gradients[0] / chain.gradients[3]
     shrinks = all(abs(f) < 1 for f in factors)
-    say(f"Each layer back multiplies the gradient by σ′(zⱼ)·wⱼ₊₁, at most |wⱼ₊₁|/4 in size: "
-        f"{'all three factors are below 1' if shrinks else 'NOT all three factors are below 1 for this seed'}, "
-        f"so |∂C/∂b₁| / |∂C/∂b₄| = {format_number(abs(ratio))}: the first layer learns "
-        f"{format_number(1 / abs(ratio), 3)}× slower than the last.")
+    factor_text = ", ".join(format_number(f) for f in factors)
+    say(f"Each layer back multiplies the gradient by σ′(zⱼ)·wⱼ₊₁, at most |wⱼ₊₁|/4 in size (checked below, "
+        f"with every other chain): here {factor_text}.")
+    if shrinks:
+        say(f"All three are below 1 in size, so their product is too: |∂C/∂b₁| / |∂C/∂b₄| = "
+            f"{format_number(abs(ratio))}. The first layer's gradient is {format_number(1 / abs(ratio), 3)}× "
+            f"smaller than the last's, and by Nielsen's measure (the size of ∂C/∂b) it learns that much slower.")
+    elif abs(ratio) < 1:
+        say(f"Not all three are below 1 in size for this seed, but their product is: |∂C/∂b₁| / |∂C/∂b₄| = "
+            f"{format_number(abs(ratio))}, so the first layer still learns {format_number(1 / abs(ratio), 3)}× "
+            f"slower than the last.")
+    else:
+        say(f"For this seed the product is not below 1: |∂C/∂b₁| / |∂C/∂b₄| = {format_number(abs(ratio))}. A "
+            f"weight above 4 in size can make a factor exceed 1; with N(0, 1) weights that is rare.")
     return {"chain": chain, "explained_value": value, "explained_product": product,
             "factors_back": factors, "ratio_first_last": ratio, "all_factors_below_one": shrinks}
 
@@ -361,15 +236,11 @@ def section_explode() -> dict:
         "∂C/∂bⱼ = 25^(4−j)·σ′(z₄)·(a₄ − y) = 0.125·25^(4−j):")
     print(gradient_table(chain, closed_form=lambda j: closed[j - 1]))
     first = chain.checks[0]
-    C = cost_of_bias(chain.weights, chain.biases, 1, SIGMA)
-    textbook = {h: relative_error(central_difference(C, chain.biases[0], h), chain.gradients[0])
-                for h in (1e-6, 1e-7)}
     say(f"Each layer back multiplies by 25: ∂C/∂b₁ / ∂C/∂b₄ = {exact(chain.gradients[0] / chain.gradients[3])} "
-        f"= 25³. The chain is strongly curved (C‴ = {format_number(first.third, 3)} at b₁), so central "
-        f"differences need a small step: h = {format_number(first.step, 2)}, chosen from C‴, is good to "
-        f"{error_text(first.central_error)}; h = 1e-6 only to {error_text(textbook[1e-6])}, "
-        f"h = 1e-7 to {error_text(textbook[1e-7])}.")
-    return {"chain": chain, "closed_form": closed, "textbook_step_errors": textbook}
+        f"= 25³. The chain is strongly curved (C‴ = {format_number(first.third)} at b₁), so the central "
+        f"difference needs a small step, h = {format_number(first.step, 2)}, chosen from C‴ "
+        f"(demos/finite_differences.py shows why the textbook h = 1e-6 is not good enough here).")
+    return {"chain": chain, "closed_form": closed}
 
 
 def section_quarter() -> dict:
@@ -397,7 +268,7 @@ def section_deep(depths: list, seed: int) -> dict:
         result[L] = {}
         for key, chain in chains.items():
             first, last = chain.gradients[0], chain.gradients[-1]
-            ratio = first / last
+            ratio = first / last if last != 0 else math.nan  # a last σ′ that underflowed: no ratio
             checks = [c for c in chain.checks if c is not None]
             finite = [c for c in checks if not c.overflowed]
             worst = max((c.complex_error for c in finite), default=math.nan)
@@ -414,14 +285,25 @@ def section_deep(depths: list, seed: int) -> dict:
                               "closed_ratio": closed[key], "worst_complex_error": worst,
                               "central_resolved": len(central)}
     print(table(["L", "chain", "∂C/∂b₁", "∂C/∂b_L", "∂C/∂b₁ ÷ ∂C/∂b_L", "closed form",
-                 "complex step", "central diff"], rows))
+                 "rel. error: complex step", "rel. error: central diff"], rows))
     print()
     print("|∂C/∂bⱼ| for j = 1 … L, one character per layer (log scale, ▁ smallest, █ largest):")
     print("\n".join(profiles))
-    say("Central differences cannot resolve every printed gradient (\"1 of 2\"): where their predicted "
-        f"error is above {RESOLVABLE:g} they are not used. A tiny ∂C/∂b₁ moves C by less than C's own "
-        "rounding error, and for w = 100 the step the curvature asks for is below the spacing of the floats "
-        "near b. The complex step subtracts nothing, and still agrees to rounding.")
+    checks = [c for per_depth in result.values() for entry in per_depth.values()
+              for c in entry["chain"].checks if c is not None and not c.overflowed]
+    reasons = {why: sum(c.unresolved == why for c in checks) for why in ("rounding", "curvature", "spacing")}
+    if any(reasons.values()):
+        say(f"Central differences could not resolve {sum(reasons.values())} of these {len(checks)} checked "
+            f"gradients: their best step's predicted error is above {RESOLVABLE:g}, so they are not used.")
+    if reasons["rounding"]:
+        say(f"For {reasons['rounding']} of them the gradient is so small that C changes by less than its own "
+            f"rounding error over any step the curvature allows.")
+    if reasons["curvature"]:
+        say(f"For {reasons['curvature']} of them the chain is so curved that even the best step leaves a "
+            f"truncation error above {RESOLVABLE:g}.")
+    if reasons["spacing"]:
+        say(f"For {reasons['spacing']} of them the step the curvature asks for is below the spacing of the "
+            f"floats near b, so b + h is b itself.")
     return result
 
 
@@ -433,20 +315,29 @@ def profile(gradients: list, width: int = 60) -> str:
 
 
 def summary(results: dict) -> bool:
-    every = [c for chain in _all_chains(results) for c in chain.checks if c is not None]
+    chains = _all_chains(results)
+    every = [c for chain in chains for c in chain.checks if c is not None]
     checks = [c for c in every if not c.overflowed]
-    ok = all(c.ok for c in every)
+    factors = [(chain.factor_back(j), chain.weights[j]) for chain in chains for j in range(1, chain.layers)]
+    bound_ok = all(abs(f) <= abs(w) / 4 for f, w in factors)
+    closed_ok = all(results[key]["chain"].gradients == results[key]["closed_form"] for key in ("explode", "quarter"))
+    ok = all(c.ok for c in every) and bool(checks) and bound_ok and closed_ok
     central = [c for c in checks if c.central is not None]
-    print(heading("Checks"))
     overflow = len(every) - len(checks)
-    say(f"{len(checks)} gradients from backward checked on the spot: the complex step agrees within "
-        f"{error_text(max(c.complex_error for c in checks))} (tolerance {COMPLEX_STEP_TOL:g}); central "
-        f"differences could resolve {len(central)} of them and agree within {PREDICTION_SLACK:g}× their "
-        f"predicted error: {'all agree' if ok else 'NO: MISMATCH'}."
-        + (f" {overflow} {'gradient' if overflow == 1 else 'gradients'} overflowed to inf or underflowed "
-           "to 0: flagged in words, not compared." if overflow else ""))
-    say("Lesson: an early layer's gradient is a product of one factor per later layer, and nothing makes "
-        "that product stay near 1. Ordinary weights: it vanishes. Big weights: it explodes.")
+    print(heading("Checks"))
+    say(f"Compared: {len(checks)} gradients from backward, checked on the spot. The complex step agrees "
+        f"within {error_text(max(c.complex_error for c in checks))} relative (tolerance {COMPLEX_STEP_TOL:g}); "
+        f"central differences could resolve {len(central)} of them and agree within {PREDICTION_SLACK:g}× "
+        f"their predicted error. The {len(factors)} factors σ′(zⱼ)·wⱼ₊₁ are each at most |wⱼ₊₁|/4 in size: "
+        f"{'yes' if bound_ok else 'NO'}. The w = 100 and w = 1 chains of sections 2 and 3 equal 0.125·25^(4−j) "
+        f"and 0.125·4^(j−4) to the last bit: {'yes' if closed_ok else 'NO'}. All agree: {'yes' if ok else 'NO'}.")
+    if overflow:
+        say(f"Skipped: {overflow} gradients that overflowed to inf or underflowed to 0, flagged in words: "
+            f"there is no number left to compare.")
+    else:
+        say("Skipped: nothing; no gradient overflowed or underflowed.")
+    lesson("an early layer's gradient is a product of one factor per later layer, and nothing makes that "
+           "product stay near 1. Ordinary weights: it vanishes. Big weights: it explodes.")
     print("Next: python demos/deep_linear.py (the same product, layer matrices instead of neurons); "
           "python demos/run_all.py lists every demo.")
     return ok
@@ -476,10 +367,17 @@ def save(path: str, results: dict) -> None:
 
 def main(argv: list | None = None) -> dict:
     p = _common.parser(__doc__, __file__)
-    p.add_argument("--layers", type=_common.positive_int, nargs="+", default=[10, 30],
-                   help="depths of the deeper chains in section 4 (default: 10 30)")
+    p.add_argument("--layers", type=_common.whole_number(1, 1000), nargs="+", default=[10, 30],
+                   help="depths of the deeper chains in section 4, each 1 to 1000 (default: 10 30)")
     args = p.parse_args(argv)
-    print("Nielsen's sigmoid chain: why the first layers learn slowest (Neural Networks and Deep Learning, ch. 5)")
+    _common.at_most(p, args.layers, 6, "--layers")
+    opening("Nielsen's sigmoid chain: why the first layers learn slowest",
+            "Michael Nielsen, Neural Networks and Deep Learning, chapter 5 (\"Why are deep neural networks hard "
+            "to train?\").",
+            ["∂C/∂b₁ written out as a product σ′(z₁)·w₂·σ′(z₂)⋯, each factor σ′(zⱼ)·wⱼ₊₁ at most |wⱼ₊₁|/4;",
+             "the bars shrinking toward layer 1 with weights from N(0, 1): vanishing;",
+             "1953.125, 78.125, 3.125, 0.125 with w = 100 and every z = 0: exploding, 25× per layer;",
+             "every gradient checked against two numerical estimates, and the checks saying what they compared."])
     print(DIAGRAM)
     results = {
         "seeded": section_seeded(args.seed),

@@ -13,9 +13,10 @@ form an interval of width
     (2/|w|)·ln(|w|(1 + √(1 − 4/|w|))/2 − 1),
 
 which is 0 at |w| = 4, at most 0.44774 (at |w| = 6.894), and shrinks like
-2·ln|w|/|w| after that.  The demo prints σ′ with its maximum, the window
-width measured by scanning a with the engine's σ′ next to the formula, and
-the largest width.
+2·ln|w|/|w| after that.  b only slides the window along the a axis (its centre
+is a = −b/w); its width does not depend on b.  The demo prints σ′ with its
+maximum, the window width measured by scanning a with the engine's σ′ next
+to the formula, the same width for several b, and the largest width.
 
     python demos/sigmoid_window.py [--grid 200001] [--plot window.png]
 """
@@ -25,17 +26,19 @@ from __future__ import annotations
 import math
 
 import _common  # the repository root onto sys.path: runs from a fresh clone
-from _common import error_text, heading, relative_error, say
+from _common import chart, error_text, heading, lesson, opening, relative_error, say
 
 from tinygrad_edu import ops
 from tinygrad_edu.autodiff import grad
-from tinygrad_edu.plot import format_number, line_chart, table
+from tinygrad_edu.plot import format_number, table
 from tinygrad_edu.value import Value
 
 WEIGHTS = [1.0, 2.0, 3.0, 4.0, 4.5, 5.0, 6.0, 6.894, 8.0, 10.0, 20.0, 50.0, 100.0]
 GRID = 200_001  # points of the scan over a ∈ [0, 1]: spacing 5e-6
 Z_POINTS = [-8.0, -4.0, -2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0, 4.0, 8.0]
 GOLDEN = (math.sqrt(5) - 1) / 2  # 0.618…: the golden-section search shrinks its bracket by this
+SHIFTED_W = 8.0  # section 3 slides this window along a by changing b
+SHIFTS = [-4.0, -6.0, -2.0, 0.0, 3.0]  # b for section 3: centre a = −b/w = 0.5, 0.75, 0.25, 0, −0.375
 
 
 def sigma_prime(z: float) -> float:
@@ -66,36 +69,37 @@ def window_width(w: float) -> float:
     return 2 / size * math.log(size * s_plus - 1)
 
 
-def scanned_width(w: float, points: int = GRID) -> dict:
-    """Measure the window by scanning a over [0, 1] with the engine's σ′.
+def scanned_width(w: float, points: int = GRID, b: float | None = None, low: float = 0.0,
+                  high: float = 1.0) -> dict:
+    """Measure the window by scanning a over [low, high] with the engine's σ′.
 
-    b = −w/2 puts the window's centre at a = 1/2 (a sigmoid activation lies
-    in (0, 1), and even the widest window, 0.448, fits).  On a grid of
-    spacing Δ = 1/(points − 1), the first and last points inside locate each
-    edge to within Δ; the edge is then placed where the straight line through
-    g(a) = |w·σ′(w·a + b)| − 1 at the two grid points around it crosses 0
-    (linear interpolation: an error of order Δ², not Δ).
+    b = −w/2 (the default) puts the window's centre at a = 1/2: a sigmoid
+    activation lies in (0, 1), and even the widest window, 0.448, fits.  On a
+    grid of spacing Δ = (high − low)/(points − 1), the first and last points
+    inside locate each edge to within Δ; the edge is then placed where the
+    straight line through g(a) = |w·σ′(w·a + b)| − 1 at the two grid points
+    around it crosses 0 (linear interpolation: an error of order Δ², not Δ).
     """
-    b = -w / 2
-    spacing = 1 / (points - 1)
+    b = -w / 2 if b is None else b
+    spacing = (high - low) / (points - 1)
 
     def g(k: int) -> float:
-        return abs(w * sigma_prime(w * (k * spacing) + b)) - 1
+        return abs(w * sigma_prime(w * (low + k * spacing) + b)) - 1
 
     inside = [k for k in range(points) if g(k) >= 0]
     if not inside:
-        return {"w": w, "width": 0.0, "spacing": spacing, "count": 0, "edges": None}
+        return {"w": w, "b": b, "width": 0.0, "spacing": spacing, "count": 0, "edges": None}
     first, last = inside[0], inside[-1]
-    low = _crossing(first - 1, first, g, spacing) if first > 0 else 0.0
-    high = _crossing(last + 1, last, g, spacing) if last < points - 1 else 1.0
-    return {"w": w, "width": high - low, "spacing": spacing, "count": len(inside), "edges": (low, high)}
+    left = low + _crossing(first - 1, first, g) * spacing if first > 0 else low
+    right = low + _crossing(last + 1, last, g) * spacing if last < points - 1 else high
+    return {"w": w, "b": b, "width": right - left, "spacing": spacing, "count": len(inside), "edges": (left, right)}
 
 
-def _crossing(outside: int, inside: int, g, spacing: float) -> float:
-    """Where the line through (a_outside, g < 0) and (a_inside, g ≥ 0) crosses zero."""
+def _crossing(outside: int, inside: int, g) -> float:
+    """Where the line through (k_outside, g < 0) and (k_inside, g ≥ 0) crosses zero, in grid steps."""
     g_out, g_in = g(outside), g(inside)
     fraction = g_out / (g_out - g_in)  # in (0, 1]: how far from the outside point
-    return (outside + fraction * (inside - outside)) * spacing
+    return outside + fraction * (inside - outside)
 
 
 def widest_window(low: float = 4.0, high: float = 20.0, tolerance: float = 1e-10) -> tuple:
@@ -137,13 +141,12 @@ def section_sigma_prime() -> dict:
         rows.append([format_number(z, flag=False), format_number(engine, 6), format_number(backward, 6),
                      format_number(closed, 6), error_text(relative_error(engine, closed)),
                      format_number(engine / 0.25, 4)])
-    print(table(["z", "σ′(z), ops rule", "σ′(z), backward", "σ(z)(1 − σ(z))", "rel err", "σ′(z) ÷ 1/4"], rows))
+    print(table(["z", "σ′(z), ops rule", "σ′(z), backward", "σ(z)(1 − σ(z))", "rel. error", "σ′(z) ÷ 1/4"], rows))
     zs = [-8 + 16 * k / 400 for k in range(401)]
     curve = [sigma_prime(z) for z in zs]
     peak = max(range(len(zs)), key=lambda k: curve[k])
     print()
-    print(line_chart({"σ′(z)": curve}, height=8, width=60,
-                     title="σ′(z) for z from −8 (left) to 8 (right)"))
+    print(chart({"σ′(z)": curve}, -8, 8, "z", height=8, width=60, title="σ′(z)"))
     say(f"Largest σ′ on a 401-point grid over [−8, 8]: {format_number(curve[peak], 6)} at z = "
         f"{format_number(zs[peak], flag=False)}. So a gradient passing back through a sigmoid neuron is "
         f"multiplied by w·σ′(z), at most |w|/4 in size: below 1 for every |w| < 4.")
@@ -171,23 +174,53 @@ def section_windows(points: int) -> dict:
                      f"{edges[0]:.5f} … {edges[1]:.5f}" if edges else "", note])
         result[w] = {"scan": scan["width"], "closed": closed, "spacing": scan["spacing"],
                      "count": scan["count"], "agree": agree}
-    print(table(["|w|", "scanned width", "closed form", "difference", "a from … to", ""], rows))
+    print(table(["|w|", "scanned width", "closed form", "difference", "a from … to", "scan against closed form"],
+                rows))
+    return result
+
+
+def section_shifts(points: int) -> dict:
+    w = SHIFTED_W
+    closed = window_width(w)
+    print(heading(f"3. b slides the window; its width stays (2/|w|)·ln(…) = {closed:.6f} at |w| = {format_number(w)}"))
+    say(f"|w·σ′(w·a + b)| depends on a only through z = w·a + b, so the window in z, |z| ≤ ln(|w|s₊ − 1), is "
+        f"the same for every b, and in a it is that interval moved to the centre a = −b/w and divided by |w|. "
+        f"Scanning a over [−1, 2] ({points} points) for several b:")
+    rows, result = [], {}
+    for b in SHIFTS:
+        scan = scanned_width(w, points, b=b, low=-1.0, high=2.0)
+        left, right = scan["edges"]
+        inside = max(0.0, min(right, 1.0) - max(left, 0.0))
+        agree = abs(scan["width"] - closed) <= scan["spacing"]
+        result[b] = {"scan": scan["width"], "edges": scan["edges"], "inside": inside, "agree": agree,
+                     "spacing": scan["spacing"]}
+        rows.append([format_number(b, flag=False), format_number(-b / w + 0.0, 4, flag=False),
+                     f"{left:.5f} … {right:.5f}", f"{scan['width']:.6f}",
+                     "within one grid step" if agree else "NO: more than one grid step apart", f"{inside:.6f}"])
+    print(table(["b", "centre −b/w", "a from … to", "scanned width", "against the closed form",
+                 "width inside (0, 1)"], rows))
+    print()
+    widths = [r["scan"] for r in result.values()]
+    say(f"The scanned widths range from {min(widths):.6f} to {max(widths):.6f}, the closed form "
+        f"{closed:.6f}: b does not change the width. It only decides how much of the window lies inside "
+        f"(0, 1), where a sigmoid's output a lives (the last column). So choosing b cannot widen the band "
+        f"either.")
     return result
 
 
 def section_widest(points: int) -> dict:
     best_w, best_width = widest_window()
     scan = scanned_width(best_w, points)
-    print(heading("3. The widest possible window"))
+    print(heading("4. The widest possible window"))
     say(f"Maximising the closed form over |w| (golden-section search): the width peaks at "
         f"{best_width:.5f} for |w| = {best_w:.3f}. The {points}-point scan at that w measures "
         f"{scan['width']:.5f} (spacing {format_number(scan['spacing'], 2)}). A neuron whose gradient factor "
-        f"is at least 1 needs its input activation inside a band of width 0.448 at best, out of (0, 1): "
-        f"large weights are no escape from the vanishing gradient.")
+        f"is at least 1 needs its input activation inside a band of width {best_width:.3f} at best, out of "
+        f"(0, 1): large weights are no escape from the vanishing gradient.")
     ws = [4 + 26 * k / 300 for k in range(301)]
     print()
-    print(line_chart({"window width": [window_width(w) for w in ws]}, height=8, width=60,
-                     title="window width against |w|, from 4 (left) to 30 (right)"))
+    print(chart({"window width": [window_width(w) for w in ws]}, 4, 30, "|w|", height=8, width=60,
+                title="window width against |w|"))
     return {"w": best_w, "width": best_width, "scan": scan["width"], "spacing": scan["spacing"]}
 
 
@@ -196,9 +229,15 @@ def save(path: str, results: dict) -> None:
     ws = [4 + 46 * k / 460 for k in range(461)]
     scanned = [(w, r["scan"]) for w, r in results["windows"].items() if 4 <= w <= 50]
     widest = results["widest"]
+    a_values = [k / 400 for k in range(401)]
+    factor = {}
+    for w in (2.0, 4.0, widest["w"], 20.0):
+        factor[f"|w| = {w:.4g}"] = (a_values, [abs(w * sigma_prime(w * a - w / 2)) for a in a_values])
+    factor["threshold 1"] = (a_values, [1.0] * len(a_values), "k--")
     _common.save_figure(path, [
         ("σ′(z) ≤ 1/4", {"σ′(z)": (zs, [sigma_prime(z) for z in zs])}, False, "z", "σ′(z)"),
-        ("width of {a : |w·σ′(wa + b)| ≥ 1}", {
+        ("|w·σ′(w·a + b)| against a, b = −w/2", factor, False, "input activation a", "|w·σ′(w·a + b)|"),
+        ("width of {a : |w·σ′(w·a + b)| ≥ 1}", {
             "closed form": (ws, [window_width(w) for w in ws]),
             "scanned with the engine's σ′": ([w for w, _ in scanned], [x for _, x in scanned], "o"),
             f"widest: {widest['width']:.5f} at |w| = {widest['w']:.3f}": ([widest["w"]], [widest["width"]], "*"),
@@ -208,25 +247,45 @@ def save(path: str, results: dict) -> None:
 
 def main(argv: list | None = None) -> dict:
     p = _common.parser(__doc__, __file__)
-    p.add_argument("--grid", type=_common.positive_int, default=GRID,
-                   help=f"points of the scan over a ∈ [0, 1] (default {GRID})")
+    p.add_argument("--grid", type=_common.whole_number(101, 2_000_001), default=GRID,
+                   help=f"points of the scan over a ∈ [0, 1], 101 to 2000001 (default {GRID})")
     args = p.parse_args(argv)
-    if args.grid < 2:
-        p.error("--grid needs at least 2 points")
-    print("Why big weights do not rescue sigmoid (Neural Networks and Deep Learning, ch. 5)")
+    opening("Why big weights do not rescue sigmoid",
+            "Michael Nielsen, Neural Networks and Deep Learning, chapter 5 (the problem after \"The unstable "
+            "gradient problem\").",
+            ["σ′(z) ≤ 1/4, so a factor w·σ′(z) can only reach 1 when |w| ≥ 4;",
+             "for |w| ≥ 4, the band of input activations a where |w·σ′(w·a + b)| ≥ 1, scanned and in closed form;",
+             "the same width for every b: b only slides the band;",
+             "the widest band, 0.44774 at |w| = 6.894: less than half of (0, 1) at best."])
     print("(nothing here is random: --seed is accepted, as by every demo, and changes nothing)")
     results = {
         "sigma_prime": section_sigma_prime(),
         "windows": section_windows(args.grid),
+        "shifts": section_shifts(args.grid),
         "widest": section_widest(args.grid),
     }
     widest = results["widest"]
-    results["ok"] = (all(r["agree"] for w, r in results["windows"].items() if w >= 4)
-                     and all(r["count"] == 0 for w, r in results["windows"].items() if w < 4)
-                     and abs(widest["scan"] - widest["width"]) <= widest["spacing"])
+    above = [w for w in results["windows"] if w >= 4]
+    below = [w for w in results["windows"] if w < 4]
+    windows_ok = all(results["windows"][w]["agree"] for w in above)
+    none_ok = all(results["windows"][w]["count"] == 0 for w in below)
+    shifts_ok = all(r["agree"] for r in results["shifts"].values())
+    widest_ok = abs(widest["scan"] - widest["width"]) <= widest["spacing"]
+    results["ok"] = windows_ok and none_ok and shifts_ok and widest_ok
     print(heading("Checks"))
-    say(f"Every scanned width is within one grid step of the closed form, no a works for |w| < 4, and "
-        f"the scan at the widest |w| agrees: {'yes' if results['ok'] else 'NO: MISMATCH'}.")
+    say(f"Compared with the closed form, each to within one grid step: the scanned width for the {len(above)} "
+        f"weights with |w| ≥ 4, for {len(SHIFTS)} values of b at |w| = {format_number(SHIFTED_W)}, and at the "
+        f"widest |w|; and for the {len(below)} weights with |w| < 4, that the scan finds no a at all. "
+        f"All agree: {'yes' if results['ok'] else 'NO'}.")
+    off = [w for w in above if not results["windows"][w]["agree"]] + [w for w in below if results["windows"][w]["count"]]
+    if off:
+        say(f"Not as the closed form says, at |w| = {', '.join(format_number(w) for w in off)}.")
+    if not shifts_ok:
+        say("Not within one grid step for some b: see the table of section 3.")
+    lesson("to keep a gradient from shrinking, a sigmoid neuron needs |w·σ′(w·a + b)| ≥ 1. A larger w raises "
+           "the peak |w|/4, but beyond |w| ≈ 6.9 it squeezes the band of inputs where the factor reaches 1. The "
+           "band is never wider than 0.448, wherever b puts it: big weights are no escape from the vanishing "
+           "gradient.")
     if args.plot:
         save(args.plot, results)
     return results

@@ -5,7 +5,7 @@ are recomputed here and compared with what the demo returns and prints.
 """
 
 import math
-import sys
+from fractions import Fraction
 
 import pytest
 
@@ -41,7 +41,7 @@ def test_delta_is_c_to_the_L_minus_l_and_weight_gradient_is_the_same_at_every_la
         l = row["layer"]
         for d in row["delta"]:
             assert math.isclose(d, c ** (LAYERS - l), rel_tol=REL)
-        for entry in (v for r in row["weight_grad"] for v in r):
+        for entry in row["weight_grad"]:
             assert math.isclose(entry, c ** (LAYERS - 1), rel_tol=REL)  # c^(L−1)·1xᵀ, x = (1, 1)
 
 
@@ -55,7 +55,7 @@ def test_input_gradient_is_c_to_the_L_times_identity(run, c):
 
 def test_printed_layer_table_matches_the_closed_form(run):
     _, out = run
-    rows = read_table(out, "l", after="1. Layer by layer")
+    rows = read_table(out, "l", after="2. Layer by layer")
     assert [int(r["l"]) for r in rows] == list(range(1, LAYERS + 1))
     for r in rows:
         l = int(r["l"])
@@ -70,58 +70,64 @@ def test_output_says_which_gradient_vanishes(run):
     text = prose(out)
     assert "Which one vanishes?" in text
     assert f"‖δˡ‖ goes from 1.414 at layer {LAYERS} to 0.01105 at layer 1" in text  # √2·0.5⁷
-    assert "at every layer" in text and "all weight gradients vanish" in text
+    assert "at every layer" in text and "all the weight gradients shrink or grow together" in text
 
 
 def test_scale_table_lists_every_c_with_its_verdict(run):
     _, out = run
-    rows = read_table(out, "c", after="2. Every c")
-    verdicts = {float(r["c"]): r[""] for r in rows}
+    rows = read_table(out, "c", after="3. Every c")
+    verdicts = {float(r["c"]): r["cᴸ as L grows"] for r in rows}
     assert verdicts == {1.5: "explodes", 1.0: "stable", 0.9: "vanishes", 0.5: "vanishes"}
     by_c = {float(r["c"]): r for r in rows}
     assert float(by_c[1.5]["ŷ₁ = c⁸·x₁"]) == pytest.approx(1.5 ** 8, rel=1e-3)
 
 
-def test_float64_limits_are_found_at_the_right_steps(run):
+def test_the_lecture_sequence_is_printed_as_halves_and_three_halves(run):
     result, out = run
-    limits = result["limits"]
-    assert (limits[1.5]["kind"], limits[1.5]["step"]) == ("inf", 1751)
-    assert (limits[0.5]["kind"], limits[0.5]["step"]) == ("zero", 1075)
-    assert limits[0.5]["last"] == 2.0 ** -1074  # the smallest subnormal, one step before 0
-    assert limits[0.9]["kind"] == "stuck" and limits[0.9]["last"] == 5 * 2.0 ** -1074
-    assert limits[1.0]["kind"] == "none"
-    assert 1.5 ** 1750 < sys.float_info.max < 1.5 ** 1750 * 1.5  # the step is where the true power leaves the range
-    rows = {float(r["c"]): r for r in read_table(out, "c", after="3. Where float64")}
-    assert rows[1.5]["1.0·c·c⋯ in float64"] == "inf from step 1751"
-    assert rows[1.5]["closed form: the true cᵏ leaves the range at k ="].endswith("= 1751")
-    assert rows[0.5]["1.0·c·c⋯ in float64"] == "exactly 0 from step 1075"
-    assert rows[0.5]["closed form: the true cᵏ leaves the range at k ="].endswith("= 1075")
-
-
-def test_engine_flags_the_overflow_and_detect_anomaly_names_the_op(run):
-    result, out = run
-    engine = result["engine_limits"]
-    assert math.isfinite(engine[1.5]["activations"][1750])
-    assert engine[1.5]["activations"][1751] == math.inf
-    assert "matmul produced inf" in engine[1.5]["anomaly"]
-    assert engine[0.5]["activations"][1075] == 0.0 and engine[0.5]["anomaly"] is None
+    assert result["lecture"][0.5][:3] == [[Fraction(1, 2)] * 2, [Fraction(1, 4)] * 2, [Fraction(1, 8)] * 2]
     text = prose(out)
-    assert "a¹⁷⁵¹ = inf (overflow)" in text and "a¹⁰⁷⁵ = 0 (underflow)" in text
-    assert "AnomalyError: matmul produced inf" in text
+    assert "c = 0.5, by the engine: a¹ = (1/2, 1/2), a² = (1/4, 1/4), a³ = (1/8, 1/8)," in text
+    assert "c = 1.5, by the engine: a¹ = (3/2, 3/2), a² = (9/4, 9/4), a³ = (27/8, 27/8)," in text
 
 
-def test_152_layers_with_c_15_stay_finite(run):
-    result, out = run
-    resnet = result["resnet"]
-    assert math.isclose(resnet["gradient"], 1.5 ** 151, rel_tol=REL * 20)  # 152 multiplications
-    assert resnet["gradient"] == pytest.approx(3.888e26, rel=1e-3)
-    assert "3.888e+26 = 1.5¹⁵¹" in prose(out)
+def test_subnormal_entries_are_compared_absolutely_and_agree():
+    """--layers 700 --scale 0.3 takes 0.3ˡ below 2.2e-308 (from l = 589): there a float has fewer digits, the
+    relative error means nothing, and the engine must agree to one rounding (2⁻¹⁰⁷⁵) per multiplication."""
+    result, out = run_demo(deep_linear.main, ["--layers", "700", "--scale", "0.3"])
+    comparison = result["comparison"]
+    assert comparison.subnormal > 0 and comparison.failed == 0
+    assert comparison.worst_absolute <= comparison.absolute
+    assert result["ok"] and "All agree: yes." in prose(out)
 
 
-def test_all_checks_pass(run):
+def test_a_comparison_that_is_off_is_caught():
+    comparison = deep_linear.Comparison(10, [1.0])
+    assert comparison.error([1.0, 1e-320], [1.0, 1e-320]) == "0"
+    assert comparison.failed == 0
+    comparison.error([1.5], [1.0])  # off by a factor 1.5: a wrong layer
+    comparison.error([1e-300], [0.0])  # far beyond a few subnormal roundings
+    comparison.error([math.inf, 5.0], [math.inf, math.inf])  # no closed-form number: skipped
+    assert comparison.failed == 2 and comparison.skipped == 2
+
+
+@pytest.mark.parametrize("argv", [["--layers", "0"], ["--layers", "-3"], ["--layers", "10001"],
+                                  ["--layers", "1e3"], ["--width", "17"], ["--scale", "0"], ["--scale", "nan"],
+                                  ["--scale", "-1.5"], ["--detail", "inf"], ["--input", "zeros"]])
+def test_bad_options_are_refused_in_one_line_before_any_work(argv, capsys):
+    with pytest.raises(SystemExit) as stop:
+        deep_linear.main(argv)
+    captured = capsys.readouterr()
+    assert stop.value.code == 2 and captured.out == ""
+    assert len(captured.err.strip().splitlines()) == 1 and argv[0] in captured.err
+
+
+def test_all_checks_pass_and_say_what_they_compared(run):
     result, out = run
     assert result["ok"] and result["worst_error"] <= deep_linear.REL_TOL
-    assert "MISMATCH" not in out
+    comparison = result["comparison"]
+    assert comparison.compared > 0 and comparison.skipped == 0
+    assert f"Compared with the closed forms: {comparison.compared} entries" in prose(out)
+    assert "All agree: yes." in prose(out)
 
 
 def test_random_input_and_other_width_follow_the_same_closed_forms(capsys):
@@ -133,5 +139,5 @@ def test_random_input_and_other_width_follow_the_same_closed_forms(capsys):
     for row in result["results"][1.1]["rows"]:
         l = row["layer"]
         assert row["activation"] == pytest.approx([1.1 ** l * v for v in x], rel=REL)
-        assert row["weight_grad"] == [pytest.approx([1.1 ** 4 * v for v in x], rel=REL)] * 3  # c^(L−1)·1xᵀ
+        assert row["weight_grad"] == pytest.approx([1.1 ** 4 * v for v in x] * 3, rel=REL)  # c^(L−1)·1xᵀ
     assert result["ok"]

@@ -44,6 +44,7 @@ def test_window_width_formula_matches_bisection(w):
 def test_no_window_below_four(w):
     assert sigmoid_window.window_width(w) == 0.0
     assert sigmoid_window.scanned_width(w, 2001)["count"] == 0
+    assert sigmoid_window.scanned_width(w, 2001, b=1.0, low=-3.0, high=3.0)["count"] == 0
 
 
 def test_printed_scan_agrees_with_the_closed_form(run):
@@ -58,7 +59,7 @@ def test_printed_scan_agrees_with_the_closed_form(run):
         # Interpolated edges: the error is of order Δ²·|g″/g′| ≤ Δ²·w², far inside one grid step.
         assert abs(scanned - closed) <= min(spacing, (spacing * w) ** 2) + 1e-8
         if w < 4:
-            assert r[""].startswith("none")
+            assert r["scan against closed form"].startswith("none")
         assert result["windows"][w]["agree"]
 
 
@@ -94,4 +95,29 @@ def test_sigma_prime_peaks_at_a_quarter_at_zero(run):
 def test_all_checks_pass(run):
     result, out = run
     assert result["ok"]
-    assert "MISMATCH" not in out and "agrees: yes" in prose(out)
+    assert "All agree: yes." in prose(out)
+    assert "for the 10 weights with |w| ≥ 4, for 5 values of b at |w| = 8.0" in prose(out)
+
+
+def test_the_width_does_not_depend_on_b(run):
+    """b only moves the centre to a = −b/w; the closed form has no b in it."""
+    result, out = run
+    closed = sigmoid_window.window_width(sigmoid_window.SHIFTED_W)
+    spacing = 3 / (GRID - 1)
+    rows = read_table(out, "b", after="3. b slides the window")
+    assert [float(r["b"]) for r in rows] == sigmoid_window.SHIFTS
+    for row in rows:
+        b = float(row["b"])
+        shift = result["shifts"][b]
+        assert abs(shift["scan"] - closed) <= spacing and float(row["scanned width"]) == pytest.approx(closed, abs=2e-6)
+        left, right = shift["edges"]
+        assert (left + right) / 2 == pytest.approx(-b / sigmoid_window.SHIFTED_W, abs=spacing)  # centred at −b/w
+        assert float(row["width inside (0, 1)"]) == pytest.approx(max(0.0, min(right, 1) - max(left, 0)), abs=2e-6)
+    assert result["shifts"][0.0]["inside"] == pytest.approx(closed / 2, abs=spacing)  # centred on a = 0: half
+
+
+@pytest.mark.parametrize("argv", [["--grid", "100"], ["--grid", "2000002"], ["--grid", "-5"]])
+def test_bad_grids_are_refused(argv, capsys):
+    with pytest.raises(SystemExit) as stop:
+        sigmoid_window.main(argv)
+    assert stop.value.code == 2 and capsys.readouterr().out == ""

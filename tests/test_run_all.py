@@ -13,18 +13,38 @@ sys.path.insert(0, str(ROOT / "demos"))
 import run_all  # noqa: E402  (demos/ is not a package: found through the path above)
 
 FIRST_DEMOS = ["sigmoid_chain", "deep_linear", "sigmoid_window"]
-# Small settings for each, so that running them here stays fast.
+# Small settings for each, so that running them here stays fast (learning_speed is tested in its own file).
 SMALL = {
     "sigmoid_chain": ["--layers", "5"],
     "deep_linear": ["--layers", "5"],
     "sigmoid_window": ["--grid", "2001"],
+    "tiny_steps": ["--layers", "4", "--steps", "3"],
+    "squashing": ["--layers", "3"],
+    "finite_differences": [],
+    "float_limits": [],
+    "initialisation": ["--steps", "2", "--glorot-depth", "3", "--glorot-width", "8", "--relu-depth", "4",
+                       "--relu-width", "8", "--networks", "1"],
+    "remedies": ["--depths", "3", "--width", "4", "--networks", "1"],
+    "dying_relu": ["--networks", "1", "--steps", "2", "--depth", "4"],
+    "momentum": ["--depth", "3", "--steps", "3"],
+    "clipping": ["--layers", "5", "--steps", "3"],
+    "batch_norm": ["--depth", "3", "--steps", "2"],
+    "residual": ["--depths", "3"],
+    "rnn_vs_lstm": ["--lstm-steps", "3"],
+    "memory_task": ["--length", "4", "--steps", "1", "--batch", "4"],
 }
+
+
+def test_every_demo_but_learning_speed_has_small_settings_here():
+    assert set(run_all.demo_names()) - {"learning_speed"} == set(SMALL)
+    assert run_all.demo_names()[:len(run_all.FIRST)] == [n for n in run_all.FIRST if n in run_all.demo_names()]
 
 
 def test_listing_names_every_demo_with_the_first_line_of_its_docstring(capsys):
     assert run_all.main([]) == 0
     out = capsys.readouterr().out
-    assert run_all.demo_names()[:3] == FIRST_DEMOS
+    assert [name for name in run_all.demo_names() if name in FIRST_DEMOS] == FIRST_DEMOS
+    assert run_all.demo_names()[0] == "sigmoid_chain"
     for name in run_all.demo_names():
         assert name in out
         first_line = run_all.load(name).__doc__.strip().splitlines()[0]
@@ -78,7 +98,7 @@ def test_plot_without_matplotlib_says_how_to_install_it(name, tmp_path, monkeypa
     assert result["ok"]  # the terminal output is complete without the figure
 
 
-@pytest.mark.parametrize("name", FIRST_DEMOS)
+@pytest.mark.parametrize("name", sorted(SMALL))
 def test_plot_with_matplotlib_writes_a_png(name, tmp_path, capsys):
     pytest.importorskip("matplotlib")
     target = tmp_path / "figure.png"
@@ -107,7 +127,7 @@ def test_python_m_tinygrad_edu_lists_and_runs_the_demos():
         assert name in listed.stdout
     ran = _bare_python(["-m", "tinygrad_edu", "sigmoid_chain", "--layers", "5"], cwd=ROOT)
     assert ran.returncode == 0, ran.stderr
-    assert "1953.125" in ran.stdout and "all agree" in " ".join(ran.stdout.split())
+    assert "1953.125" in ran.stdout and "All agree: yes." in " ".join(ran.stdout.split())
 
 
 def test_a_demo_piped_into_head_stops_quietly(tmp_path):
