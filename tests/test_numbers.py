@@ -270,3 +270,18 @@ def test_fraction_matrices_stay_exact_through_division_by_an_int():
     loss.backward()
     assert loss.data == [[Fraction(1, 2)]]
     assert A.grad == [[Fraction(1, 2), Fraction(1, 2)]] and all(type(g) is Fraction for g in A.grad[0])
+
+
+def test_an_exact_power_too_large_to_compute_is_rounded_not_hung():
+    # Python computes Fraction(1, 3) ** 10**300 exactly and never finishes; the engine rounds
+    # such a power the IEEE way (here to 0.0), in both modes, for either kind of exponent.
+    third = Fraction(1, 3)
+    y = Value(third) ** (10 ** 300)
+    y.backward()
+    assert (y.data, type(y.data)) == (0.0, float)
+    z = Value(third) ** Value(Fraction(10 ** 300))
+    assert z.data == 0.0
+    assert (Dual(third, 1) ** (10 ** 300)).data == 0.0
+    # Small exact powers stay exact.
+    assert (Value(third) ** 4).data == Fraction(1, 81)
+    assert (Value(Fraction(2)) ** Value(Fraction(3))).data == 8

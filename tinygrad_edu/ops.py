@@ -442,13 +442,37 @@ def _periodic(f: Callable) -> Callable:
     return lambda x: f(x) if math.isfinite(x) else math.nan
 
 
+#: Exact powers (an int or Fraction base, an int exponent) whose result would need
+#: more bits than this are computed in floats instead: Fraction(1, 3) ** 10**300 is
+#: exact in Python but would never finish.  2²⁰ bits is a number of 300 000 digits.
+EXACT_POWER_BITS = 2 ** 20
+
+
+def _exact_power_too_large(x, y) -> bool:
+    """True when x ** y would be computed exactly (x an int or Fraction, y a whole
+    int or Fraction) and need more than ``EXACT_POWER_BITS`` bits."""
+    if not isinstance(x, (int, Fraction)) or not isinstance(y, (int, Fraction)):
+        return False
+    if isinstance(y, Fraction):
+        if y.denominator != 1:
+            return False
+        y = y.numerator
+    q = Fraction(x)
+    bits = max(q.numerator.bit_length(), q.denominator.bit_length())
+    return bits * abs(y) > EXACT_POWER_BITS
+
+
 def _power(x, y):
     """x ** y, ``inf`` instead of ``OverflowError`` when the result is too large.
 
     Python also raises ``OverflowError`` when an input cannot become a float
     (a huge Fraction meeting a float exponent): then both are rounded the
-    IEEE way first, so Fraction(10**400) ** −1.0 is 0.0, not inf.
+    IEEE way first, so Fraction(10**400) ** −1.0 is 0.0, not inf.  An exact
+    power too large to compute exactly (see ``EXACT_POWER_BITS``) is rounded
+    the same way, so it gives a float (often inf or 0.0) instead of hanging.
     """
+    if _exact_power_too_large(x, y):
+        x, y = to_float(x), to_float(y)
     try:
         return x ** y
     except OverflowError:
