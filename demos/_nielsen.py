@@ -25,6 +25,7 @@ import time
 import _common  # noqa: F401  (the repository root onto sys.path: runs from a fresh clone)
 
 from tinygrad_edu import nn, ops
+from tinygrad_edu.data import load_digits, load_mnist
 from tinygrad_edu.losses import binary_cross_entropy_with_logits
 from tinygrad_edu.matrix import Matrix
 
@@ -33,6 +34,27 @@ from tinygrad_edu.matrix import Matrix
 NIELSEN = {2: [0.07, 0.31], 3: [0.012, 0.060, 0.283], 4: [0.003, 0.017, 0.070, 0.285]}
 EXAMPLES, ETA, LMBDA, EPOCHS = 1000, 0.1, 5.0, 500  # fig/generate_gradient.py
 CLASSES = 10
+
+
+def load_data(examples: int, mnist: str | None) -> tuple:
+    """(training images, labels, held-out images, labels, a description): the first ``examples`` images.
+
+    The UCI digits by default; held out are images 1001 to 1797, never trained on whatever ``examples``
+    (≤ 1000) is. With ``mnist`` (a folder of IDX files): the first training images, and the first 1000
+    test images held out. A missing or broken file raises an error that names it.
+    """
+    if mnist is None:
+        images, labels = load_digits()
+        start = max(examples, EXAMPLES)
+        return (images[:examples], labels[:examples], images[start:], labels[start:],
+                f"the first {examples} of the 1797 UCI digits (8×8 pixel counts 0–16, divided by 16); held out: "
+                f"images {start + 1} to 1797")
+    train_images, train_labels, test_images, test_labels = load_mnist(mnist, limit=max(examples, EXAMPLES))
+    if len(train_images) < examples:
+        raise ValueError(f"--examples {examples}: {mnist} holds only {len(train_images)} training images")
+    return (train_images[:examples], train_labels[:examples], test_images, test_labels,
+            f"the first {examples} MNIST training images ({len(train_images[0])} grey levels divided by 255); "
+            f"held out: the first {len(test_images)} test images")
 
 
 def nielsen_network(sizes: list, seed: int) -> nn.MLP:
@@ -127,7 +149,8 @@ def train(X: Matrix, Y: Matrix, held_out: tuple, sizes: list, seed: int, epochs:
         nielsen_update(model, eta, lmbda, X.shape[0])
         progress(f"training {sizes}, epoch", epoch + 1, epochs, started)
     progress(None)
-    return {"sizes": sizes, "norms": norms, "cost": costs, "accuracy": accuracy, "seconds": time.perf_counter() - started}
+    return {"sizes": sizes, "norms": norms, "cost": costs, "accuracy": accuracy, "every": every,
+            "seconds": time.perf_counter() - started}
 
 
 def prior_cost(labels: list) -> float:

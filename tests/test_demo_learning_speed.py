@@ -235,6 +235,7 @@ def test_accuracy_verdict_flips_at_three_standard_errors_above_chance():
 def test_cost_verdict_flips_when_the_cost_goes_below_the_class_frequency_cost():
     assert "the network does better than ignoring the images" in ls.cost_verdict([9.0, 2.0], floor=3.25)
     assert "no better than ignoring the images" in ls.cost_verdict([9.0, 3.24], floor=3.25)
+    assert "the network does better" in ls.cost_verdict([9.0, 3.23], floor=3.25)  # 0.6% below
 
 
 def test_slowest_verdict_names_the_first_epoch_where_another_layer_is_slower():

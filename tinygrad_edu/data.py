@@ -76,8 +76,7 @@ def _check_count(caller: str, name: str, value: object, minimum: int = 1) -> Non
 
 def _check_scale(caller: str, name: str, value: object) -> None:
     """A noise level or spread: a finite number, zero allowed."""
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if not ok or not math.isfinite(value) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
         raise ValueError(f"{caller}: {name} must be a finite number >= 0, got {value!r}")
 
 
@@ -423,13 +422,12 @@ def load_digits(path: str | os.PathLike | None = None) -> tuple[Rows, list[int]]
     >>> min(min(image) for image in images), max(max(image) for image in images)
     (0.0, 1.0)
     """
-    if path is None:
-        source = resources.files("tinygrad_edu") / "datasets" / DIGITS_FILE
-        name = f"tinygrad_edu/datasets/{DIGITS_FILE}"
-    else:
-        source, name = os.fspath(path), os.fspath(path)
+    name = f"tinygrad_edu/datasets/{DIGITS_FILE}" if path is None else os.fspath(path)
     try:
-        raw = source.read_bytes() if hasattr(source, "read_bytes") else _read_bytes(source)
+        if path is None:  # inside the package, wherever it is installed
+            raw = (resources.files("tinygrad_edu") / "datasets" / DIGITS_FILE).read_bytes()
+        else:
+            raw = _read_bytes(name)
     except OSError as error:
         raise FileNotFoundError(f"load_digits: cannot read {name}: {error.strerror or error}") from None
     text = _gunzip(raw, "load_digits", name)
