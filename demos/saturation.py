@@ -3,8 +3,9 @@
 Source: Glorot & Bengio, "Understanding the difficulty of training deep feedforward neural
 networks" (AISTATS 2010), section 3.1 and its figure 2: with sigmoid units and the "standard"
 initialisation W ~ U(−1/√n, 1/√n), b = 0, the activations of the top hidden layer went to 0 early
-in training and stayed there a long time, while the lower layers stayed near 0.5; the hyperbolic
-tangent, symmetric around 0, did not do this.
+in training and stayed there a long time, while the layers below kept means around or above 0.5.
+The hyperbolic tangent, symmetric around 0, showed no such collapse of its top layer (its units
+saturated in another way, toward ±1).
 
 Here: their setup made small (4 hidden layers of 30 units instead of 1000, softmax output, SGD on
 mini-batches of 10, learning rate 0.5), trained on the first 1000 UCI digits, measured on the 797
@@ -209,8 +210,9 @@ def main(argv: list | None = None) -> dict:
     args = p.parse_args(argv)
     if not 0 < args.lr <= 100:
         p.error(f"--lr {args.lr:g}: must lie in (0, 100]")
-    if args.batch > TRAIN or args.hidden > 30:
-        p.error(f"--batch at most {TRAIN} (the training images) and --hidden at most 30")
+    if args.batch > TRAIN or not 2 <= args.hidden <= 30:
+        p.error(f"--batch {args.batch} --hidden {args.hidden}: at most {TRAIN} images per batch (the training set) and "
+                "2 to 30 hidden layers (a top layer and layers below it)")
     if args.plot and not os.access(os.path.dirname(os.path.abspath(args.plot)), os.W_OK):
         p.error(f"--plot {args.plot}: cannot write into {os.path.dirname(os.path.abspath(args.plot))}")
     images, labels = load_digits()

@@ -234,8 +234,10 @@ def test_accuracy_verdict_flips_at_three_standard_errors_above_chance():
 
 def test_cost_verdict_flips_when_the_cost_goes_below_the_class_frequency_cost():
     assert "the network does better than ignoring the images" in ls.cost_verdict([9.0, 2.0], floor=3.25)
+    assert "within 0.5% of 3.25" in ls.cost_verdict([9.0, 3.24], floor=3.25)
+    assert "still above 3.25" in ls.cost_verdict([9.0, 4.0], floor=3.25)
     assert "no better than ignoring the images" in ls.cost_verdict([9.0, 3.24], floor=3.25)
-    assert "the network does better" in ls.cost_verdict([9.0, 3.23], floor=3.25)  # 0.6% below
+    assert "more than 0.5% below 3.25" in ls.cost_verdict([9.0, 3.23], floor=3.25)  # 0.6% below
 
 
 def test_slowest_verdict_names_the_first_epoch_where_another_layer_is_slower():
@@ -300,7 +302,8 @@ def test_lesson_reports_what_the_draws_show():
     (["--lr", "nan"], "expected a finite number"),
     (["--lmbda", "-0.5"], "--lmbda >= 0"),
     (["--seeds", "1"], "--seeds must be at least 2"),
-    (["--hidden", "31"], "at most 30 hidden layers"),
+    (["--hidden", "31"], "--hidden 31: 2 to 30 hidden layers"),
+    (["--hidden", "1", "3"], "--hidden 1 3: 2 to 30 hidden layers"),
     (["--examples", "1797"], "--examples 1797: need 2 to 1796"),
     (["--mnist", "/no/such/folder"], "--mnist /no/such/folder: not a folder"),
     (["--plot", "/no/such/folder/x.png"], "--plot /no/such/folder/x.png: cannot write"),

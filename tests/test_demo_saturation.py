@@ -128,7 +128,8 @@ def test_the_x_axis_of_the_chart_is_the_sgd_step(run):
     (["--lr", "0"], "--lr 0: must lie in (0, 100]"),
     (["--lr", "1e5"], "--lr 100000: must lie in (0, 100]"),
     (["--lr", "inf"], "expected a finite number"),
-    (["--batch", "1001"], "--batch at most 1000"),
+    (["--batch", "1001"], "at most 1000 images per batch"),
+    (["--hidden", "1"], "2 to 30 hidden layers"),
     (["--plot", "/no/such/folder/x.png"], "cannot write into /no/such/folder"),
 ])
 def test_bad_options_are_refused_in_one_line_before_any_work(argv, message, capsys):
