@@ -133,16 +133,19 @@ MAX_WORK = 1e9
 NODE = 200
 
 
-def refuse_if_too_big(p: argparse.ArgumentParser, work: float, what: str) -> None:
-    """Refuse, in one line, a combination of options whose work is beyond :data:`MAX_WORK`.
+def refuse_if_too_big(p: argparse.ArgumentParser, work: float, what: str, limit: float = MAX_WORK) -> None:
+    """Refuse, in one line, a combination of options whose work is beyond ``limit`` (:data:`MAX_WORK`).
 
     Each option has its own range, but some products of them (a wide, deep
     network, trained long, on many seeds) would run for hours; ``work`` is the
-    demo's count of multiply-adds for the options given.
+    demo's count of multiply-adds for the options given.  A demo whose long
+    run is the point (Nielsen's experiment on the real MNIST) passes a larger
+    ``limit`` and says in its help how long it takes.
     """
-    if work > MAX_WORK:
-        p.error(f"{what} needs about {work:.1e} multiply-adds, more than the {MAX_WORK:.0e} a demo does in one run "
-                f"(a minute or two of pure Python): choose smaller settings")
+    if work > limit:
+        minutes = limit / MAX_WORK * 1.5
+        p.error(f"{what} needs about {work:.1e} multiply-adds, more than the {limit:.0e} this demo does in one run "
+                f"(about {minutes:.0f} minutes of pure Python): choose smaller settings")
 
 
 def layer_work(n_in: int, n_out: int, batch: int) -> float:
@@ -295,17 +298,27 @@ def save_figure(path: str, panels: list) -> bool:
         else:
             _line_panel(ax, *panel)
     figure.tight_layout()
+    write_figure(pyplot, figure, path)
+    return True
+
+
+def write_figure(pyplot, figure, path: str, dpi: int = 120) -> None:
+    """Write a finished matplotlib ``figure`` to ``path`` and close it.
+
+    The file is written under a temporary name and renamed when complete, so
+    an interrupted run never leaves half a figure; the name printed is the
+    file written.
+    """
     target = Path(path)
     partial = target.with_name(f".{target.name}.partial")
     try:
-        figure.savefig(partial, dpi=120, format=target.suffix[1:].lower())
+        figure.savefig(partial, dpi=dpi, format=target.suffix[1:].lower())
         os.replace(partial, target)
     finally:
         pyplot.close(figure)
         if partial.exists():
             partial.unlink()
     print(f"\nfigure saved to {target}")
-    return True
 
 
 def _line_panel(ax, title: str, series: dict, log_y: bool, xlabel: str, ylabel: str) -> None:

@@ -1,478 +1,413 @@
-"""Learning speed per layer: in a deep sigmoid network the early layers learn 4–5× slower per layer.
+"""Learning speed per layer: Nielsen's chapter-5 experiment, repeated on real handwritten digits.
 
-Sources: Michael Nielsen, *Neural Networks and Deep Learning*, chapter 5
-("The vanishing gradient problem"); Glorot & Bengio, "Understanding the
-difficulty of training deep feedforward neural networks" (AISTATS 2010).
+Source: Michael Nielsen, *Neural Networks and Deep Learning*, ch. 5, and the code that made its
+numbers (src/network2.py, fig/generate_gradient.py in mnielsen/neural-networks-and-deep-learning).
+Layer l learns at the speed ‖δˡ‖ = ‖∂C/∂bˡ‖, and backpropagation gives δˡ = Σ′(zˡ)(Wˡ⁺¹)ᵀδˡ⁺¹
+with every σ′ ≤ 1/4: each hidden layer further from the output gets a smaller gradient.
 
-Nielsen's measure of how fast layer l learns is ‖δˡ‖ = ‖∂C/∂bˡ‖, the size of
-the gradient with respect to its biases.  Backpropagation gives
+His protocol, copied (demos/_nielsen.py): sigmoid layers, cross-entropy on sigmoid outputs
+(δᴸ = a − y), weights N(0, 1)/√n_in, biases N(0, 1), ∂C/∂b averaged over the first 1000 training
+images; training on one batch of those 1000, η = 0.1, L2 λ = 5, 500 epochs, ‖δˡ‖ every epoch. What
+differs: the UCI digits shipped with tinygrad_edu (8×8 pixels, 1797 images) instead of MNIST
+(--mnist DIR reads yours), and many networks per depth where he printed one.
 
-    δˡ = Σ′(zˡ) (Wˡ⁺¹)ᵀ δˡ⁺¹,     Σ′(zˡ) = diag σ′(zˡⱼ),  σ′ ≤ 1/4,
+What to look for: (1) median and 5–95% band of ‖δˡ‖ over 20 networks per depth beside his MNIST
+draw; (2) why each layer back divides by about 5: σ′ (never by less than 4) and (Wˡ⁺¹)ᵀ (which
+makes the spread); (3) with --train, ‖δˡ‖ every epoch and held-out accuracy beside chance.
 
-so each layer back multiplies the gradient by a factor Mˡ = Σ′(zˡ)(Wˡ⁺¹)ᵀ.
-With Nielsen's initialisation (weights N(0, 1/n_in), so n·Var(W) = 1) that
-factor shrinks a vector by about √E[σ′(z)²] ≈ 1/4.9: the first hidden layer of
-a 4-hidden-layer network learns about 100× slower than the fourth.
-
-Nielsen's setup, which this demo copies on a synthetic task (from his book's
-code, not its prose): weights N(0, 1/n_in), biases N(0, 1), sigmoid output
-units with the cross-entropy cost (so δᴸ = a − y), the gradient averaged over
-the examples (he used the first 1000 MNIST images).
-
-What the demo prints:
-  1. ‖δˡ‖ per hidden layer at initialisation for 2, 3 and 4 hidden layers of
-     30 sigmoid units on 10-class Gaussian blobs, beside Nielsen's MNIST
-     numbers, and the per-layer ratios next to a mean-field estimate (4.88);
-  2. the layer anatomy (tinygrad_edu.anatomy): what each factor Mˡ does;
-  3. ‖δˡ‖ over a short training run: the early layers stay slow;
-  4. Glorot & Bengio's observation: with sigmoid units the top hidden layer's
-     mean activation sinks toward 0 early in training and the accuracy stays
-     at chance, while tanh units under the same budget learn.
-
-    python demos/learning_speed.py [--seed 0] [--hidden 2 3 4] [--plot speed.png]
+    python demos/learning_speed.py [--seed 0] [--seeds 20] [--hidden 2 3 4] [--train] [--plot FILE.png]
 """
 
 from __future__ import annotations
 
 import math
-import random
+import os
+import statistics
+import sys
+import time
 
 import _common  # the repository root onto sys.path: runs from a fresh clone
-from _common import error_text, heading, relative_error, say, sup
+from _common import error_text, heading, say, sup
+from _nielsen import (CLASSES, EPOCHS, ETA, EXAMPLES, LMBDA, NIELSEN, backward_pass, load_data, network2_backprop,
+                      nielsen_network, prior_cost, progress, sigma_prime, train)
 
-from tinygrad_edu import nn, ops
-from tinygrad_edu.anatomy import layer_anatomy
-from tinygrad_edu.data import gaussian_blobs, one_hot, standardise, train_test_split
-from tinygrad_edu.losses import binary_cross_entropy_with_logits, cross_entropy
+from tinygrad_edu import ops
+from tinygrad_edu.data import one_hot
 from tinygrad_edu.matrix import Matrix
-from tinygrad_edu.mode import no_grad
-from tinygrad_edu.nn import train_step
-from tinygrad_edu.plot import bar_chart, format_number, line_chart, sparkline, table
+from tinygrad_edu.plot import bar_chart, format_number, line_chart, load_pyplot, table
 
-CLASSES = 10  # Nielsen's ten digits; here ten Gaussian blobs
-NIELSEN_BATCH = 10  # Nielsen's mini-batch size
-
-#: Nielsen, Neural Networks and Deep Learning, ch. 5: ‖δˡ‖ per hidden layer at initialisation on
-#: MNIST, for [784, 30, 30, 10], [784, 30, 30, 30, 10] and [784, 30, 30, 30, 30, 10].
-NIELSEN = {
-    2: [0.07, 0.31],
-    3: [0.012, 0.060, 0.283],
-    4: [0.003, 0.017, 0.070, 0.285],
-}
-
-# Two routes to the same δˡ (the engine's backward, and the anatomy's explicit product
-# Mˡ·δˡ⁺¹ summed in a different order) differ only by rounding: a few ε per layer.
-ROUTE_TOL = 1e-10
+#: The engine's δ and a plain-float backprop of network2's equations add the same numbers in
+#: another order: they differ by rounding, ~1e-16 relative per layer; 1e-12 leaves a wide margin.
+ROUTE_TOL = 1e-12
 
 
 # ---------------------------------------------------------------------------
-# Data and networks
+# 1 and 2: many networks at initialisation
 # ---------------------------------------------------------------------------
 
-def blobs(n: int, n_in: int, seed: int) -> tuple:
-    """Ten Gaussian blobs in n_in dimensions, standardised; labels 0..9."""
-    X, y = gaussian_blobs(n, n_in, CLASSES, rng=random.Random(f"learning_speed data {seed}"))
-    return standardise(X), y
+def at_initialisation(X: Matrix, Y: Matrix, sizes: list, seed: int) -> dict:
+    """‖δˡ‖ of one freshly drawn network, and the two parts of each ratio ‖δˡ⁺¹‖/‖δˡ‖.
 
-
-def nielsen_network(n_in: int, hidden: int, width: int, seed: int) -> nn.MLP:
-    """[n_in, width × hidden, 10] with sigmoid hidden units, weights N(0, 1/n_in), biases N(0, 1).
-
-    The output layer's sigmoid is applied by the cost (cross-entropy from the logits).
-    Each network draws from its own generator, so adding a depth changes no other.
+    Only ∂C/∂b is needed, so the weights are marked constant: backward then skips ∂C/∂W.
     """
-    rng = random.Random(f"learning_speed net {seed} {hidden}")
-    return nn.MLP([n_in] + [width] * hidden + [CLASSES], activation="sigmoid", init="lecun_normal",
-                  bias_init="standard_normal", rng=rng)
+    model = nielsen_network(sizes, seed)
+    for lin in model.linears:
+        lin.weight.requires_grad = False
+    run = backward_pass(model, X, Y)
+    hidden = len(sizes) - 2
+    norms, deltas = run["norms"], run["deltas"]
+    # σ′(z) = a(1 − a) with a = σ(z): its root-mean-square over each hidden layer's units and images.
+    rms = [math.sqrt(sum((v - v * v) ** 2 for row in a.data for v in row) / (len(a.data) * len(a.data[0])))
+           for a in run["activations"]]
+    # ‖(Wˡ⁺¹)ᵀδˡ⁺¹‖/‖δˡ⁺¹‖: how much the weights alone stretch the gradient on its way to layer l.
+    gains = [math.hypot(*[math.fsum(row[j] * d for row, d in zip(model.linears[l + 1].weight.data, deltas[l + 1]))
+                          for j in range(sizes[l + 1])]) / norms[l + 1] for l in range(hidden - 1)]
+    output = [math.fsum(ops.sigmoid.forward(z) - t for z, t in zip(column, targets)) / X.shape[0]
+              for column, targets in zip(zip(*run["zs"][-1].data), zip(*Y.data))]
+    return {"hidden": norms[:hidden], "ratios": [b / a for a, b in zip(norms[:hidden - 1], norms[1:hidden])],
+            "sigma_part": [1 / r for r in rms[:hidden - 1]], "weight_gain": gains, "model": model,
+            "output_error": max(abs(g - c) for g, c in zip(deltas[-1], output)) / norms[-1]}
 
 
-def nielsen_cost(m: int):
-    """C = (1/m) Σ_x Σⱼ −[yⱼ ln aⱼ + (1 − yⱼ) ln(1 − aⱼ)], aⱼ = σ(zⱼᴸ): Nielsen's cross-entropy.
-
-    Its gradient with respect to zᴸ is (a − y)/m per example: δᴸ = a − y, averaged.
-    """
-    def cost(logits: Matrix, targets: Matrix) -> Matrix:
-        return binary_cross_entropy_with_logits(logits, targets, reduction="sum") / m
-    return cost
+def band(values: list) -> tuple:
+    """(5%, median, 95%) of a sample, the quantiles interpolated between the sorted values."""
+    cuts = statistics.quantiles(values, n=20, method="inclusive")
+    return cuts[0], statistics.median(values), cuts[-1]
 
 
-def forward_recording(model: nn.MLP, X: Matrix) -> tuple:
-    """Run the model layer by layer; return (output, pre-activations z¹…zᴸ, activations a¹…aᴸ⁻¹)."""
-    zs, activations = [], []
-    a = X
-    for layer in model:
-        a = layer(a)
-        (zs if isinstance(layer, nn.Linear) else activations).append(a)
-    return a, zs, activations
+def section_init(draws: dict, seeds: int, data_name: str, nielsen: dict) -> dict:
+    print(heading(f"1. ‖δˡ‖ = ‖∂C/∂bˡ‖ at initialisation: {seeds} networks per depth"))
+    rows, inside = [], {}
+    for hidden, runs in draws.items():
+        for l in range(hidden):
+            low, mid, high = band([r["hidden"][l] for r in runs])
+            theirs = nielsen.get(hidden, [None] * hidden)[l]
+            inside[hidden, l + 1] = None if theirs is None else low <= theirs <= high
+            rows.append([runs[0]["sizes"] if l == 0 else "", l + 1, format_number(mid), f"{format_number(low)} – {format_number(high)}",
+                         "" if theirs is None else f"{theirs:g}", {None: "", True: "yes", False: "NO"}[inside[hidden, l + 1]]])
+    print(table(["network", "layer l", "median ‖δˡ‖", "5–95% band", "Nielsen, MNIST", "his inside our band?"], rows))
+    deepest = max(draws)
+    medians = [band([r["hidden"][l] for r in draws[deepest]])[1] for l in range(deepest)]
+    print()
+    print(bar_chart([f"layer {l}" for l in range(1, deepest + 1)], medians, log=True, width=40,
+                    title=f"{draws[deepest][0]['sizes']}: median ‖δˡ‖ by hidden layer l"))
+    checked = [v for v in inside.values() if v is not None]
+    outside = len(checked) - sum(checked)
+    # A 5–95% band holds 90% of draws: the chance that `outside` or more of his draws fall out by luck.
+    luck = math.fsum(math.comb(len(checked), k) * 0.1 ** k * 0.9 ** (len(checked) - k)
+                     for k in range(outside, len(checked) + 1))
+    alike = bool(checked) and luck >= 0.05
+    say(f"Data: {data_name}. " + ("Nielsen's numbers are for 30 units per layer and up to 4 hidden layers: none to "
+        "compare with here." if not checked else
+        f"Nielsen printed one network per depth, on MNIST: {len(checked) - outside} of his {len(checked)} numbers lie "
+        f"inside our 5–95% band. A band that holds 90% of draws leaves about 1 in 10 outside; {outside} or more of "
+        f"{len(checked)} outside happens by luck with probability {format_number(luck, 2, flag=False)}, so "
+        f"{'his draws look like ours' if alike else 'his numbers differ from ours by more than luck'}."))
+    return {"inside": inside, "alike": alike, "luck": luck}
 
 
-def norm(values) -> float:
-    return math.hypot(*values)
+def section_ratios(draws: dict, mean_field: float, nielsen: dict) -> dict:
+    print(heading("2. Each layer back: the gradient divided by ‖δˡ⁺¹‖/‖δˡ‖"))
+    rows, pooled = [], {"ratios": [], "sigma_part": [], "weight_gain": []}
+    for hidden, runs in draws.items():
+        for l in range(hidden - 1):
+            low, mid, high = band([r["ratios"][l] for r in runs])
+            theirs = nielsen.get(hidden)
+            rows.append([runs[0]["sizes"] if l == 0 else "", f"{l + 2} / {l + 1}", format_number(mid),
+                         f"{format_number(low)} – {format_number(high)}",
+                         format_number(theirs[l + 1] / theirs[l], 3) if theirs else ""])
+        for key in pooled:
+            pooled[key] += [x for r in runs for x in r[key]]
+        increasing = sum(all(a < b for a, b in zip(r["hidden"], r["hidden"][1:])) for r in runs)
+        rows.append(["", f"‖δ¹‖ < {'… < ' if hidden > 2 else ''}‖δ{sup(hidden)}‖ in", f"{increasing} of {len(runs)}", "", ""])
+    print(table(["network", "layers", "median ratio", "5–95% band", "Nielsen, MNIST"], rows))
+    parts = {key: band(values) for key, values in pooled.items()}
+    print()
+    print(table(["every hidden layer pooled", "median", "5–95% band", "smallest", "largest"],
+                [[name, format_number(parts[key][1]), f"{format_number(parts[key][0])} – {format_number(parts[key][2])}",
+                  format_number(min(pooled[key])), format_number(max(pooled[key]))]
+                 for name, key in (("the ratio ‖δˡ⁺¹‖/‖δˡ‖", "ratios"), ("σ′ part: 1/RMS σ′(zˡ)", "sigma_part"),
+                                   ("W part: ‖(Wˡ⁺¹)ᵀδˡ⁺¹‖/‖δˡ⁺¹‖", "weight_gain"))]))
+    below = [k for k, r in enumerate(pooled["ratios"]) if r < 4]
+    stretched = sum(pooled["weight_gain"][k] > 1 for k in below)
+    spread = {key: parts[key][2] / parts[key][0] for key in ("sigma_part", "weight_gain")}
+    loose = max(abs(r * w / s - 1) for r, s, w in zip(*pooled.values()))
+    wider = "weights" if spread["weight_gain"] > spread["sigma_part"] else "σ′ values"
+    say(f"Two things divide the gradient. σ′: its root-mean-square over a layer's units and images is 1/"
+        f"{format_number(parts['sigma_part'][1], 3)} (median); a mean-field estimate for an infinitely wide layer, "
+        f"z ~ N(0, q*) with q* = 1 + E[σ(z)²], gives 1/{format_number(mean_field, 3)}. Since σ′ ≤ 1/4 this part can "
+        f"never divide by less than 4 (smallest here: {format_number(min(pooled['sigma_part']), 3)}): 4 is a floor, "
+        f"not a cap. (Wˡ⁺¹)ᵀ: with n·Var(W) = 1 it keeps the gradient's size on average (median "
+        f"{format_number(parts['weight_gain'][1], 3)}), but one draw stretches or shrinks it by "
+        f"{format_number(parts['weight_gain'][0], 3)} to {format_number(parts['weight_gain'][2], 3)}. The ratio is about "
+        f"the σ′ part divided by the W part (within {100 * loose:.0f}% in every network here), so a ratio below 4 "
+        f"needs weights that stretch: "
+        + (f"none of the {len(pooled['ratios'])} ratios is below 4. " if not below else
+           f"{len(below)} of the {len(pooled['ratios'])} ratios are below 4, and the W part is above 1 in "
+           + ("every one of them. " if stretched == len(below) else f"only {stretched} of them (there the estimate is loose). "))
+        + f"Relative to its median, the W part's band is {'wider' if wider == 'weights' else 'narrower'} than the "
+        f"σ′ part's ({format_number(spread['weight_gain'], 3)}× against {format_number(spread['sigma_part'], 3)}× from "
+        f"5% to 95%): the spread between networks comes mostly from their {wider}.")
+    return {"parts": parts, "below_four": len(below), "stretched": stretched, "pooled": pooled}
 
 
-def column_sums(rows: list) -> list:
-    return [math.fsum(column) for column in zip(*rows)]
-
-
-# ---------------------------------------------------------------------------
-# 1 and 2: gradients at initialisation, and their anatomy
-# ---------------------------------------------------------------------------
-
-def measure_at_init(X: list, y: list, hidden: int, width: int, seed: int, anatomy_examples: int) -> dict:
-    """‖δˡ‖ for every layer of one network, by backward, checked two ways."""
-    m, n_in = len(X), len(X[0])
-    model = nielsen_network(n_in, hidden, width, seed)
-    Xm = Matrix(X, requires_grad=False)
-    Y = Matrix(one_hot(y, CLASSES), requires_grad=False)
-    out, zs, _ = forward_recording(model, Xm)
-    cost = nielsen_cost(m)(out, Y)
-    cost.backward()
-    deltas = [norm(lin.bias.grad[0]) for lin in model.linears]  # ‖∂C/∂bˡ‖, l = 1 … L
-
-    # Closed form at the output: ∂C/∂bᴸ = mean over the examples of σ(zᴸ) − y.
-    sigma = ops.sigmoid.forward
-    closed_last = [math.fsum(sigma(z) - t for z, t in zip(column, targets)) / m
-                   for column, targets in zip(zip(*out.data), zip(*Y.data))]
-    output_error = max(relative_error(g, c) for g, c in zip(model.linears[-1].bias.grad[0], closed_last))
-
-    result = {"hidden": hidden, "model": model, "sizes": model.sizes, "deltas": deltas, "hidden_deltas": deltas[:-1],
-              "ratios": [b / a for a, b in zip(deltas[:hidden - 1], deltas[1:hidden])],
-              "cost": cost.item(), "output_error": output_error}
-    if anatomy_examples:
-        result.update(anatomy_of(model, cost, zs, anatomy_examples))
-    return result
-
-
-def anatomy_of(model: nn.MLP, cost: Matrix, zs: list, k: int) -> dict:
-    """The layer anatomy on the first k examples, and how far its δˡ is from the engine's.
-
-    layer_anatomy computes δˡ as its own product Mˡ·δˡ⁺¹, example by example; the
-    engine's backward gives ∂C/∂Zˡ for every example: summed over the same k rows,
-    the two must agree to rounding.
-    """
-    k = min(k, zs[0].shape[0])
-    dZ = cost.gradients(zs)  # ∂C/∂Zˡ per example, each row already carrying its 1/m
-    anatomy = layer_anatomy([lin.weight for lin in model.linears], [z.data[:k] for z in zs],
-                            dZ[-1].data[:k], "sigmoid")
-    route_error = max(relative_error(a, e)
-                      for layer, g in zip(anatomy.layers, dZ)
-                      for a, e in zip(layer.delta, column_sums(g.data[:k])))
-    rms_derivative = [math.sqrt(math.fsum(sigma_prime(v) ** 2 for row in z.data for v in row) /
-                                (len(z.data) * len(z.data[0]))) for z in zs]
-    return {"anatomy": anatomy, "anatomy_examples": k, "route_error": route_error,
-            "rms_derivative": rms_derivative}
-
-
-def sigma_prime(z: float) -> float:
-    """σ′(z) = σ(z)(1 − σ(z)), by the op table's own rule."""
-    return ops.sigmoid.derivative(z, ops.sigmoid.forward(z))
-
-
-def gaussian_mean(f, variance: float, points: int = 2001, reach: float = 10.0) -> float:
-    """E[f(z)] for z ~ N(0, variance), by Simpson's rule on ±reach standard deviations."""
-    sd = math.sqrt(variance)
-    h = 2 * reach / (points - 1)
-    total = []
-    for i in range(points):
-        u = -reach + i * h
-        weight = 1 if i in (0, points - 1) else (4 if i % 2 else 2)
-        total.append(weight * f(u * sd) * math.exp(-u * u / 2))
-    return math.fsum(total) * h / 3 / math.sqrt(2 * math.pi)
-
-
-def mean_field_factor(bias_variance: float = 1.0, gain: float = 1.0) -> dict:
-    """The factor by which one sigmoid layer shrinks δ, in the mean-field picture.
-
-    With weights of variance gain/n and biases of variance σ_b², a unit's
-    pre-activation is z = Σⱼ wⱼaⱼ + b, approximately N(0, q) with
-    q = σ_b² + gain·E[σ(z)²]: iterate that to its fixed point q*.  Going back,
-    ‖δˡ‖² = Σⱼ σ′(zⱼ)² (Σₖ Wₖⱼ δₖ)² ≈ n·E[σ′²]·(gain/n)·‖δˡ⁺¹‖², so each layer
-    divides ‖δ‖ by 1/√(gain·E[σ′(z)²]).  For Nielsen's setup (gain 1, σ_b² = 1):
-    q* ≈ 1.302, E[σ′²] ≈ 0.0420, a factor ≈ 4.88.
-    """
-    q = bias_variance + gain * 0.25
-    for _ in range(100):
-        previous, q = q, bias_variance + gain * gaussian_mean(lambda z: ops.sigmoid.forward(z) ** 2, q)
-        if abs(q - previous) < 1e-13:
+def mean_field_factor() -> float:
+    """1/√E[σ′(z)²] at the fixed point q* = 1 + E[σ(z)²], z ~ N(0, q*): weights N(0, 1/n), biases N(0, 1)."""
+    def gaussian_mean(f, q: float, points: int = 4001, reach: float = 10.0) -> float:  # Simpson's rule
+        h = 2 * reach / (points - 1)
+        return math.fsum((1 if i in (0, points - 1) else 4 if i % 2 else 2) * f((-reach + i * h) * math.sqrt(q))
+                         * math.exp(-(-reach + i * h) ** 2 / 2) for i in range(points)) * h / 3 / math.sqrt(2 * math.pi)
+    q = 1.25
+    for _ in range(200):
+        q, previous = 1 + gaussian_mean(lambda z: ops.sigmoid.forward(z) ** 2, q), q
+        if abs(q - previous) < 1e-14:
             break
-    second_moment = gaussian_mean(lambda z: sigma_prime(z) ** 2, q)
-    return {"q": q, "second_moment": second_moment, "factor": 1 / math.sqrt(gain * second_moment)}
+    return 1 / math.sqrt(gaussian_mean(lambda z: sigma_prime(z) ** 2, q))
 
 
-def layer_names(hidden: int) -> list:
-    return [f"δ{sup(l)}" for l in range(1, hidden + 1)]
-
-
-def section_init(results: list, n_in: int, width: int, m: int, mean_field: dict) -> None:
-    print(heading("1. ‖δˡ‖ = ‖∂C/∂bˡ‖ per hidden layer at initialisation"))
-    say(f"Data: {m} examples of {CLASSES} Gaussian blobs in {n_in} dimensions (standardised). Networks "
-        f"[{n_in}, {width}, …, {CLASSES}] set up as Nielsen's: weights N(0, 1/n_in), biases N(0, 1), sigmoid "
-        f"units, cross-entropy on sigmoid outputs (δᴸ = a − y), gradient averaged over the {m} examples. "
-        "Nielsen's numbers are from Neural Networks and Deep Learning, ch. 5 (MNIST, averaged over 1000 images).")
-    deepest = max(r["hidden"] for r in results)
-    headers = ["network"] + [f"‖{name}‖" for name in layer_names(deepest)] + ["‖δ¹‖/‖δ of the top hidden‖"]
-    rows = []
-    for r in results:
-        h = r["hidden"]
-        pad = [""] * (deepest - h)
-        rows.append([str(r["sizes"])] + [format_number(d) for d in r["hidden_deltas"]] + pad
-                    + [format_number(r["hidden_deltas"][0] / r["hidden_deltas"][-1])])
-        if h in NIELSEN:
-            reference = NIELSEN[h]
-            rows.append([f"  Nielsen [784, {', '.join(['30'] * h)}, 10]"] + [f"{v:g}" for v in reference] + pad
-                        + [format_number(reference[0] / reference[-1])])
-    print(table(headers, rows))
-    print()
-    deepest_result = next(r for r in results if r["hidden"] == deepest)
-    labels = [f"‖{name}‖ layer {l}" for l, name in enumerate(layer_names(deepest), start=1)]
-    print(bar_chart(labels, deepest_result["hidden_deltas"], log=True, width=40,
-                    title=f"{deepest_result['sizes']}: the first layer's gradient is the smallest"))
-    print()
-    rows = []
-    for r in results:
-        h = r["hidden"]
-        ratios = [format_number(x) for x in r["ratios"]]
-        rows.append([str(r["sizes"])] + ratios + [""] * (deepest - h)
-                    + [format_number(geometric_mean(r["ratios"])) if r["ratios"] else ""])
-    for h, reference in NIELSEN.items():
-        if h <= deepest:
-            ratios = [b / a for a, b in zip(reference, reference[1:])]
-            rows.append([f"  Nielsen, {h} hidden"] + [format_number(x, 3) for x in ratios]
-                        + [""] * (deepest - h) + [format_number(geometric_mean(ratios), 3)])
-    headers = ["network"] + [f"‖δ{sup(l + 1)}‖/‖δ{sup(l)}‖" for l in range(1, deepest)] + ["geometric mean"]
-    print("How much faster each hidden layer learns than the one before it:")
-    print(table(headers, rows))
-    print()
-    say(f"Mean-field estimate: a unit's input z is about N(0, q) with q = 1 + E[σ(z)²] → q* = "
-        f"{format_number(mean_field['q'])}; each layer back multiplies ‖δ‖ by √(n·Var(W)·E[σ′(z)²]) = "
-        f"√{format_number(mean_field['second_moment'])}, i.e. divides it by {format_number(mean_field['factor'], 3)}. "
-        f"σ′ ≤ 1/4 caps the factor at 4; the spread of z (σ′ < 1/4 away from 0) makes it about 4.9.")
-
-
-def geometric_mean(values: list) -> float:
-    return math.exp(math.fsum(math.log(v) for v in values) / len(values))
-
-
-def section_anatomy(result: dict) -> None:
-    anatomy = result["anatomy"]
-    k = result["anatomy_examples"]
-    print(heading(f"2. The anatomy of {result['sizes']}: what each layer does to δ"))
-    say(f"tinygrad_edu.anatomy.layer_anatomy, on the first {k} examples (it forms every factor "
-        "Mˡ = Σ′(zˡ)(Wˡ⁺¹)ᵀ, one per example, and finds its largest singular value):")
-    print(anatomy)
-    print()
-    rows = []
-    for l, layer in enumerate(anatomy.layers[:-1], start=1):
-        predicted = result["rms_derivative"][l - 1]  # n·Var(W) = 1 for N(0, 1/n_in) weights
-        rows.append([l, format_number(layer.derivative_mean), format_number(predicted),
-                     format_number(layer.gain), format_number(1 / layer.gain)])
-    print(table(["layer l", "mean σ′(zˡ)", "√mean σ′(zˡ)², all examples (mean field: the gain)", "measured gain",
-                 "1/gain"], rows))
-    rms = geometric_mean(result["rms_derivative"][:-1])
-    hidden = len(anatomy.layers) - 1
-    say(f"Why the ratio is 4–5: Mˡ multiplies δˡ⁺¹ by (Wˡ⁺¹)ᵀ, which keeps its size on average "
-        f"(n·Var(W) = 1 for N(0, 1/n)), and by σ′(zˡ), at most 1/4 and here {format_number(rms, 3)} in the "
-        f"root-mean-square. So each layer back keeps about {format_number(rms, 3)} of the gradient (it divides it by "
-        f"{format_number(1 / rms, 3)}), and {hidden} layers keep {format_number(rms, 3)}{sup(hidden)} ≈ "
-        f"1/{format_number(rms ** -hidden, 3)} of it. The anatomy's δˡ (its own product Mˡ·δˡ⁺¹) matches the "
-        f"engine's backward within {error_text(result['route_error'])}.")
+def lesson(draws: dict, ratios: dict, alike: bool) -> str:
+    """The closing sentence, every number and claim in it read from the run."""
+    deepest = draws[max(draws)]
+    slower = statistics.median(r["hidden"][-1] / r["hidden"][0] for r in deepest)
+    increasing = all(all(a < b for a, b in zip(r["hidden"], r["hidden"][1:])) for runs in draws.values() for r in runs)
+    factor = f"about {format_number(ratios['parts']['ratios'][1], 2)}"
+    return (f"Lesson: in a deep sigmoid network each hidden layer back divides the gradient by {factor}, because σ′ "
+            f"is at most 1/4 and the weights keep the size only on average. In {deepest[0]['sizes']} the first hidden "
+            f"layer's gradient is {format_number(slower, 3)} times smaller than the last one's (median of {len(deepest)} "
+            f"networks); ‖δ¹‖ < ‖δ²‖ < … held in {'every network drawn' if increasing else 'most networks, not all'}"
+            f"{', and Nielsen’s MNIST draws look like ours (section 1)' if alike else ''}.")
 
 
 # ---------------------------------------------------------------------------
-# 3: over training
+# 3 and 4: training, as in fig/generate_gradient.py
 # ---------------------------------------------------------------------------
 
-def hidden_delta_norms(model: nn.MLP, X: Matrix, Y: Matrix) -> tuple:
-    """(‖δ¹‖, …, ‖δᴸ⁻¹‖) of the hidden layers, the gradient averaged over all of X, and the cost."""
-    model.zero_grad()
-    cost = nielsen_cost(X.shape[0])(model(X), Y)
-    cost.backward()
-    return [norm(lin.bias.grad[0]) for lin in model.linears[:-1]], cost.item()
+def cost_verdict(costs: list, floor: float) -> str:
+    """Has the cost gone more than 0.5% below what answering the class frequencies alone achieves?"""
+    moved = f"C₀ went from {format_number(costs[0])} to {format_number(costs[-1])}"
+    where = ("more than 0.5% below" if costs[-1] < 0.995 * floor else "within 0.5% of" if costs[-1] < floor
+             else "still above")
+    verdict = ("the network does better than ignoring the images" if where == "more than 0.5% below" else
+               "so far it does no better than ignoring the images and guessing by how often each digit occurs")
+    return f"{moved}, {where} {format_number(floor)}, the cost of answering the class frequencies whatever the image: {verdict}"
 
 
-def train_nielsen(X: list, y: list, hidden: int, width: int, seed: int, steps: int, lr: float,
-                  batch: int) -> dict:
-    """Nielsen's training: SGD on mini-batches; every few steps, ‖δˡ‖ over the whole data set."""
-    m, n_in = len(X), len(X[0])
-    model = nielsen_network(n_in, hidden, width, seed)
-    targets = one_hot(y, CLASSES)
-    X_all, Y_all = Matrix(X, requires_grad=False), Matrix(targets, requires_grad=False)
-    optimizer = nn.SGD(model.parameters(), lr=lr)
-    order = random.Random(f"learning_speed minibatches {seed}")
-    every = max(1, steps // 8)
-    measured_at, per_step, costs = [], [], []
-    for step in range(steps + 1):
-        if step % every == 0 or step == steps:
-            norms, cost = hidden_delta_norms(model, X_all, Y_all)
-            measured_at.append(step)
-            per_step.append(norms)
-            costs.append(cost)
-        if step == steps:
-            break
-        rows = order.sample(range(m), min(batch, m))
-        train_step(model, nielsen_cost(len(rows)), optimizer, Matrix([X[i] for i in rows], requires_grad=False),
-                   Matrix([targets[i] for i in rows], requires_grad=False))
-    per_layer = [list(column) for column in zip(*per_step)]
-    ratios = [last / first for first, last in zip(per_layer[0], per_layer[-1])]
-    return {"steps": measured_at, "per_layer": per_layer, "cost": costs, "ratios": ratios,
-            "accuracy": nn.accuracy(model, X, y)}
+def accuracy_verdict(accuracy: float, chance: float, n: int) -> str:
+    """Above chance only if by more than 3 binomial standard errors of guessing on n images."""
+    margin = 3 * math.sqrt(chance * (1 - chance) / n)
+    numbers = f"{100 * accuracy:.1f}% on {n} held-out images against a chance level of {100 * chance:.1f}%"
+    if accuracy > chance + margin:
+        return f"held-out accuracy is above chance: {numbers}"
+    return f"held-out accuracy is at chance: {numbers}, within 3 standard errors ({100 * margin:.1f} points) of guessing"
 
 
-def section_training(run: dict, sizes: list, steps: int, lr: float, batch: int) -> None:
-    print(heading(f"3. Over training: {steps} steps of SGD on {sizes}"))
-    say(f"Nielsen's training: mini-batches of {batch}, learning rate {format_number(lr, flag=False)}; every "
-        f"{run['steps'][1] - run['steps'][0]} steps ‖δˡ‖ is measured on all the examples, as at initialisation.")
-    per_layer = run["per_layer"]
-    hidden = len(per_layer)
-    rows = []
-    for k, s in enumerate(run["steps"]):
-        rows.append([s] + [format_number(per_layer[l][k]) for l in range(hidden)]
-                    + [format_number(run["ratios"][k]), format_number(run["cost"][k])])
-    print(table(["step"] + [f"‖{n}‖" for n in layer_names(hidden)] + [f"‖δ{sup(hidden)}‖/‖δ¹‖", "cost"], rows))
+def slowest_verdict(norms: list) -> str:
+    """Is hidden layer 1 the one with the smallest ‖δˡ‖ at every epoch measured?"""
+    slowest = [min(range(len(row)), key=row.__getitem__) + 1 for row in norms]
+    first_other = next((e for e, layer in enumerate(slowest) if layer != 1), None)
+    if first_other is None:
+        return f"hidden layer 1 has the smallest gradient at every one of the {len(norms)} epochs measured"
+    return (f"hidden layer 1 has the smallest gradient at only {slowest.count(1)} of the {len(norms)} epochs "
+            f"measured: at epoch {first_other} it is layer {slowest[first_other]}")
+
+
+def gap_verdict(ratios: list) -> str:
+    """How the ratio of the last to the first hidden layer's ‖δ‖ changed: by more than 1.5× either way, or not."""
+    undefined = sum(math.isnan(r) for r in ratios)
+    if math.isnan(ratios[0]) or math.isnan(ratios[-1]):
+        return (f"the gap between the last and the first hidden layer has no value at epoch 0 or {len(ratios) - 1}: "
+                f"‖δ¹‖ is exactly 0 at {undefined} of the {len(ratios)} epochs")
+    defined = [r for r in ratios if not math.isnan(r)]
+    change = "narrows" if ratios[-1] < ratios[0] / 1.5 else "widens" if ratios[-1] > 1.5 * ratios[0] else "stays about the same"
+    return (f"the gap between the last and the first hidden layer {change}: the last one's gradient is "
+            f"{format_number(ratios[0])} times the first's at epoch 0 and {format_number(ratios[-1])} times at epoch "
+            f"{len(ratios) - 1} (from {format_number(min(defined))} to {format_number(max(defined))} in between"
+            + (f"; ‖δ¹‖ is exactly 0 at {undefined} epochs)" if undefined else ")"))
+
+
+def section_training(run: dict, seed: int, held_out_n: int, chance: float, floor: float, eta: float, lmbda: float) -> dict:
+    norms, epochs, hidden = run["norms"], len(run["norms"]) - 1, len(run["norms"][0])
+    print(heading(f"3. Training {run['sizes']}: {epochs} epochs, full batch, η = {eta:g}, λ = {lmbda:g}"))
+    say(f"The network is the seed-{seed} draw of section 1, so epoch 0 shows that one draw's ‖δˡ‖, not the medians. "
+        f"Every epoch: ‖δˡ‖ and C₀ on the training images, then one step; held-out accuracy every "
+        f"{'epoch' if run['every'] == 1 else str(run['every']) + ' epochs'}.")
+    ratios = [row[-1] / row[0] if row[0] else math.nan for row in norms]  # no ratio where ‖δ¹‖ = 0 exactly
+    rows = [[e] + [format_number(v) for v in norms[e]] + [format_number(ratios[e]) if norms[e][0] else "‖δ¹‖ = 0",
+            format_number(run["cost"][e]), f"{100 * a:.1f}%"] for e, a in run["accuracy"].items()]
+    print(table(["epoch"] + [f"‖δ{sup(l)}‖" for l in range(1, hidden + 1)]
+                + [f"‖δ{sup(hidden)}‖/‖δ¹‖", "C₀ (no L2 term)", "held-out accuracy"], rows))
     print()
-    series = {f"‖{n}‖ layer {l}": per_layer[l - 1] for l, n in enumerate(layer_names(hidden), start=1)}
-    print(line_chart(series, log=True, height=10, width=min(45, 5 * len(run["steps"])),
-                     title="‖δˡ‖ at each measurement (x axis: measurement number)"))
-    ratios = run["ratios"]
-    slowest = all(min(column) == column[0] for column in zip(*per_layer))
-    verdict = "The first layer stays the slowest all along" if slowest else \
-        "The first layer is NOT the slowest at every measurement for this seed"
-    say(f"{verdict}: ‖δ{sup(hidden)}‖/‖δ¹‖ goes from "
-        f"{format_number(ratios[0])} at the start to between {format_number(min(ratios[1:] or ratios))} and "
-        f"{format_number(max(ratios[1:] or ratios))} during training (Nielsen saw the same on MNIST: all the "
-        "gradients shrink as training starts, but the order of the layers stays). Training accuracy after "
-        f"{steps} steps: {100 * run['accuracy']:.0f}%; a deep sigmoid net set up this way is slow to get going.")
+    print(line_chart({f"layer {l}": [row[l - 1] for row in norms] for l in range(1, hidden + 1)}, log=True,
+                     height=10, width=60, title=f"‖δˡ‖ at every epoch (x axis: epoch 0 to {epochs})"))
+    final = run["accuracy"][epochs]
+    verdicts = {"cost": cost_verdict(run["cost"], floor), "accuracy": accuracy_verdict(final, chance, held_out_n),
+                "slowest": slowest_verdict(norms), "gap": gap_verdict(ratios)}
+    stopped = "" if math.isfinite(run["cost"][-1]) else f" Training stopped: the cost became {run['cost'][-1]}."
+    say(f"After {epochs} epochs: {verdicts['cost']}; {verdicts['accuracy']}. Over the run {verdicts['slowest']}, and "
+        f"{verdicts['gap']}.{stopped}")
+    return {"verdicts": verdicts, "ratios": ratios, "final_accuracy": final}
 
 
-# ---------------------------------------------------------------------------
-# 4: Glorot & Bengio's saturation
-# ---------------------------------------------------------------------------
-
-def glorot_run(activation: str, X: list, y: list, width: int, hidden: int, seed: int, steps: int,
-               lr: float, batch: int, every: int) -> dict:
-    """Glorot & Bengio's setup, small: 'standard' init U(−1/√n, 1/√n), zero biases, softmax output,
-    SGD on mini-batches.  Records the mean activation of the top hidden layer on held-out data."""
-    X_train, X_test, y_train, y_test = train_test_split(X, y, 0.5, rng=random.Random(f"split {seed}"))
-    rng = random.Random(f"learning_speed glorot {seed}")  # the same weights' draws for both activations
-    model = nn.MLP([len(X[0])] + [width] * hidden + [CLASSES], activation=activation,
-                   init="standard_uniform", rng=rng)
-    optimizer = nn.SGD(model.parameters(), lr=lr)
-    X_eval = Matrix(X_test, requires_grad=False)
-    order = random.Random(f"learning_speed batches {seed}")
-    steps_seen, top_means = [], []
-    for step in range(steps + 1):
-        if step % every == 0 or step == steps:
-            with no_grad():
-                _, _, activations = forward_recording(model, X_eval)
-            top = activations[-1].data
-            steps_seen.append(step)
-            top_means.append(math.fsum(v for row in top for v in row) / (len(top) * len(top[0])))
-        if step == steps:
-            break
-        rows = order.sample(range(len(X_train)), batch)
-        train_step(model, cross_entropy, optimizer, Matrix([X_train[i] for i in rows], requires_grad=False),
-                   [y_train[i] for i in rows])
-    return {"activation": activation, "steps": steps_seen, "top_mean": top_means,
-            "accuracy": nn.accuracy(model, X_test, y_test)}
-
-
-def section_glorot(runs: dict, hidden: int, width: int, steps: int, lr: float, batch: int) -> None:
-    print(heading("4. Glorot & Bengio (2010): sigmoid's top hidden layer sinks toward 0"))
-    say(f"{hidden} hidden layers of {width}, their 'standard' initialisation U(−1/√n, 1/√n) with zero biases, "
-        f"softmax output, SGD (lr {format_number(lr, flag=False)}, mini-batches of {batch}) for {steps} steps. "
-        f"The mean activation of layer {hidden} (the top hidden layer) on held-out data:")
-    sig, tanh = runs["sigmoid"], runs["tanh"]
-    rows = [[s, format_number(a, flag=False), format_number(b, flag=False)]
-            for s, a, b in zip(sig["steps"], sig["top_mean"], tanh["top_mean"])]
-    print(table(["step", "sigmoid: mean a", "tanh: mean a"], rows))
-    print()
-    print(f"  sigmoid {sparkline(sig['top_mean'])}   tanh {sparkline(tanh['top_mean'])}")
-    print()
-    chance = 1 / CLASSES
-    sank = sig["top_mean"][-1] < 0.5 * sig["top_mean"][0]
-    movement = ("is pushed toward 0, where σ′(z) = σ(1 − σ) is small." if sank else
-                "has not moved far toward 0 (where σ′(z) = σ(1 − σ) is small) in this budget.")
-    say(f"Held-out accuracy after {steps} steps: sigmoid {100 * sig['accuracy']:.1f}%, "
-        f"tanh {100 * tanh['accuracy']:.1f}% (chance: {100 * chance:.0f}%). The sigmoid's top layer starts near "
-        f"σ(0) = 0.5 and {movement} Glorot & Bengio's explanation: the softmax layer first learns from its "
-        "biases, and the quickest way to stop the random W·h from adding noise to its output is to drive h to 0. "
-        "Saturated there, the layer passes little gradient back. tanh is symmetric around 0: its units sit "
-        "near 0, where tanh′ ≈ 1, not in a flat wing.")
+def section_summary(trained: dict, chance: float, floor: float) -> None:
+    epochs = len(next(iter(trained.values()))["norms"]) - 1
+    print(heading(f"4. After {epochs} epochs, side by side"))
+    print(table(["network", "held-out accuracy", "C₀", "‖δ last hidden‖/‖δ¹‖"],
+                [[t["sizes"], f"{100 * t['final_accuracy']:.1f}%", format_number(t["cost"][-1]), format_number(t["ratios"][-1])]
+                 for t in trained.values()]))
+    learned = [str(t["sizes"]) for t in trained.values() if "above chance" in t["verdicts"]["accuracy"]]
+    stuck = [str(t["sizes"]) for t in trained.values() if "no better than ignoring" in t["verdicts"]["cost"]]
+    say(f"Above chance ({100 * chance:.1f}%): {', '.join(learned) or 'none'}. Not 0.5% below the cost of answering the "
+        f"class frequencies ({format_number(floor)}), so no better than ignoring the images: {', '.join(stuck) or 'none'}.")
 
 
 # ---------------------------------------------------------------------------
 # main
 # ---------------------------------------------------------------------------
 
-def save(path: str, results: list, run: dict, glorot: dict) -> None:
-    by_network = {}
-    for r in results:
-        layers = list(range(1, r["hidden"] + 1))
-        by_network[str(r["sizes"])] = (layers, r["hidden_deltas"])
-        if r["hidden"] in NIELSEN:
-            by_network[f"Nielsen MNIST, {r['hidden']} hidden"] = (layers, NIELSEN[r["hidden"]], "x--")
-    training = {f"layer {l}": (run["steps"], values) for l, values in enumerate(run["per_layer"], start=1)}
-    top = {name: (g["steps"], g["top_mean"]) for name, g in glorot.items()}
-    _common.save_figure(path, [
-        ("‖δˡ‖ at initialisation", by_network, True, "hidden layer l", "‖∂C/∂bˡ‖"),
-        ("‖δˡ‖ during training", training, True, "step", "‖∂C/∂bˡ‖"),
-        ("top hidden layer: mean activation", top, False, "step", "mean a"),
-    ])
+def parse(argv: list | None):
+    p = _common.parser(__doc__, __file__)
+    p.add_argument("--seeds", type=_common.whole_number(2, 1000), default=20,
+                   help="networks drawn per depth, seeds SEED, SEED+1, … (default 20; 2 to 1000: a band needs two)")
+    p.add_argument("--hidden", type=_common.whole_number(2, 30), nargs="+", default=[2, 3, 4],
+                   help="numbers of hidden layers to compare (default 2 3 4; 2 to 30)")
+    p.add_argument("--width", type=_common.whole_number(1, 1000), default=30, help="units per hidden layer (default 30)")
+    p.add_argument("--examples", type=_common.whole_number(2, 59999), default=EXAMPLES,
+                   help=f"images the gradient is averaged over and trained on (default {EXAMPLES}, Nielsen's)")
+    p.add_argument("--mnist", metavar="DIR", help="use MNIST: the four IDX files in DIR, plain or .gz (several minutes at the defaults)")
+    p.add_argument("--train", action="store_true", help="also train, Nielsen's way: 500 epochs take 2 to 5 minutes per depth")
+    p.add_argument("--epochs", type=_common.whole_number(1, 100000), default=EPOCHS, help=f"epochs with --train (default {EPOCHS})")
+    p.add_argument("--lr", type=_common.number(0.0, 1e6, open_low=True), default=ETA, help=f"learning rate η with --train (default {ETA})")
+    p.add_argument("--lmbda", type=_common.number(0.0, 1e6), default=LMBDA, help=f"L2 strength λ with --train (default {LMBDA})")
+    args = p.parse_args(argv)
+    limit = 1797 if args.mnist is None else 60000
+    if not 2 <= args.examples < limit:
+        p.error(f"--examples {args.examples}: need 2 to {limit - 1} images (the rest are held out)")
+    if args.lr * args.lmbda / args.examples >= 1:
+        p.error(f"--lr {args.lr:g} with --lmbda {args.lmbda:g} on {args.examples} images makes the weight decay factor "
+                f"1 − ηλ/n = {1 - args.lr * args.lmbda / args.examples:g}: weights would flip sign every epoch; keep ηλ/n < 1")
+    _common.at_most(p, args.hidden, 6, "--hidden")
+    n_in = 64 if args.mnist is None else 784
+    # The pass at initialisation: forward and backward (about 3× the forward's multiply-adds) per network.
+    per_pass = sum(args.examples * (n_in * args.width + (h - 1) * args.width ** 2 + 10 * args.width)
+                   for h in args.hidden)
+    # MNIST's 784 pixels make Nielsen's own setting about 5e9 multiply-adds: allowed, and the help says it is slow.
+    _common.refuse_if_too_big(p, 3 * args.seeds * per_pass, "the pass at initialisation with these settings",
+                              limit=_common.MAX_WORK * (1 if args.mnist is None else 10))
+    if args.mnist is not None and not os.path.isdir(args.mnist):
+        p.error(f"--mnist {args.mnist}: not a folder")
+    return p, args
 
 
 def main(argv: list | None = None) -> dict:
-    p = _common.parser(__doc__, __file__)
-    p.add_argument("--hidden", type=_common.positive_int, nargs="+", default=[2, 3, 4],
-                   help="numbers of hidden layers to compare (default 2 3 4)")
-    p.add_argument("--width", type=_common.positive_int, default=30, help="units per hidden layer (default 30)")
-    p.add_argument("--inputs", type=_common.positive_int, default=16, help="input dimensions n_in (default 16)")
-    p.add_argument("--examples", type=_common.positive_int, default=200,
-                   help="examples the gradient is averaged over (default 200; Nielsen used 1000)")
-    p.add_argument("--anatomy-examples", type=_common.positive_int, default=4,
-                   help="examples the layer anatomy looks at (default 4)")
-    p.add_argument("--steps", type=_common.positive_int, default=200,
-                   help="SGD steps on mini-batches of 10 in section 3 (default 200)")
-    p.add_argument("--lr", type=_common.finite_float, default=0.5, help="learning rate in section 3 (default 0.5)")
-    p.add_argument("--glorot-steps", type=_common.positive_int, default=120,
-                   help="SGD steps in section 4 (default 120)")
-    args = p.parse_args(argv)
+    p, args = parse(argv)
+    try:
+        images, labels, held_images, held_labels, data_name = load_data(args.examples, args.mnist)
+    except (OSError, ValueError) as error:  # a missing or broken MNIST file, named in the message
+        p.error(str(error))
+    X, Y = Matrix(images, requires_grad=False), Matrix(one_hot(labels, CLASSES), requires_grad=False)
     hidden_list = sorted(set(args.hidden))
-    if args.examples < 2:
-        p.error("--examples must be at least 2")
-
-    X, y = blobs(args.examples, args.inputs, args.seed)
+    print(heading("Learning speed per layer: Nielsen's chapter-5 experiment on real handwritten digits"))
+    say("Source: Nielsen, Neural Networks and Deep Learning, ch. 5, and his code (network2.py, "
+        "fig/generate_gradient.py). Look for: each hidden layer further from the output gets a smaller gradient "
+        "‖δˡ‖ = ‖∂C/∂bˡ‖, about 5 times smaller per layer; and whether that holds in every network drawn.")
+    print(table(["", "Nielsen (ch. 5)", "here"], [
+        ["images", "MNIST, 28×28, first 1000", f"{'MNIST' if args.mnist else 'UCI digits, 8×8'}, first {args.examples}"],
+        ["network", "[784, 30, …, 30, 10], sigmoid", f"[{len(images[0])}, {args.width}, …, {args.width}, 10], sigmoid"],
+        ["initialisation", "W ~ N(0, 1)/√n_in, b ~ N(0, 1)", "the same"],
+        ["cost", "cross-entropy on σ outputs: δᴸ = a − y", "the same"],
+        ["measure", "‖mean of ∂C/∂bˡ over the images‖", "the same"],
+        ["networks per depth", "one", f"{args.seeds} (seeds {args.seed} to {args.seed + args.seeds - 1})"],
+        ["training (--train)", f"full batch, η = {ETA:g}, λ = {LMBDA:g}, {EPOCHS} epochs",
+         f"full batch, η = {args.lr:g}, λ = {args.lmbda:g}, {args.epochs} epochs"]]))
+    draws, started = {}, time.perf_counter()
+    for h in hidden_list:
+        sizes = [len(images[0])] + [args.width] * h + [CLASSES]
+        draws[h] = []
+        for k in range(args.seeds):
+            draws[h].append({**at_initialisation(X, Y, sizes, args.seed + k), "sizes": sizes})
+            progress("networks drawn at initialisation", len(draws) * args.seeds - args.seeds + k + 1,
+                     len(hidden_list) * args.seeds, started)
+    progress(None)
+    nielsen = NIELSEN if args.width == 30 else {}  # his numbers are for 30 units per hidden layer
+    compared = section_init(draws, args.seeds, data_name, nielsen)
     mean_field = mean_field_factor()
-    results = [measure_at_init(X, y, h, args.width, args.seed, args.anatomy_examples if h == hidden_list[-1] else 0)
-               for h in hidden_list]
-    deepest = results[-1]
-    section_init(results, args.inputs, args.width, args.examples, mean_field)
-    section_anatomy(deepest)
-    run = train_nielsen(X, y, deepest["hidden"], args.width, args.seed, args.steps, args.lr, NIELSEN_BATCH)
-    section_training(run, deepest["sizes"], args.steps, args.lr, NIELSEN_BATCH)
+    ratios = section_ratios(draws, mean_field, nielsen)
 
-    glorot_hidden, glorot_lr, glorot_batch = 4, 1.0, 10
-    X_g, y_g = blobs(400, args.inputs, args.seed + 1)
-    every = max(1, args.glorot_steps // 10)
-    glorot = {act: glorot_run(act, X_g, y_g, args.width, glorot_hidden, args.seed, args.glorot_steps,
-                              glorot_lr, glorot_batch, every) for act in ("sigmoid", "tanh")}
-    section_glorot(glorot, glorot_hidden, args.width, args.glorot_steps, glorot_lr, glorot_batch)
+    held_out = (held_images, held_labels)
+    chance = max(held_labels.count(d) for d in range(CLASSES)) / len(held_labels)  # always the commonest digit
+    floor = prior_cost(labels)
+    trained = {}
+    for h in hidden_list if args.train else []:
+        trained[h] = train(X, Y, held_out, draws[h][0]["sizes"], args.seed, args.epochs, args.lr, args.lmbda)
+        trained[h].update(section_training(trained[h], args.seed, len(held_labels), chance, floor, args.lr, args.lmbda))
+        print(f"({trained[h]['sizes']}: {args.epochs} epochs in {trained[h]['seconds']:.0f} s, "
+              f"{trained[h]['cpu_seconds']:.0f} s of CPU)", file=sys.stderr)  # not stdout: a seed prints the same
 
-    monotone = all(all(a < b for a, b in zip(r["hidden_deltas"], r["hidden_deltas"][1:])) for r in results)
-    worst_route = deepest["route_error"]
-    worst_output = max(r["output_error"] for r in results)
-    ok = worst_route <= ROUTE_TOL and worst_output <= ROUTE_TOL
+    if len(trained) > 1:
+        section_summary(trained, chance, floor)
+    first = draws[hidden_list[-1]][0]
+    by_hand = network2_backprop(first["model"], images, labels)
+    route = max(math.hypot(*[a - b for a, b in zip(lin.bias.grad[0], hand)]) / math.hypot(*hand)
+                for lin, hand in zip(first["model"].linears, by_hand))
+    output = max(r["output_error"] for runs in draws.values() for r in runs)
+    same_start = all(t["norms"][0] == draws[h][0]["hidden"] for h, t in trained.items())
+    ok = route <= ROUTE_TOL and output <= ROUTE_TOL and same_start
     print(heading("Checks"))
-    say(f"Two routes to δˡ (the engine's backward and the anatomy's product of factors) agree within "
-        f"{error_text(worst_route)}; the output layer's ∂C/∂bᴸ matches the closed form mean(σ(zᴸ) − y) within "
-        f"{error_text(worst_output)} (tolerance {ROUTE_TOL:g}): {'yes' if ok else 'NO: MISMATCH'}. "
-        f"Pattern: ‖δ¹‖ < ‖δ²‖ < … in every network: {'yes' if monotone else 'NO, not for this seed'}.")
-    say("Lesson: in a deep sigmoid network each layer back multiplies the gradient by about 1/5, so the early "
-        "layers learn orders of magnitude more slowly than the late ones.")
+    say(f"The engine's ∂C/∂bˡ for every layer of {first['sizes']} (seed {args.seed}) against network2's equations "
+        f"written out in plain floats, image by image: they differ by {error_text(route)} of ‖δˡ‖ at most. The output "
+        f"layer's ∂C/∂bᴸ against its closed form mean(σ(zᴸ) − y), in all {sum(map(len, draws.values()))} networks: "
+        f"{error_text(output)} at most (tolerance {ROUTE_TOL:g} for both). "
+        + (f"Epoch 0 of every training run reproduces its seed-{args.seed} draw of section 1: "
+           f"{'yes' if same_start else 'NO'}. " if trained else "Training not run (add --train), so not checked. ")
+        + f"All checks passed: {'yes' if ok else 'NO: MISMATCH'}.")
+    say(lesson(draws, ratios, compared["alike"]))
     if args.plot:
-        save(args.plot, results, run, glorot)
-    return {"results": {r["hidden"]: r for r in results}, "mean_field": mean_field, "training": run,
-            "glorot": glorot, "monotone": monotone, "route_error": worst_route, "output_error": worst_output,
-            "nielsen": NIELSEN, "ok": ok}
+        save_figure(args.plot, draws, trained, chance, floor, nielsen)
+    return {"draws": draws, "compared": compared, "ratios": ratios, "mean_field": mean_field, "trained": trained,
+            "chance": chance, "route_error": route, "output_error": output, "ok": ok}
+
+
+def save_figure(path: str, draws: dict, trained: dict, chance: float, floor: float, nielsen: dict) -> None:
+    """Top: medians and bands beside Nielsen's draws (paired colours), accuracy, cost; bottom: ‖δˡ‖ per epoch."""
+    pyplot = load_pyplot()
+    if pyplot is None:
+        return
+    columns = max(3, len(trained))
+    figure, axes = pyplot.subplots(2 if trained else 1, columns if trained else 1, figsize=(5 * columns, 8 if trained else 4),
+                                   squeeze=False)
+    colours = pyplot.get_cmap("tab20").colors  # pairs: a dark and a light shade of each hue
+    ax = axes[0][0]
+    for k, (h, runs) in enumerate(draws.items()):
+        lows, mids, highs = zip(*[band([r["hidden"][l] for r in runs]) for l in range(h)])
+        ax.errorbar(range(1, h + 1), mids, yerr=[[m - lo for m, lo in zip(mids, lows)], [hi - m for m, hi in zip(mids, highs)]],
+                    color=colours[2 * k], marker="o", capsize=3, label=f"{h} hidden: median, 5–95%")
+        if h in nielsen:
+            ax.plot(range(1, h + 1), nielsen[h], "x--", color=colours[2 * k + 1], label=f"{h} hidden: Nielsen, MNIST")
+    ax.set(yscale="log", xlabel="hidden layer l", ylabel="‖δˡ‖ = ‖∂C/∂bˡ‖", title="at initialisation", xticks=range(1, max(draws) + 1))
+    if trained:
+        ax = axes[0][1]
+        for k, (h, run) in enumerate(trained.items()):
+            ax.plot(list(run["accuracy"]), [100 * a for a in run["accuracy"].values()], "o-", color=colours[2 * k], label=f"{h} hidden")
+        ax.axhline(100 * chance, color="grey", linestyle=":", label="chance")
+        ax.set(xlabel="epoch", ylabel="held-out accuracy (%)", ylim=(0, 100), title="held-out accuracy")
+        ax = axes[0][2]
+        for k, (h, run) in enumerate(trained.items()):
+            ax.plot(run["cost"], color=colours[2 * k], label=f"{h} hidden")
+        ax.axhline(floor, color="grey", linestyle=":", label="answering the class frequencies")
+        ax.set(xlabel="epoch", ylabel="C₀ (cross-entropy, no L2 term)", title="cost on the training images")
+        for ax in axes[0][3:]:
+            ax.set_visible(False)
+        for ax, (h, run) in zip(axes[1], trained.items()):
+            for l in range(h):
+                ax.plot([row[l] for row in run["norms"]], color=colours[2 * l], label=f"hidden layer {l + 1}")
+            ax.set(yscale="log", xlabel="epoch", ylabel="‖δˡ‖", title=f"speed of learning: {run['sizes']}")
+        for ax in axes[1][len(trained):]:
+            ax.set_visible(False)
+    for ax in (a for row in axes for a in row if a.get_visible()):
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize="x-small")
+    figure.tight_layout()
+    _common.write_figure(pyplot, figure, path, dpi=110)
 
 
 if __name__ == "__main__":

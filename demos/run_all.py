@@ -24,7 +24,7 @@ from tinygrad_edu.plot import table
 DEMOS = Path(__file__).resolve().parent
 #: The reading order (the best introduction first); any demo not named here follows alphabetically.
 FIRST = ["sigmoid_chain", "deep_linear", "tiny_steps", "sigmoid_window", "squashing", "finite_differences", "float_limits",
-         "learning_speed", "initialisation", "remedies", "dying_relu", "momentum", "clipping", "batch_norm",
+         "learning_speed", "saturation", "initialisation", "remedies", "dying_relu", "momentum", "clipping", "batch_norm",
          "residual", "rnn_vs_lstm", "memory_task"]
 
 

@@ -1,8 +1,12 @@
-"""Tests for tinygrad_edu.data: reproducible, balanced, correctly shaped data sets."""
+"""Tests for tinygrad_edu.data: the shipped digits, the MNIST reader, and the synthetic sets."""
 
+import gzip
+import hashlib
 import math
 import random
+import struct
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -305,3 +309,170 @@ def test_split_is_reproducible_and_depends_on_the_seed():
 def test_bad_arguments_raise_value_error_naming_function_and_value(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+# --- the UCI digits shipped in the package --------------------------------------------
+
+DIGITS_PATH = Path(data.__file__).parent / "datasets" / "digits.csv.gz"
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return data.load_digits()
+
+
+def test_digits_are_1797_images_of_64_pixels_in_zero_to_one(digits):
+    images, labels = digits
+    assert len(images) == len(labels) == 1797
+    assert all(len(image) == 64 for image in images)
+    assert all(isinstance(v, float) and 0.0 <= v <= 1.0 for image in images for v in image)
+    assert all(v * 16 == int(v * 16) for image in images for v in image)  # counts 0..16, divided by 16
+    assert {v for image in images for v in image} == {k / 16 for k in range(17)}
+
+
+def test_digit_label_counts_are_the_uci_test_set_counts(digits):
+    _, labels = digits
+    assert all(type(label) is int for label in labels)
+    assert [labels.count(d) for d in range(10)] == [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]
+
+
+def test_digits_keep_the_file_order_row_by_row(digits):
+    images, labels = digits
+    with gzip.open(DIGITS_PATH, "rt") as file:  # read the file a second way: gzip's own text reader
+        lines = file.read().splitlines()
+    for k in (0, 1, 999, 1796):
+        fields = [int(v) for v in lines[k].split(",")]
+        assert images[k] == [v / 16 for v in fields[:64]] and labels[k] == fields[64]
+    assert labels[:31] == [k % 10 for k in range(31)] and labels[31] != 1  # the documented start
+    # Pixel (r, c) is image[8r + c]: the first image, a 0, is empty along its left and right edges.
+    assert [images[0][8 * r] for r in range(8)] == [0.0] * 8 and [images[0][8 * r + 7] for r in range(8)] == [0.0] * 8
+
+
+def test_every_call_returns_new_lists(digits):
+    images, labels = data.load_digits()
+    images[0][0], labels[0] = 99.0, 99
+    again, again_labels = data.load_digits()
+    assert again[0][0] == 0.0 and again_labels[0] == 0
+
+
+def test_the_shipped_file_has_the_documented_checksums():
+    licence = (DIGITS_PATH.parent / "DATA_LICENSE.md").read_text(encoding="utf-8")
+    raw = DIGITS_PATH.read_bytes()
+    assert hashlib.sha256(raw).hexdigest() in licence
+    assert hashlib.sha256(gzip.decompress(raw)).hexdigest() == data.DIGITS_SHA256
+    assert data.DIGITS_SHA256 in licence and "CC BY 4.0" in licence and "Alpaydin" in licence
+
+
+def test_a_copy_with_one_changed_pixel_fails_the_checksum(tmp_path):
+    text = gzip.decompress(DIGITS_PATH.read_bytes()).replace(b"0,0,5,13", b"0,0,6,13", 1)
+    copy = tmp_path / "digits.csv.gz"
+    copy.write_bytes(gzip.compress(text))
+    with pytest.raises(ValueError, match=r"load_digits: .*digits\.csv\.gz is not the UCI digits file.*SHA-256"):
+        data.load_digits(copy)
+
+
+def test_an_unchanged_copy_elsewhere_loads(tmp_path, digits):
+    copy = tmp_path / "copy.csv.gz"
+    copy.write_bytes(gzip.compress(gzip.decompress(DIGITS_PATH.read_bytes())))  # re-compressed: other bytes
+    assert data.load_digits(copy) == digits
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"not gzip at all", "is not a readable gzip file"),
+    (DIGITS_PATH.read_bytes()[:5000], "is not a readable gzip file"),  # cut short
+])
+def test_a_damaged_file_is_named_in_the_error(tmp_path, content, message):
+    broken = tmp_path / "broken.csv.gz"
+    broken.write_bytes(content)
+    with pytest.raises(ValueError, match=f"load_digits: .*broken.csv.gz {message}"):
+        data.load_digits(broken)
+
+
+def test_a_missing_file_is_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match="load_digits: cannot read .*nowhere.csv.gz"):
+        data.load_digits(tmp_path / "nowhere.csv.gz")
+
+
+# --- MNIST's IDX files, written here in miniature ---------------------------------------
+
+
+def idx_bytes(sizes, values, magic=None) -> bytes:
+    """An IDX file of unsigned bytes: 0, 0, type 0x08, number of dimensions, sizes (big-endian), values."""
+    header = magic if magic is not None else bytes([0, 0, 8, len(sizes)])
+    return header + struct.pack(f">{len(sizes)}I", *sizes) + bytes(values)
+
+
+def write_mnist(folder, train=6, test=4, side=3, gz=False, **replace):
+    """Four small MNIST files: image k has every pixel equal to 10·k + position, label k % 10."""
+    files = {
+        "train-images-idx3-ubyte": idx_bytes((train, side, side), [(10 * k + p) % 256 for k in range(train) for p in range(side * side)]),
+        "train-labels-idx1-ubyte": idx_bytes((train,), [k % 10 for k in range(train)]),
+        "t10k-images-idx3-ubyte": idx_bytes((test, side, side), [(200 + k + p) % 256 for k in range(test) for p in range(side * side)]),
+        "t10k-labels-idx1-ubyte": idx_bytes((test,), [(k + 3) % 10 for k in range(test)]),
+    }
+    files.update(replace)
+    for name, content in files.items():
+        if gz:
+            (folder / (name + ".gz")).write_bytes(gzip.compress(content))
+        else:
+            (folder / name).write_bytes(content)
+    return folder
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_mnist_reads_pixels_over_255_and_labels_in_file_order(tmp_path, gz):
+    train_x, train_y, test_x, test_y = data.load_mnist(write_mnist(tmp_path, gz=gz))
+    assert len(train_x) == 6 and len(test_x) == 4 and all(len(row) == 9 for row in train_x + test_x)
+    assert train_x[2] == [(20 + p) / 255 for p in range(9)]  # pixel (r, c) at 3r + c, row by row
+    assert test_x[3] == [(203 + p) / 255 for p in range(9)]
+    assert train_y == [0, 1, 2, 3, 4, 5] and test_y == [3, 4, 5, 6]
+
+
+def test_mnist_limit_keeps_the_first_images_of_each_set(tmp_path):
+    train_x, train_y, test_x, test_y = data.load_mnist(write_mnist(tmp_path), limit=2)
+    assert train_y == [0, 1] and test_y == [3, 4] and len(train_x) == len(test_x) == 2
+    assert train_x[1] == [(10 + p) / 255 for p in range(9)]
+
+
+@pytest.mark.parametrize("replace, message", [
+    ({"train-images-idx3-ubyte": idx_bytes((6, 3, 3), [0] * 54, magic=bytes([0, 0, 9, 3]))},
+     r"train-images-idx3-ubyte: not an IDX file of unsigned bytes: its magic number is 00000903"),
+    ({"train-labels-idx1-ubyte": b"PK\x03\x04zipfile"}, r"train-labels-idx1-ubyte: not an IDX file"),
+    ({"t10k-images-idx3-ubyte": idx_bytes((4, 3, 3), [0] * 30)},
+     r"t10k-images-idx3-ubyte: truncated: its header promises 36 values, the file holds 30"),
+    ({"t10k-labels-idx1-ubyte": idx_bytes((4,), [1, 2, 3, 4, 5])},
+     r"t10k-labels-idx1-ubyte: 1 bytes more than its header promises \(4 values\)"),
+    ({"train-labels-idx1-ubyte": idx_bytes((5,), [0, 1, 2, 3, 4])},
+     r"train-images-idx3-ubyte holds 6 images but .*train-labels-idx1-ubyte holds 5 labels"),
+    ({"train-labels-idx1-ubyte": idx_bytes((6,), [0, 1, 2, 10, 4, 5])},
+     r"train-labels-idx1-ubyte: label number 3 is 10, expected a digit 0 to 9"),
+    ({"train-images-idx3-ubyte": idx_bytes((6,), [0] * 6)},
+     r"train-images-idx3-ubyte holds 1-dimensional data, expected images"),
+    ({"t10k-images-idx3-ubyte": idx_bytes((4, 2, 2), [0] * 16)},
+     r"training images are 3×3 pixels .* test images are 2×2"),
+    ({"t10k-images-idx3-ubyte": bytes([0, 0, 8, 3, 0, 0])}, r"t10k-images-idx3-ubyte: truncated: the header"),
+])
+def test_broken_mnist_files_are_named_in_the_error(tmp_path, replace, message):
+    with pytest.raises(ValueError, match=message):
+        data.load_mnist(write_mnist(tmp_path, **replace))
+
+
+def test_a_cut_short_gzip_file_is_named(tmp_path):
+    write_mnist(tmp_path, gz=True)
+    path = tmp_path / "t10k-labels-idx1-ubyte.gz"
+    path.write_bytes(path.read_bytes()[:-6])
+    with pytest.raises(ValueError, match="t10k-labels-idx1-ubyte.gz is not a readable gzip file"):
+        data.load_mnist(tmp_path)
+
+
+def test_a_missing_mnist_file_lists_what_was_looked_for(tmp_path):
+    write_mnist(tmp_path)
+    (tmp_path / "t10k-labels-idx1-ubyte").unlink()
+    with pytest.raises(FileNotFoundError, match=r"no t10k-labels-idx1-ubyte or t10k-labels-idx1-ubyte.gz in"):
+        data.load_mnist(tmp_path)
+
+
+@pytest.mark.parametrize("limit", [0, -1, 2.5, True])
+def test_mnist_limit_must_be_a_positive_integer(tmp_path, limit):
+    with pytest.raises(ValueError, match=f"load_mnist: limit must be an integer >= 1, got {limit!r}"):
+        data.load_mnist(write_mnist(tmp_path), limit=limit)

@@ -32,6 +32,7 @@ SMALL = {
     "residual": ["--depths", "3"],
     "rnn_vs_lstm": ["--lstm-steps", "3"],
     "memory_task": ["--length", "4", "--steps", "1", "--batch", "4"],
+    "saturation": ["--steps", "2", "--every", "2", "--width", "8", "--hidden", "2"],
 }
 
 

@@ -1,10 +1,18 @@
-"""Small synthetic data sets, made reproducibly from a seed.
+"""Data sets: real handwritten digits, an MNIST reader, and small synthetic sets.
 
-Every generator takes `rng`: an ``int`` seed or a ``random.Random``. Nothing
-here touches the global ``random`` module, so the same seed gives the same
-data whatever else the program draws. A ``random.Random`` you pass in is
-used directly and advances, so two calls with one generator give two
-different data sets.
+Real data (read with the standard library only; nothing is downloaded):
+
+* :func:`load_digits`: the UCI optical digits shipped inside the package,
+  1,797 images of 8×8 pixels (Alpaydin & Kaynak 1998, CC BY 4.0; see
+  ``tinygrad_edu/datasets/DATA_LICENSE.md``), checked against a checksum on
+  every load;
+* :func:`load_mnist`: MNIST from the four IDX files you already have.
+
+Synthetic data: every generator takes `rng`, an ``int`` seed or a
+``random.Random``. Nothing here touches the global ``random`` module, so
+the same seed gives the same data whatever else the program draws. A
+``random.Random`` you pass in is used directly and advances, so two calls
+with one generator give two different data sets.
 
 Each generator returns ``(X, y)``: `X` a list of samples, one row (a list of
 floats) per sample, and `y` a list of class labels (ints) or, for
@@ -21,9 +29,15 @@ True
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import math
+import os
 import random
+import struct
+import zlib
 from collections.abc import Sequence
+from importlib import resources
 
 Rows = list[list[float]]
 
@@ -62,8 +76,7 @@ def _check_count(caller: str, name: str, value: object, minimum: int = 1) -> Non
 
 def _check_scale(caller: str, name: str, value: object) -> None:
     """A noise level or spread: a finite number, zero allowed."""
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if not ok or not math.isfinite(value) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
         raise ValueError(f"{caller}: {name} must be a finite number >= 0, got {value!r}")
 
 
@@ -376,3 +389,195 @@ def train_test_split(
         [y[i] for i in train],
         [y[i] for i in test],
     )
+
+
+# --- real handwritten digits: the UCI optical digits, shipped in the package ------
+
+#: The file inside ``tinygrad_edu/datasets/`` and the SHA-256 of its decompressed text.
+#: Where it comes from, its citation and its licence: ``datasets/DATA_LICENSE.md``.
+DIGITS_FILE = "digits.csv.gz"
+DIGITS_SHA256 = "6ebb3d2fee246a4e99363262ddf8a00a3c41bee6014c373ed9d9216ba7f651b8"
+DIGITS_SIDE = 8  # each image is 8×8 pixels
+DIGITS_MAX = 16  # a pixel counts the 'on' pixels of a 4×4 block of the scanned bitmap: 0 to 16
+
+
+def load_digits(path: str | os.PathLike | None = None) -> tuple[Rows, list[int]]:
+    """The UCI handwritten digits (Alpaydin & Kaynak 1998): ``(images, labels)``, 1,797 of each.
+
+    Each image is a list of 64 floats in [0, 1]: the 8×8 pixel counts (0 to
+    16) divided by 16, row by row, so pixel (r, c) is ``image[8 * r + c]``.
+    Each label is the digit, an int from 0 to 9. The order is the file's (the
+    UCI test set as scikit-learn ships it), the same on every call, so
+    ``images[:1000]`` are always the same thousand images. The first 31
+    labels happen to run 0, 1, …, 9, 0, 1, … in turn; after that they follow no pattern.
+
+    The decompressed file must have the SHA-256 ``DIGITS_SHA256``: a
+    damaged or altered copy raises ValueError naming the file before
+    anything is parsed. ``path`` reads another copy of ``digits.csv.gz``
+    (default: the one inside the package). Every call returns new lists.
+
+    >>> images, labels = load_digits()
+    >>> len(images), len(images[0]), labels[:10]
+    (1797, 64, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    >>> min(min(image) for image in images), max(max(image) for image in images)
+    (0.0, 1.0)
+    """
+    name = f"tinygrad_edu/datasets/{DIGITS_FILE}" if path is None else os.fspath(path)
+    try:
+        if path is None:  # inside the package, wherever it is installed
+            raw = (resources.files("tinygrad_edu") / "datasets" / DIGITS_FILE).read_bytes()
+        else:
+            raw = _read_bytes(name)
+    except OSError as error:
+        raise FileNotFoundError(f"load_digits: cannot read {name}: {error.strerror or error}") from None
+    text = _gunzip(raw, "load_digits", name)
+    digest = hashlib.sha256(text).hexdigest()
+    if digest != DIGITS_SHA256:
+        raise ValueError(
+            f"load_digits: {name} is not the UCI digits file this package ships: the SHA-256 of its "
+            f"contents is {digest}, expected {DIGITS_SHA256} (a damaged or altered copy; reinstall the package)"
+        )
+    scale = [count / DIGITS_MAX for count in range(DIGITS_MAX + 1)]  # 17 floats, shared by every image
+    images, labels = [], []
+    for line in text.decode("ascii").splitlines():
+        *pixels, label = line.split(",")
+        images.append([scale[int(count)] for count in pixels])
+        labels.append(int(label))
+    return images, labels
+
+
+def _read_bytes(path: str) -> bytes:
+    with open(path, "rb") as file:
+        return file.read()
+
+
+def _gunzip(raw: bytes, caller: str, name: str) -> bytes:
+    """The decompressed bytes of a gzip file, or ValueError naming it (damaged or cut short)."""
+    try:
+        return gzip.decompress(raw)
+    except (OSError, EOFError, zlib.error) as error:
+        raise ValueError(f"{caller}: {name} is not a readable gzip file ({error})") from None
+
+
+# --- MNIST, read from the IDX files you already have -----------------------------
+
+#: The four MNIST files (LeCun, Cortes & Burges), each under this name or with ``.gz`` added.
+MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+               "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+_IDX_UNSIGNED_BYTE = 0x08  # the IDX type code for unsigned bytes, the only type MNIST uses
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def parse_idx(data: bytes, name: str = "IDX data") -> tuple[tuple[int, ...], bytes]:
+    """``(sizes, values)`` of IDX data holding unsigned bytes: the format of the MNIST files.
+
+    An IDX file is: two zero bytes, a type code (0x08 for unsigned bytes),
+    the number of dimensions d, then d sizes as big-endian 32-bit integers,
+    then the values, one byte each, as many as the product of the sizes.
+    A wrong magic number, data cut short, or bytes left over raise
+    ValueError naming ``name``.
+
+    >>> parse_idx(bytes([0, 0, 8, 2, 0, 0, 0, 2, 0, 0, 0, 3, 1, 2, 3, 4, 5, 6]))
+    ((2, 3), b'\\x01\\x02\\x03\\x04\\x05\\x06')
+    >>> parse_idx(bytes([0, 0, 8, 1, 0, 0, 0, 4, 1, 2]), "labels")
+    Traceback (most recent call last):
+    ValueError: labels: truncated: its header promises 4 values, the file holds 2
+    """
+    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != _IDX_UNSIGNED_BYTE or data[3] == 0:
+        magic = data[:4].hex() if len(data) >= 4 else f"only {len(data)} bytes"
+        raise ValueError(
+            f"{name}: not an IDX file of unsigned bytes: its magic number is {magic}, expected "
+            f"0000 08 then the number of dimensions (00000803 for images, 00000801 for labels)"
+        )
+    dimensions = data[3]
+    header = 4 + 4 * dimensions
+    if len(data) < header:
+        raise ValueError(f"{name}: truncated: the header of {dimensions} sizes needs {header} bytes, the file has {len(data)}")
+    sizes = struct.unpack(f">{dimensions}I", data[4:header])
+    expected = math.prod(sizes)
+    found = len(data) - header
+    if found < expected:
+        raise ValueError(f"{name}: truncated: its header promises {expected} values, the file holds {found}")
+    if found > expected:
+        raise ValueError(f"{name}: {found - expected} bytes more than its header promises ({expected} values)")
+    return sizes, data[header:]
+
+
+def read_idx(path: str | os.PathLike) -> tuple[tuple[int, ...], bytes]:
+    """:func:`parse_idx` of a file, plain or gzipped (recognised by its first two bytes)."""
+    name = os.fspath(path)
+    raw = _read_bytes(name)
+    if raw[:2] == _GZIP_MAGIC:
+        raw = _gunzip(raw, "read_idx", name)
+    return parse_idx(raw, name)
+
+
+def load_mnist(
+    folder: str | os.PathLike, limit: int | None = None
+) -> tuple[Rows, list[int], Rows, list[int]]:
+    """MNIST from ``folder``: ``(train_images, train_labels, test_images, test_labels)``.
+
+    Reads the four IDX files named in ``MNIST_FILES``, each plain or with
+    ``.gz``; nothing is downloaded. Images are lists of floats in [0, 1] (the
+    byte divided by 255), row by row, so pixel (r, c) of a 28×28 image is
+    ``image[28 * r + c]``; labels are ints 0 to 9; both in the files' order.
+    ``limit`` keeps only the first ``limit`` images of each set (all 70,000
+    take about 0.5 GB as Python lists); the files are checked whole either way.
+
+    Errors name the file: FileNotFoundError for a missing one (with the names
+    looked for), ValueError for a bad magic number, a truncated file, bytes
+    left over, images that are not 3-dimensional, a label outside 0 to 9,
+    and (naming both files) image and label counts that differ or training
+    and test images of different sizes.
+    """
+    if limit is not None:
+        _check_count("load_mnist", "limit", limit)
+    train_images, train_shape = _mnist_images(folder, MNIST_FILES[0], limit)
+    train_labels = _mnist_labels(folder, MNIST_FILES[1], MNIST_FILES[0], train_shape[0], limit)
+    test_images, test_shape = _mnist_images(folder, MNIST_FILES[2], limit)
+    test_labels = _mnist_labels(folder, MNIST_FILES[3], MNIST_FILES[2], test_shape[0], limit)
+    if train_shape[1:] != test_shape[1:]:
+        raise ValueError(
+            f"load_mnist: the training images are {train_shape[1]}×{train_shape[2]} pixels "
+            f"({MNIST_FILES[0]}) but the test images are {test_shape[1]}×{test_shape[2]} ({MNIST_FILES[2]})"
+        )
+    return train_images, train_labels, test_images, test_labels
+
+
+def _mnist_file(folder, name: str) -> str:
+    """The path of ``name`` or ``name.gz`` in ``folder``."""
+    for candidate in (name, name + ".gz"):
+        path = os.path.join(folder, candidate)
+        if os.path.isfile(path):
+            return path
+    raise FileNotFoundError(
+        f"load_mnist: no {name} or {name}.gz in {os.fspath(folder)!r} (it needs the four files "
+        f"{', '.join(MNIST_FILES)}, plain or .gz; nothing is downloaded)"
+    )
+
+
+def _mnist_images(folder, name: str, limit: int | None) -> tuple[Rows, tuple[int, ...]]:
+    """The first ``limit`` images of an IDX image file, and the file's sizes (count, rows, columns)."""
+    path = _mnist_file(folder, name)
+    sizes, values = read_idx(path)
+    if len(sizes) != 3:
+        raise ValueError(f"load_mnist: {path} holds {len(sizes)}-dimensional data, expected images (3 dimensions)")
+    count, rows, columns = sizes
+    pixels = rows * columns
+    scale = [value / 255 for value in range(256)]  # 256 floats, shared by every image
+    kept = count if limit is None else min(limit, count)
+    return [list(map(scale.__getitem__, values[k * pixels:(k + 1) * pixels])) for k in range(kept)], sizes
+
+
+def _mnist_labels(folder, name: str, images_name: str, count: int, limit: int | None) -> list[int]:
+    """The first ``limit`` labels of an IDX label file that must hold ``count`` of them."""
+    path = _mnist_file(folder, name)
+    sizes, values = read_idx(path)
+    if len(sizes) != 1:
+        raise ValueError(f"load_mnist: {path} holds {len(sizes)}-dimensional data, expected labels (1 dimension)")
+    if sizes[0] != count:
+        raise ValueError(f"load_mnist: {images_name} holds {count} images but {path} holds {sizes[0]} labels")
+    bad = next((k for k, label in enumerate(values) if label > 9), None)
+    if bad is not None:
+        raise ValueError(f"load_mnist: {path}: label number {bad} is {values[bad]}, expected a digit 0 to 9")
+    return list(values if limit is None else values[:limit])
