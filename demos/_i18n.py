@@ -92,11 +92,18 @@ def use(name: str) -> None:
     _translations, _language = load(name), name
 
 
+_loaded: dict = {}  # (path, modification time, size) -> GNUTranslations: run_all loads each catalog once
+
+
 def load(name: str) -> gettext.GNUTranslations:
     """The catalog of language ``name``: its .po file, compiled in memory, read by gettext."""
     path = LOCALE / name / "LC_MESSAGES" / f"{DOMAIN}.po"
-    entries = read_po(path.read_text(encoding="utf-8"), str(path))
-    return gettext.GNUTranslations(io.BytesIO(compile_mo(entries)))
+    stat = path.stat()
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    if key not in _loaded:
+        entries = read_po(path.read_text(encoding="utf-8"), str(path))
+        _loaded[key] = gettext.GNUTranslations(io.BytesIO(compile_mo(entries)))
+    return _loaded[key]
 
 
 # ---------------------------------------------------------------------------

@@ -132,8 +132,8 @@ def section_chain(layers: int, steps: int) -> dict:
     else:
         say(_("Clipped, the loss still became non-finite at step {step}.").format(step=clipped['first_nonfinite']))
     every = max(1, math.ceil(len(clipped["losses"]) / 60))
-    print(ngettext("  loss, clipped, every {count} step (log scale, · = exactly 0): {sparkline}",
-                   "  loss, clipped, every {count} steps (log scale, · = exactly 0): {sparkline}", every).format(
+    print("  " + ngettext("loss, clipped, every {count} step (log scale, · = exactly 0): {sparkline}",
+                          "loss, clipped, every {count} steps (log scale, · = exactly 0): {sparkline}", every).format(
         count=every, sparkline=sparkline(clipped['losses'][::every], log=True)))
     return {"plain": plain, "clipped": clipped}
 
