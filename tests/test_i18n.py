@@ -342,6 +342,17 @@ def test_extraction_refuses_what_a_translator_could_not_translate(tmp_path):
     assert "A demo." in [e.msgid for e in entries]  # the docstring's first line: the demo's description
 
 
+def test_no_demo_changes_the_case_of_a_text():
+    """.upper() or .title() would break Turkish (i/İ, ı/I): a translation brings its own capitals."""
+    import ast
+    for path in sorted((ROOT / "demos").glob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        for node in ast.walk(ast.parse(source)):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in ("upper", "lower", "title", "capitalize", "swapcase", "casefold")):
+                assert "suffix" in ast.get_source_segment(source, node.func.value), (path.name, node.lineno)
+
+
 def test_every_demos_description_in_the_listing_is_a_message():
     template, _problems = catalogs.extract()
     msgids = {e.msgid for e in template}
