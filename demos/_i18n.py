@@ -35,6 +35,7 @@ import gettext
 import io
 import locale
 import os
+import re
 import struct
 import sys
 from dataclasses import dataclass, field
@@ -285,12 +286,20 @@ def _append(entry: Entry, field_name: str, value: str) -> None:
         entry.msgstr[-1] += value
 
 
+_ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
+
+
 def _unquote(text: str, where: str, number: int) -> str:
     """A C string of a .po file ("a\\n\\"b\\"") as the text it stands for."""
-    if len(text) < 2 or text[0] != '"' or text[-1] != '"':
-        raise ValueError(f"{where}:{number}: expected a quoted string, got {text!r}")
+    body = text[1:-1]
+    if len(text) < 2 or text[0] != '"' or text[-1] != '"' or '"' in re.sub(r"\\.", "", body):
+        raise ValueError(f"{where}:{number}: expected one quoted string, got {text!r}")
+    if "\\" not in body:
+        return body
+    if re.fullmatch(r'(?:[^\\]|\\[nt"\\])*', body):  # the escapes .po files use: \\n \\t \\" \\\\
+        return re.sub(r"\\(.)", lambda m: _ESCAPES[m.group(1)], body)
     try:
-        return ast.literal_eval(text)  # the escapes a .po file uses (\\ \" \n \t) mean the same in Python
+        return ast.literal_eval(text)  # the rest of C's escapes (\\r, \\x41, \\101) mean the same in Python
     except (SyntaxError, ValueError):
         raise ValueError(f"{where}:{number}: cannot read the string {text!r}") from None
 
@@ -319,14 +328,11 @@ def compile_mo(entries: list) -> bytes:
     originals = sorted(pairs)
     count = len(originals)
     start = 7 * 4 + 16 * count  # after the header and both tables
-    offsets, data = [], b""
-    for key in originals:
-        offsets.append((len(key), start + len(data)))
-        data += key + b"\0"
-    for key in originals:
-        value = pairs[key]
-        offsets.append((len(value), start + len(data)))
-        data += value + b"\0"
+    offsets, strings, end = [], [], start
+    for text in originals + [pairs[key] for key in originals]:
+        offsets.append((len(text), end))
+        strings.append(text + b"\0")
+        end += len(text) + 1
     header = struct.pack("<7I", 0x950412DE, 0, count, 28, 28 + 8 * count, 0, 28 + 16 * count)
     tables = b"".join(struct.pack("<2I", length, offset) for length, offset in offsets)
-    return header + tables + data
+    return header + tables + b"".join(strings)

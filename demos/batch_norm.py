@@ -123,7 +123,7 @@ def sigmoid_stack(depth: int, width: int, batch_norm: bool, seed: int) -> nn.Seq
     """depth Linear layers with sigmoid between (Xavier weights), optionally BatchNorm1d before each sigmoid."""
     rng = random.Random(f"remedies bn {seed} {depth}")  # the same weights with and without batch norm
     layers, n = [], N_IN
-    for _ in range(depth - 1):
+    for _repeat in range(depth - 1):
         layers.append(nn.Linear(n, width, init="xavier_normal", rng=rng))
         if batch_norm:
             layers.append(nn.BatchNorm1d(width))
@@ -167,7 +167,7 @@ def profile(model, X: Matrix, Y: Matrix, steps: int, lr: float) -> dict:
     inner = inside(model, X)
     optimizer = nn.SGD(model.parameters(), lr=lr)
     losses = [loss.item()]
-    for _ in range(steps):
+    for _repeat in range(steps):
         optimizer.step()
         model.zero_grad()
         loss = _task.loss_of(model, X, Y)

@@ -114,7 +114,7 @@ def engine_at_limit(c: float, step: int, width: int) -> dict:
     try:
         with detect_anomaly():
             a = x
-            for _ in range(step + 1):
+            for _repeat in range(step + 1):
                 a = W @ a
     except AnomalyError as error:
         message = str(error)
@@ -216,7 +216,7 @@ def section_deep(width: int) -> dict:
 def powers(c: float, steps: int) -> list:
     """1.0·c·c⋯ for k = 0 … steps, by repeated multiplication (inf and 0 included as they come)."""
     values, x = [1.0], 1.0
-    for _ in range(steps):
+    for _repeat in range(steps):
         x *= c
         values.append(x)
     return values

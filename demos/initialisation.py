@@ -57,7 +57,7 @@ def zero_run(activation: str, X: Matrix, Y: Matrix, depth: int, width: int, step
     model = nn.MLP([N_IN] + [width] * (depth - 1) + [1], activation=activation, init="zeros")
     optimizer = nn.SGD(model.parameters(), lr=lr)
     losses, hidden_max, output_bias = [], 0.0, 0.0
-    for _ in range(steps + 1):
+    for _repeat in range(steps + 1):
         optimizer.zero_grad()
         loss = _task.loss_of(model, X, Y)
         loss.backward()
@@ -114,7 +114,7 @@ def symmetry_run(init_fn, X: Matrix, Y: Matrix, depth: int, width: int, steps: i
     optimizer = nn.SGD(model.parameters(), lr=lr)
     before = distinct_units(model)
     losses = []
-    for _ in range(steps):
+    for _repeat in range(steps):
         optimizer.zero_grad()
         loss = _task.loss_of(model, X, Y)
         loss.backward()

@@ -193,7 +193,7 @@ def mean_field_factor() -> float:
         return math.fsum((1 if i in (0, points - 1) else 4 if i % 2 else 2) * f((-reach + i * h) * math.sqrt(q))
                          * math.exp(-(-reach + i * h) ** 2 / 2) for i in range(points)) * h / 3 / math.sqrt(2 * math.pi)
     q = 1.25
-    for _ in range(200):
+    for _repeat in range(200):
         q, previous = 1 + gaussian_mean(lambda z: ops.sigmoid.forward(z) ** 2, q), q
         if abs(q - previous) < 1e-14:
             break

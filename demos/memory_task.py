@@ -203,7 +203,7 @@ def train(model: Recurrent, X: list, y: list, X_test: list, y_test: list, steps:
     optimizer = nn.Adam(params, lr=lr)
     order = random.Random(f"rnn_vs_lstm batches {seed}")
     losses = []
-    for _ in range(steps):
+    for _repeat in range(steps):
         rows = order.sample(range(len(X)), min(batch, len(X)))
         optimizer.zero_grad()
         loss = binary_cross_entropy_with_logits(model.logits(sequences([X[i] for i in rows])),

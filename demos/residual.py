@@ -44,7 +44,7 @@ def blocks(depth: int, width: int, seed: int, scale: float = 1.0) -> list:
     """
     rng = random.Random(f"remedies residual {seed} {depth}")
     made = []
-    for _ in range(depth):
+    for _repeat in range(depth):
         linear = nn.Linear(width, width, rng=rng)
         linear.weight.data[:] = [[scale * v for v in row] for row in linear.weight.data]
         made.append(nn.Sequential(linear, nn.Tanh()))

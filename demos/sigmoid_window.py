@@ -27,7 +27,7 @@ import math
 
 import _common  # the repository root onto sys.path: runs from a fresh clone
 from _common import chart, error_text, format_number, heading, lesson, opening, relative_error, say, table
-from _i18n import _, ngettext
+from _i18n import _
 
 from tinygrad_edu import ops
 from tinygrad_edu.autodiff import grad

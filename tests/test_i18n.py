@@ -114,12 +114,11 @@ def test_lang_is_read_before_the_help_is_written(capsys):
 
 
 def _bare_python(args, env):
-    """A fresh clone, nothing installed: no site-packages (-S), no PYTHON* variables (-E)."""
-    env = {k: v for k, v in env.items() if not k.startswith(("PYTHON", "LANGUAGE", "LC_", "LANG"))} | env
+    """A fresh clone, nothing installed (-S: no site-packages, -E: no PYTHON* variables), and only the
+    language variables in ``env``."""
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "LANGUAGE", "LC_", "LANG"))}
     return subprocess.run([sys.executable, "-S", "-E", *args], cwd=ROOT, capture_output=True, text=True,
-                          encoding="utf-8", timeout=120,
-                          env={**{k: v for k, v in os.environ.items()
-                                  if not k.startswith(("PYTHON", "LANGUAGE", "LC_", "LANG"))}, **env})
+                          encoding="utf-8", timeout=120, env={**inherited, **env})
 
 
 def translated(language: str, msgid: str) -> str:
