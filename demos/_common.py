@@ -72,13 +72,15 @@ class DemoParser(argparse.ArgumentParser):
     ``--layers 10**9``, ``--plot missing/folder/x.png`` each end here, with the
     option, what it accepts and what it got, and exit status 2 (argparse's).
     Its help speaks the language chosen when it was made: the words argparse
-    adds itself ("usage:", "options", the -h line) are given here.  Error
-    phrases that argparse writes on its own ("unrecognized arguments",
-    "expected one argument") stay in English: they come from Python's catalog.
+    adds itself ("usage:", "options", the -h line, "argument --seed:") are
+    given here.  The few error phrases argparse writes on its own
+    ("unrecognized arguments", "expected one argument") stay in English:
+    they come from Python's own catalog.
     """
 
     def __init__(self, **kwargs) -> None:
-        super().__init__(add_help=False, formatter_class=HelpFormatter, **kwargs)
+        # exit_on_error=False: a bad value comes back as an ArgumentError, whose "argument --seed:" we word
+        super().__init__(add_help=False, formatter_class=HelpFormatter, exit_on_error=False, **kwargs)
         self._optionals.title = _("options")  # argparse names this group before we could translate it
         self.add_argument("-h", "--help", action="help", help=_("show this help message and exit"))
 
@@ -88,10 +90,25 @@ class DemoParser(argparse.ArgumentParser):
 
     def parse_known_args(self, args=None, namespace=None):
         """Parse, and speak the --lang given (it is read before, too: see :func:`parser`)."""
-        parsed, extras = super().parse_known_args(args, namespace)
+        try:
+            parsed, extras = super().parse_known_args(args, namespace)
+        except argparse.ArgumentError as refused:
+            self.refuse(refused)
         if getattr(parsed, "lang", None) and parsed.lang != _i18n.language():
             _i18n.use(parsed.lang)  # an abbreviation such as --la tr, which argparse accepts
         return parsed, extras
+
+    def parse_args(self, args=None, namespace=None):
+        try:
+            return super().parse_args(args, namespace)
+        except argparse.ArgumentError as refused:  # Python 3.13 raises "unrecognized arguments" here
+            self.refuse(refused)
+
+    def refuse(self, refused: argparse.ArgumentError):
+        """End with the one-line error of an ArgumentError, its "argument --seed:" in the demo's language."""
+        if refused.argument_name is None:
+            self.error(refused.message)
+        self.error(_("argument {option}: {message}").format(option=refused.argument_name, message=refused.message))
 
 
 def parser(doc: str, path: str, argv: list | None = None) -> argparse.ArgumentParser:

@@ -113,6 +113,17 @@ def test_lang_is_read_before_the_help_is_written(capsys):
         out.split())
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_refused_option_is_refused_in_the_chosen_language_in_one_line(language, capsys):
+    with pytest.raises(SystemExit) as stop:
+        run_all.load("sigmoid_chain").main(["--lang", language, "--seed", "x"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert stop.value.code == 2 and len(err) == 1
+    refusal = translated(language, "expected a whole number from {low} to {high}, got {value}").format(
+        low=0, high=2 ** 63 - 1, value="'x'")
+    assert translated(language, "argument {option}: {message}").format(option="--seed", message=refusal) in err[0]
+
+
 def _bare_python(args, env):
     """A fresh clone, nothing installed (-S: no site-packages, -E: no PYTHON* variables), and only the
     language variables in ``env``."""
@@ -489,11 +500,9 @@ def english_lines(text: str) -> list:
     """
     found = []
     for line in text.splitlines():
-        start = quoted_error(line)
-        if start is not None:
-            line = line[:start]
-        line = re.sub(r"\S*[/_=]\S*|--\S+", " ", line)
-        words = re.findall(r"[^\W\d_]+", line.lower())
+        prose = line[:quoted_error(line)] if quoted_error(line) is not None else line
+        prose = re.sub(r"\S*[/_=]\S*|--\S+", " ", prose)
+        words = re.findall(r"[^\W\d_]+", prose.lower())
         stop = [w for w in words if w in STOP_WORDS]
         if len(stop) >= 2 and len(stop) >= len(words) / 5:
             found.append(line)
