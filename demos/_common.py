@@ -9,8 +9,10 @@ module first fixes that, in one place::
     from tinygrad_edu import Value
 
 Every demo also takes ``--seed`` (all randomness comes from
-``random.Random(seed)``, so the same seed prints the same numbers) and
-``--plot FILE.png`` (a figure, when matplotlib is installed).
+``random.Random(seed)``, so the same seed prints the same numbers),
+``--plot FILE.png`` (a figure, when matplotlib is installed) and
+``--lang en|pt_BR|tr`` (the language it speaks: see demos/_i18n.py).  Every
+sentence printed here goes through gettext's ``_()``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
 import sys
 import textwrap
 from pathlib import Path
@@ -29,7 +32,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tinygrad_edu.plot import format_number, line_chart, load_pyplot  # noqa: E402  (needs the path above)
+import tinygrad_edu.plot as plot  # noqa: E402  (needs the path above)
+
+import _i18n  # noqa: E402
+from _i18n import N_, _, ngettext  # noqa: E402
 
 
 def _printable_output() -> None:
@@ -52,31 +58,80 @@ MAX_SEED = 2**63 - 1
 FIGURE_FORMATS = (".png", ".pdf", ".svg")
 
 
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's help, with its "usage:" in the demo's language."""
+
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, _("usage: ") if prefix is None else prefix)
+
+
 class DemoParser(argparse.ArgumentParser):
     """argparse, with a refusal in one line instead of the usage block and the error.
 
     A demo refuses a bad option before it starts any work: ``--layers -3``,
     ``--layers 10**9``, ``--plot missing/folder/x.png`` each end here, with the
     option, what it accepts and what it got, and exit status 2 (argparse's).
+    Its help speaks the language chosen when it was made: the words argparse
+    adds itself ("usage:", "options", the -h line, "argument --seed:") are
+    given here.  The few error phrases argparse writes on its own
+    ("unrecognized arguments", "expected one argument") stay in English:
+    they come from Python's own catalog.
     """
 
+    def __init__(self, **kwargs) -> None:
+        # exit_on_error=False: a bad value comes back as an ArgumentError, whose "argument --seed:" we word
+        super().__init__(add_help=False, formatter_class=HelpFormatter, exit_on_error=False, **kwargs)
+        self._optionals.title = _("options")  # argparse names this group before we could translate it
+        self.add_argument("-h", "--help", action="help", help=_("show this help message and exit"))
+
     def error(self, message: str):
-        self.exit(2, f"{self.prog}: error: {message} (--help lists the options)\n")
+        self.exit(2, _("{prog}: error: {message} (--help lists the options)").format(prog=self.prog, message=message)
+                  + "\n")
+
+    def parse_known_args(self, args=None, namespace=None):
+        """Parse, and speak the --lang given (it is read before, too: see :func:`parser`)."""
+        try:
+            parsed, extras = super().parse_known_args(args, namespace)
+        except argparse.ArgumentError as refused:
+            self.refuse(refused)
+        if getattr(parsed, "lang", None) and parsed.lang != _i18n.language():
+            _i18n.use(parsed.lang)  # an abbreviation such as --la tr, which argparse accepts
+        return parsed, extras
+
+    def parse_args(self, args=None, namespace=None):
+        try:
+            return super().parse_args(args, namespace)
+        except argparse.ArgumentError as refused:  # Python 3.13 raises "unrecognized arguments" here
+            self.refuse(refused)
+
+    def refuse(self, refused: argparse.ArgumentError):
+        """End with the one-line error of an ArgumentError, its "argument --seed:" in the demo's language."""
+        if refused.argument_name is None:
+            self.error(refused.message)
+        self.error(_("argument {option}: {message}").format(option=refused.argument_name, message=refused.message))
 
 
-def parser(doc: str, path: str) -> argparse.ArgumentParser:
-    """An argument parser with the options every demo has: ``--seed`` and ``--plot``.
+def parser(doc: str, path: str, argv: list | None = None) -> argparse.ArgumentParser:
+    """An argument parser with the options every demo has: ``--seed``, ``--plot`` and ``--lang``.
 
     ``doc`` is the demo's module docstring (its first line becomes the
     description) and ``path`` its ``__file__`` (for the usage line, which then
-    reads the same however the demo was started).
+    reads the same however the demo was started).  ``argv`` is what the demo
+    will parse (``sys.argv[1:]`` when None): its ``--lang`` is read now, before
+    any help text is written, and the language chosen (else the environment's).
     """
+    prog = f"python demos/{Path(path).name}"
+    _i18n.choose(sys.argv[1:] if argv is None else list(argv), prog)
     first_line = doc.strip().splitlines()[0] if doc and doc.strip() else ""
-    p = DemoParser(prog=f"python demos/{Path(path).name}", description=first_line)
+    p = DemoParser(prog=prog, description=_(first_line) if first_line else "")
     p.add_argument("--seed", type=whole_number(0, MAX_SEED), default=SEED,
-                   help=f"seed of random.Random, 0 to 2⁶³ − 1 (default {SEED})")
+                   help=_("seed of random.Random, 0 to 2⁶³ − 1 (default {seed})").format(seed=SEED))
     p.add_argument("--plot", metavar="FILE.png", type=figure_path,
-                   help="also save a figure to FILE.png (.pdf and .svg work too; needs matplotlib)")
+                   help=_("also save a figure to FILE.png (.pdf and .svg work too; needs matplotlib)"))
+    p.add_argument("--lang", choices=_i18n.available(),
+                   help=_("the language of what the demo prints: {languages} (default: the first one that "
+                          "LANGUAGE, LC_ALL, LC_MESSAGES or LANG names, else en)").format(
+                       languages=", ".join(_i18n.available())))
     return p
 
 
@@ -92,12 +147,13 @@ def whole_number(low: int, high: int):
     argparse.ArgumentTypeError: expected a whole number from 1 to 5000, got 7000
     """
     def parse(text: str) -> int:
+        wanted = _("expected a whole number from {low} to {high}, got {value}")
         try:
             n = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number from {low} to {high}, got {text!r}") from None
+            raise argparse.ArgumentTypeError(wanted.format(low=low, high=high, value=repr(text))) from None
         if not low <= n <= high:
-            raise argparse.ArgumentTypeError(f"expected a whole number from {low} to {high}, got {n}")
+            raise argparse.ArgumentTypeError(wanted.format(low=low, high=high, value=n))
         return n
     parse.__name__ = "whole number"  # what argparse calls the type in its own messages
     return parse
@@ -111,16 +167,17 @@ def number(low: float, high: float, *, open_low: bool = False):
     argparse.ArgumentTypeError: expected a number above 0 and at most 10, got '0'
     """
     low_text, high_text = f"{low:g}", f"{high:g}"
-    wanted = (f"a number above {low_text} and at most {high_text}" if open_low
-              else f"a number from {low_text} to {high_text}")
 
     def parse(text: str) -> float:
+        wanted = (_("expected a number above {low} and at most {high}, got {value}") if open_low
+                  else _("expected a number from {low} to {high}, got {value}"))
+        message = wanted.format(low=low_text, high=high_text, value=repr(text))
         try:
             x = float(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}") from None
+            raise argparse.ArgumentTypeError(message) from None
         if not (math.isfinite(x) and (low < x if open_low else low <= x) and x <= high):
-            raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}")
+            raise argparse.ArgumentTypeError(message)
         return x
     parse.__name__ = "number"
     return parse
@@ -133,19 +190,35 @@ MAX_WORK = 1e9
 NODE = 200
 
 
+#: What a refusal for too much work says, by what is too big: each a whole sentence, for the translators.
+TOO_BIG = {
+    "run": N_("this run needs about {work} multiply-adds, more than the {limit} this demo does in one run "
+              "(about {minutes} minutes of pure Python): choose smaller settings"),
+    "network": N_("this network needs about {work} multiply-adds, more than the {limit} this demo does in one run "
+                  "(about {minutes} minutes of pure Python): choose smaller settings"),
+    "training": N_("training with these settings needs about {work} multiply-adds, more than the {limit} this "
+                   "demo does in one run (about {minutes} minutes of pure Python): choose smaller settings"),
+    "grid": N_("this grid needs about {work} multiply-adds, more than the {limit} this demo does in one run "
+               "(about {minutes} minutes of pure Python): choose smaller settings"),
+    "initialisation": N_("the pass at initialisation with these settings needs about {work} multiply-adds, more "
+                         "than the {limit} this demo does in one run (about {minutes} minutes of pure Python): "
+                         "choose smaller settings"),
+}
+
+
 def refuse_if_too_big(p: argparse.ArgumentParser, work: float, what: str, limit: float = MAX_WORK) -> None:
     """Refuse, in one line, a combination of options whose work is beyond ``limit`` (:data:`MAX_WORK`).
 
     Each option has its own range, but some products of them (a wide, deep
     network, trained long, on many seeds) would run for hours; ``work`` is the
-    demo's count of multiply-adds for the options given.  A demo whose long
-    run is the point (Nielsen's experiment on the real MNIST) passes a larger
-    ``limit`` and says in its help how long it takes.
+    demo's count of multiply-adds for the options given, and ``what`` says
+    what would do it, a key of :data:`TOO_BIG`.  A demo whose long run is the
+    point (Nielsen's experiment on the real MNIST) passes a larger ``limit``
+    and says in its help how long it takes.
     """
     if work > limit:
         minutes = limit / MAX_WORK * 1.5
-        p.error(f"{what} needs about {work:.1e} multiply-adds, more than the {limit:.0e} this demo does in one run "
-                f"(about {minutes:.0f} minutes of pure Python): choose smaller settings")
+        p.error(_(TOO_BIG[what]).format(work=f"{work:.1e}", limit=f"{limit:.0e}", minutes=f"{minutes:.0f}"))
 
 
 def layer_work(n_in: int, n_out: int, batch: int) -> float:
@@ -156,7 +229,9 @@ def layer_work(n_in: int, n_out: int, batch: int) -> float:
 def at_most(p: argparse.ArgumentParser, values: list, count: int, option: str) -> None:
     """Refuse more than ``count`` values for an option that takes a list."""
     if len(values) > count:
-        p.error(f"argument {option}: expected at most {count} values, got {len(values)}")
+        p.error(ngettext("argument {option}: expected at most {count} value, got {given}",
+                         "argument {option}: expected at most {count} values, got {given}", count).format(
+            option=option, count=count, given=len(values)))
 
 
 def positive_int(text: str) -> int:
@@ -164,9 +239,9 @@ def positive_int(text: str) -> int:
     try:
         n = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        raise argparse.ArgumentTypeError(_("expected a whole number, got {value}").format(value=repr(text))) from None
     if n < 1:
-        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {n}")
+        raise argparse.ArgumentTypeError(_("expected a number >= 1, got {value}").format(value=n))
     return n
 
 
@@ -175,9 +250,9 @@ def finite_float(text: str) -> float:
     try:
         x = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        raise argparse.ArgumentTypeError(_("expected a number, got {value}").format(value=repr(text))) from None
     if not math.isfinite(x):
-        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+        raise argparse.ArgumentTypeError(_("expected a finite number, got {value}").format(value=repr(text)))
     return x
 
 
@@ -196,19 +271,21 @@ def figure_path(text: str) -> str:
     argparse.ArgumentTypeError: cannot save a figure as '.jpgx': use .png, .pdf or .svg
     """
     if not text or not text.strip():
-        raise argparse.ArgumentTypeError("expected a file name such as figure.png, got an empty name")
+        raise argparse.ArgumentTypeError(_("expected a file name such as figure.png, got an empty name"))
     path = Path(text)
     if path.suffix == "":
         path = path.with_name(path.name + ".png")
     if path.suffix.lower() not in FIGURE_FORMATS:
-        raise argparse.ArgumentTypeError(f"cannot save a figure as {path.suffix!r}: use .png, .pdf or .svg")
+        raise argparse.ArgumentTypeError(_("cannot save a figure as {suffix}: use .png, .pdf or .svg").format(
+            suffix=repr(path.suffix)))
     folder = path.parent
     if not folder.is_dir():
-        raise argparse.ArgumentTypeError(f"the folder {str(folder)!r} does not exist (for the figure {text!r})")
+        raise argparse.ArgumentTypeError(_("the folder {folder} does not exist (for the figure {name})").format(
+            folder=repr(str(folder)), name=repr(text)))
     if path.is_dir():
-        raise argparse.ArgumentTypeError(f"{text!r} is a folder, not a file name")
+        raise argparse.ArgumentTypeError(_("{name} is a folder, not a file name").format(name=repr(text)))
     if not os.access(folder, os.W_OK):
-        raise argparse.ArgumentTypeError(f"cannot write into the folder {str(folder)!r}")
+        raise argparse.ArgumentTypeError(_("cannot write into the folder {folder}").format(folder=repr(str(folder))))
     return str(path)
 
 
@@ -226,6 +303,94 @@ def error_text(err: float) -> str:
     return "0" if err == 0 else format_number(err, 2, flag=False)
 
 
+# ---------------------------------------------------------------------------
+# tinygrad_edu.plot's pictures, with the words it writes in them translated
+# ---------------------------------------------------------------------------
+
+#: The words tinygrad_edu.plot writes for a number it will not print as one (plot.flag_nonfinite).
+FLAGS = {"inf (overflow)": N_("inf (overflow)"), "-inf (overflow)": N_("-inf (overflow)"),
+         "0 (underflow)": N_("0 (underflow)"), "nan (not a number)": N_("nan (not a number)")}
+
+
+def format_number(x: float, digits: int = 4, *, flag: bool = True) -> str:
+    """:func:`tinygrad_edu.plot.format_number`, its words for inf, nan and an exact 0 in the demo's language.
+
+    The digits are the library's, untouched: the same in every language.
+
+    >>> format_number(0.25), format_number(float("inf"))
+    ('0.25', 'inf (overflow)')
+    """
+    text = plot.format_number(x, digits, flag=flag)
+    return _(FLAGS[text]) if flag and text in FLAGS else text
+
+
+#: The lines tinygrad_edu.plot adds under its charts, as patterns, and the message each one says.
+_CHART_LINES = [
+    (r"\(log scale: bar length grows with log10 \|value\|, from (?P<low>\S+) to (?P<high>\S+)\)",
+     N_("(log scale: bar length grows with log10 |value|, from {low} to {high})")),
+    (r"\(log scale: no finite nonzero value to draw\)", N_("(log scale: no finite nonzero value to draw)")),
+    (r"\(nothing to plot: no drawable point\)", N_("(nothing to plot: no drawable point)")),
+    (r"y axis: log scale", N_("y axis: log scale")),
+]
+_NOT_DRAWN = re.compile(r"(?P<start>  \S (?:.*)) \((?P<count>\d+) points? not drawn: (?P<reason>nan, inf or <= 0 on a "
+                        r"log scale|nan or inf)\)")
+
+
+def localise_chart(text: str) -> str:
+    """A chart from tinygrad_edu.plot with the words the library wrote in it in the demo's language.
+
+    The library writes a flagged number at the end of a bar, a footnote under
+    a log-scale bar chart, and the legend of a line chart; its numbers stay
+    as they are.
+    """
+    lines = text.split("\n")
+    for k, line in enumerate(lines):
+        for english, message in FLAGS.items():
+            if line.endswith("| " + english):
+                lines[k] = line[:-len(english)] + _(message)
+        for pattern, message in _CHART_LINES:
+            found = re.fullmatch(pattern, line)
+            if found:
+                lines[k] = _(message).format(**found.groupdict())
+        found = _NOT_DRAWN.fullmatch(line)
+        if found:
+            count = int(found["count"])
+            if found["reason"] == "nan or inf":
+                note = ngettext("({count} point not drawn: nan or inf)", "({count} points not drawn: nan or inf)",
+                                count)
+            else:
+                note = ngettext("({count} point not drawn: nan, inf or <= 0 on a log scale)",
+                                "({count} points not drawn: nan, inf or <= 0 on a log scale)", count)
+            lines[k] = found["start"] + " " + note.format(count=count)
+    return "\n".join(lines)
+
+
+def table(headers: list, rows: list, align=None) -> str:
+    """:func:`tinygrad_edu.plot.table`, a float cell flagged (inf, nan, an exact 0) in the demo's language."""
+    rows = [[format_number(cell) if isinstance(cell, float) else cell for cell in row] for row in rows]
+    return plot.table(headers, rows, align)
+
+
+def bar_chart(labels: list, values: list, **options) -> str:
+    """:func:`tinygrad_edu.plot.bar_chart`, its words in the demo's language."""
+    return localise_chart(plot.bar_chart(labels, values, **options))
+
+
+def line_chart(series: dict, **options) -> str:
+    """:func:`tinygrad_edu.plot.line_chart`, its words in the demo's language."""
+    return localise_chart(plot.line_chart(series, **options))
+
+
+def load_pyplot():
+    """:func:`tinygrad_edu.plot.load_pyplot`, saying how to get matplotlib in the demo's language."""
+    try:
+        import matplotlib  # noqa: F401  (only to know whether it is there)
+    except ImportError:
+        print(_('--plot needs matplotlib: python -m pip install -e ".[plot]"'), file=sys.stderr)
+        return None
+    return plot.load_pyplot()
+
+
 def heading(text: str) -> str:
     """A section title, underlined."""
     return f"\n{text}\n{'=' * len(text)}"
@@ -235,8 +400,8 @@ def opening(title: str, source: str, look_for: list) -> None:
     """What every demo prints first: its title, its source, and what to look for."""
     print(title)
     print("=" * len(title))
-    say(f"Source: {source}")
-    print("What to look for:")
+    say(_("Source: {source}").format(source=source))
+    print(_("What to look for:"))
     for item in look_for:
         print(textwrap.fill(item, WIDTH, initial_indent="  • ", subsequent_indent="    ",
                             break_on_hyphens=False))
@@ -245,7 +410,7 @@ def opening(title: str, source: str, look_for: list) -> None:
 def lesson(text: str) -> None:
     """What every demo prints last: the lesson, in one paragraph."""
     print()
-    say(f"Lesson: {text}")
+    say(_("Lesson: {lesson}").format(lesson=text))
 
 
 def chart(series: dict, x_first, x_last, x_name: str, *, log: bool = False, height: int = 10,
@@ -318,7 +483,7 @@ def write_figure(pyplot, figure, path: str, dpi: int = 120) -> None:
         pyplot.close(figure)
         if partial.exists():
             partial.unlink()
-    print(f"\nfigure saved to {target}")
+    print("\n" + _("figure saved to {path}").format(path=target))
 
 
 def _line_panel(ax, title: str, series: dict, log_y: bool, xlabel: str, ylabel: str) -> None:
@@ -337,8 +502,8 @@ def _line_panel(ax, title: str, series: dict, log_y: bool, xlabel: str, ylabel: 
     if log_y:
         ax.set_yscale("log")
     low, high = ax.get_ylim()
-    for points, edge, marker, label in ((zeros, low, "v", "exactly 0 (below any log axis)"),
-                                        (infs, high, "^", "inf (overflow)")):
+    for points, edge, marker, label in ((zeros, low, "v", _("exactly 0 (below any log axis)")),
+                                        (infs, high, "^", _("inf (overflow)"))):
         if points:
             ax.scatter([x for x, _ in points], [edge] * len(points), marker=marker, s=40 if len(points) <= 20 else 10,
                        clip_on=False,
@@ -405,5 +570,5 @@ def interrupted() -> None:
     name = Path(sys.argv[0]).name
     if name == "__main__.py":  # started as python -m tinygrad_edu
         name = "python -m tinygrad_edu"
-    print(f"\n{name}: stopped by Ctrl-C before the end", file=sys.stderr)
+    print("\n" + _("{name}: stopped by Ctrl-C before the end").format(name=name), file=sys.stderr)
     sys.exit(130)

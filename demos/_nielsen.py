@@ -23,6 +23,7 @@ import sys
 import time
 
 import _common  # noqa: F401  (the repository root onto sys.path: runs from a fresh clone)
+from _i18n import _
 
 from tinygrad_edu import nn, ops
 from tinygrad_edu.data import load_digits, load_mnist
@@ -47,14 +48,15 @@ def load_data(examples: int, mnist: str | None) -> tuple:
         images, labels = load_digits()
         start = max(examples, EXAMPLES)
         return (images[:examples], labels[:examples], images[start:], labels[start:],
-                f"the first {examples} of the 1797 UCI digits (8×8 pixel counts 0–16, divided by 16); held out: "
-                f"images {start + 1} to 1797")
+                _("the first {count} of the 1797 UCI digits (8×8 pixel counts 0–16, divided by 16); held out: "
+                  "images {first} to 1797").format(count=examples, first=start + 1))
     train_images, train_labels, test_images, test_labels = load_mnist(mnist, limit=max(examples, EXAMPLES))
     if len(train_images) < examples:
-        raise ValueError(f"--examples {examples}: {mnist} holds only {len(train_images)} training images")
+        raise ValueError(_("--examples {count}: {folder} holds only {found} training images").format(
+            count=examples, folder=mnist, found=len(train_images)))
     return (train_images[:examples], train_labels[:examples], test_images, test_labels,
-            f"the first {examples} MNIST training images ({len(train_images[0])} grey levels divided by 255); "
-            f"held out: the first {len(test_images)} test images")
+            _("the first {count} MNIST training images ({pixels} grey levels divided by 255); held out: the first "
+              "{held_out} test images").format(count=examples, pixels=len(train_images[0]), held_out=len(test_images)))
 
 
 def nielsen_network(sizes: list, seed: int) -> nn.MLP:
@@ -147,7 +149,7 @@ def train(X: Matrix, Y: Matrix, held_out: tuple, sizes: list, seed: int, epochs:
         if finished:
             break
         nielsen_update(model, eta, lmbda, X.shape[0])
-        progress(f"training {sizes}, epoch", epoch + 1, epochs, started)
+        progress(_("training {network}, epoch").format(network=sizes), epoch + 1, epochs, started)
     progress(None)
     return {"sizes": sizes, "norms": norms, "cost": costs, "accuracy": accuracy, "every": every,
             "seconds": time.perf_counter() - started, "cpu_seconds": time.process_time() - cpu}
@@ -167,6 +169,8 @@ def progress(label: str | None, done: int = 0, total: int = 1, started: float = 
         sys.stderr.write("\r" + " " * 100 + "\r")
         return
     elapsed, filled = time.perf_counter() - started, round(30 * done / total)
-    sys.stderr.write(f"\r{label} {done}/{total} {'█' * filled}{'·' * (30 - filled)} {elapsed:.0f} s, "
-                     f"about {elapsed / done * (total - done):.0f} s left ")
+    sys.stderr.write(f"\r{label} {done}/{total} {'█' * filled}{'·' * (30 - filled)} "
+                     + _("{elapsed} s, about {left} s left").format(elapsed=f"{elapsed:.0f}",
+                                                                    left=f"{elapsed / done * (total - done):.0f}")
+                     + " ")
     sys.stderr.flush()

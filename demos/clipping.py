@@ -19,10 +19,11 @@ from __future__ import annotations
 import math
 
 import _common  # the repository root onto sys.path: runs from a fresh clone
-from _common import error_text, heading, lesson, opening, relative_error, say, sup
+from _common import error_text, format_number, heading, lesson, opening, relative_error, say, sup, table
+from _i18n import _, ngettext
 
 from tinygrad_edu import nn
-from tinygrad_edu.plot import format_number, sparkline, table
+from tinygrad_edu.plot import sparkline
 from tinygrad_edu.value import Value
 
 W0, LR, CLIP = 1.5, 0.02, 1.0
@@ -78,15 +79,18 @@ def train_chain(layers: int, w0: float, lr: float, steps: int, clip: float | Non
 
 def loss_text(x: float) -> str:
     """A loss for the prose: an exact 0 here is convergence (ŷ = 1 exactly), not an underflow."""
-    return "exactly 0" if x == 0 else format_number(x)
+    return _("exactly 0") if x == 0 else format_number(x)
 
 
 def section_chain(layers: int, steps: int) -> dict:
-    print(heading(f"1. A {layers}-layer scalar chain with every w = {format_number(W0, flag=False)}"))
+    print(heading(_("1. A {layers}-layer scalar chain with every w = {w}").format(layers=layers,
+                                                                                 w=format_number(W0, flag=False))))
     start = W0 ** layers
-    say(f"ŷ = w{sup(layers)}⋯w²w¹·x with x = 1, loss (ŷ − 1)²/2, SGD with lr {format_number(LR, flag=False)}. At the "
-        f"start ŷ = {format_number(W0, flag=False)}{sup(layers)} = {format_number(start)}, and each "
-        f"∂L/∂wⱼ = (ŷ − 1)·ŷ/wⱼ = {format_number((start - 1) * start / W0)}.")
+    say(_("ŷ = {chain}·x with x = 1, loss (ŷ − 1)²/2, SGD with lr {lr}. At the start ŷ = {power} = {start}, and each "
+          "∂L/∂wⱼ = (ŷ − 1)·ŷ/wⱼ = {gradient}.").format(
+        chain=f"w{sup(layers)}⋯w²w¹", lr=format_number(LR, flag=False),
+        power=f"{format_number(W0, flag=False)}{sup(layers)}", start=format_number(start),
+        gradient=format_number((start - 1) * start / W0)))
     plain = train_chain(layers, W0, LR, steps, None)
     clipped = train_chain(layers, W0, LR, steps, CLIP)
     rows = []
@@ -96,41 +100,51 @@ def section_chain(layers: int, steps: int) -> dict:
             cells += ([format_number(run["losses"][k]), format_number(run["norms"][k])] if k < len(run["losses"])
                       else ["", ""])
         rows.append(cells)
-    print(table(["step", "loss, no clipping", "‖g‖", f"loss, clipped at {format_number(CLIP, flag=False)}",
-                 "‖g‖ before clipping"], rows))
+    print(table([_("step"), _("loss, no clipping"), "‖g‖",
+                 _("loss, clipped at {clip}").format(clip=format_number(CLIP, flag=False)), _("‖g‖ before clipping")],
+                rows))
     print()
     if plain["first_nonfinite"] is not None:
         moved = LR * plain["norms"][0] / math.sqrt(layers)
-        say(f"Without clipping the first step moves every w by lr·‖g‖/√{layers} = {format_number(moved)}, and "
-            f"the next ŷ, about that to the power {layers}, overflows: the loss is "
-            f"{format_number(plain['losses'][-1])} at step {plain['first_nonfinite']}.")
+        say(_("Without clipping the first step moves every w by lr·‖g‖/√{layers} = {moved}, and the next ŷ, about "
+              "that to the power {layers}, overflows: the loss is {loss} at step {step}.").format(
+            layers=layers, moved=format_number(moved), loss=format_number(plain['losses'][-1]),
+            step=plain['first_nonfinite']))
     else:
-        say(f"Without clipping the loss stayed finite for {len(plain['losses'])} steps here: the last is "
-            f"{format_number(plain['losses'][-1])}.")
+        say(ngettext("Without clipping the loss stayed finite for {steps} step here: the last is {loss}.",
+                     "Without clipping the loss stayed finite for {steps} steps here: the last is {loss}.",
+                     len(plain['losses'])).format(steps=len(plain['losses']), loss=format_number(plain['losses'][-1])))
     same = len(set(clipped["weights"])) == 1  # equal weights get equal gradients, so they stay equal
+    numbers = {"step": format_number(LR * CLIP, flag=False), "steps": len(clipped['losses']),
+               "loss": loss_text(clipped['losses'][-1]), "w": format_number(clipped['weights'][0], 6)}
     if clipped["first_nonfinite"] is None and same:
-        say(f"Clipped (g ← θ·g/‖g‖ when ‖g‖ > θ, Pascanu et al. 2013), every step moves the weights by at most "
-            f"lr·θ = {format_number(LR * CLIP, flag=False)}: after {len(clipped['losses'])} steps the loss is "
-            f"{loss_text(clipped['losses'][-1])} and every w = {format_number(clipped['weights'][0], 6)} (with "
-            f"every w equal, ŷ = 1 needs w = 1).")
+        say(ngettext("Clipped (g ← θ·g/‖g‖ when ‖g‖ > θ, Pascanu et al. 2013), every step moves the weights by at most "
+                     "lr·θ = {step}: after {steps} step the loss is {loss} and every w = {w} (with every w equal, ŷ = 1 "
+                     "needs w = 1).",
+                     "Clipped (g ← θ·g/‖g‖ when ‖g‖ > θ, Pascanu et al. 2013), every step moves the weights by at most "
+                     "lr·θ = {step}: after {steps} steps the loss is {loss} and every w = {w} (with every w equal, ŷ = "
+                     "1 needs w = 1).", numbers["steps"]).format(**numbers))
     elif clipped["first_nonfinite"] is None:
-        say(f"Clipped (g ← θ·g/‖g‖ when ‖g‖ > θ, Pascanu et al. 2013), every step moves the weights by at most "
-            f"lr·θ = {format_number(LR * CLIP, flag=False)}: after {len(clipped['losses'])} steps the loss is "
-            f"{loss_text(clipped['losses'][-1])}.")
+        say(ngettext("Clipped (g ← θ·g/‖g‖ when ‖g‖ > θ, Pascanu et al. 2013), every step moves the weights by at most "
+                     "lr·θ = {step}: after {steps} step the loss is {loss}.",
+                     "Clipped (g ← θ·g/‖g‖ when ‖g‖ > θ, Pascanu et al. 2013), every step moves the weights by at most "
+                     "lr·θ = {step}: after {steps} steps the loss is {loss}.", numbers["steps"]).format(**numbers))
     else:
-        say(f"Clipped, the loss still became non-finite at step {clipped['first_nonfinite']}.")
+        say(_("Clipped, the loss still became non-finite at step {step}.").format(step=clipped['first_nonfinite']))
     every = max(1, math.ceil(len(clipped["losses"]) / 60))
-    print(f"  loss, clipped, every {every} steps (log scale, · = exactly 0): "
-          f"{sparkline(clipped['losses'][::every], log=True)}")
+    print("  " + ngettext("loss, clipped, every {count} step (log scale, · = exactly 0): {sparkline}",
+                          "loss, clipped, every {count} steps (log scale, · = exactly 0): {sparkline}", every).format(
+        count=every, sparkline=sparkline(clipped['losses'][::every], log=True)))
     return {"plain": plain, "clipped": clipped}
 
 
 def section_torch(clipped: dict) -> None:
-    print(heading("2. Pascanu's rescaling against PyTorch's clip_grad_norm_"))
-    say(f"PyTorch multiplies by min(1, θ/(‖g‖ + 1e-6)) instead of θ/‖g‖: on every clipped step of section 1 the "
-        f"clipped gradients agree within {error_text(clipped['torch_error'])} relative (tolerance "
-        f"{CLIP_REL_TOL:g}, which is 1e-6/(‖g‖ + 1e-6) at its largest, for ‖g‖ = θ); after clipping "
-        f"‖g‖ = {format_number(max(clipped['clipped_norms'], default=math.nan), 12)}.")
+    print(heading(_("2. Pascanu's rescaling against PyTorch's clip_grad_norm_")))
+    say(_("PyTorch multiplies by min(1, θ/(‖g‖ + 1e-6)) instead of θ/‖g‖: on every clipped step of section 1 the "
+          "clipped gradients agree within {error} relative (tolerance {tolerance}, which is 1e-6/(‖g‖ + 1e-6) at its "
+          "largest, for ‖g‖ = θ); after clipping ‖g‖ = {norm}.").format(
+        error=error_text(clipped['torch_error']), tolerance=f"{CLIP_REL_TOL:g}",
+        norm=format_number(max(clipped['clipped_norms'], default=math.nan), 12)))
 
 
 def save(path: str, result: dict) -> None:
@@ -138,27 +152,28 @@ def save(path: str, result: dict) -> None:
     steps = list(range(1, len(clipped["losses"]) + 1))
     plain_steps = list(range(1, len(plain["losses"]) + 1))
     _common.save_figure(path, [
-        ("loss", {"no clipping": (plain_steps, plain["losses"], "o-"),
-                  f"clipped at θ = {CLIP:g}": (steps, clipped["losses"])}, True, "step", "loss (log scale)"),
-        ("‖g‖ before clipping", {"no clipping": (plain_steps, plain["norms"], "o-"),
-                                 f"clipped at θ = {CLIP:g}": (steps, clipped["norms"]),
-                                 "θ": (steps, [CLIP] * len(steps), "k--")}, True, "step", "‖g‖"),
+        (_("loss"), {_("no clipping"): (plain_steps, plain["losses"], "o-"),
+                     _("clipped at θ = {clip}").format(clip=f"{CLIP:g}"): (steps, clipped["losses"])},
+         True, _("step"), _("loss (log scale)")),
+        (_("‖g‖ before clipping"), {_("no clipping"): (plain_steps, plain["norms"], "o-"),
+                                    _("clipped at θ = {clip}").format(clip=f"{CLIP:g}"): (steps, clipped["norms"]),
+                                    "θ": (steps, [CLIP] * len(steps), "k--")}, True, _("step"), "‖g‖"),
     ])
 
 
 def main(argv: list | None = None) -> dict:
-    p = _common.parser(__doc__, __file__)
+    p = _common.parser(__doc__, __file__, argv)
     p.add_argument("--layers", type=_common.whole_number(2, 200), default=50,
-                   help="layers of the chain, 2 to 200 (default 50)")
+                   help=_("layers of the chain, 2 to 200 (default 50)"))
     p.add_argument("--steps", type=_common.whole_number(2, 5000), default=300,
-                   help="SGD steps, 2 to 5000 (default 300)")
+                   help=_("SGD steps, 2 to 5000 (default 300)"))
     args = p.parse_args(argv)
-    opening("Gradient clipping: an exploding step capped",
-            "Pascanu, Mikolov & Bengio (ICML 2013); PyTorch's clip_grad_norm_ for comparison.",
-            ["the unclipped chain overflowing at its second SGD step;",
-             "the clipped chain moving by at most lr·θ per step and converging to w = 1;",
-             "Pascanu's θ·g/‖g‖ and PyTorch's min(1, θ/(‖g‖ + 1e-6))·g agreeing within 1e-6."])
-    print("(nothing here is random: --seed is accepted, as by every demo, and changes nothing)")
+    opening(_("Gradient clipping: an exploding step capped"),
+            _("Pascanu, Mikolov & Bengio (ICML 2013); PyTorch's clip_grad_norm_ for comparison."),
+            [_("the unclipped chain overflowing at its second SGD step;"),
+             _("the clipped chain moving by at most lr·θ per step and converging to w = 1;"),
+             _("Pascanu's θ·g/‖g‖ and PyTorch's min(1, θ/(‖g‖ + 1e-6))·g agreeing within 1e-6.")])
+    print(_("(nothing here is random: --seed is accepted, as by every demo, and changes nothing)"))
     result = section_chain(args.layers, args.steps)
     section_torch(result["clipped"])
     plain, clipped = result["plain"], result["clipped"]
@@ -167,14 +182,18 @@ def main(argv: list | None = None) -> dict:
     torch_ok = clipped["torch_error"] <= CLIP_REL_TOL
     finite_ok = clipped["first_nonfinite"] is None
     ok = first_ok and torch_ok and finite_ok
-    print(heading("Checks"))
-    say(f"Compared: the first gradient's norm against √L·(1.5ᴸ − 1)·1.5^(L−1) within 1e-12; every clipped gradient "
-        f"against PyTorch's formula within {CLIP_REL_TOL:g}; every clipped loss against inf and nan (all finite). "
-        f"Skipped: nothing. All agree: {'yes' if ok else 'NO'}.")
+    print(heading(_("Checks")))
+    say(" ".join([
+        _("Compared: the first gradient's norm against √L·(1.5ᴸ − 1)·1.5^(L−1) within 1e-12; every clipped gradient "
+          "against PyTorch's formula within {tolerance}; every clipped loss against inf and nan (all finite).").format(
+            tolerance=f"{CLIP_REL_TOL:g}"),
+        _("Skipped: nothing."),
+        _("All agree: yes.") if ok else _("All agree: NO.")]))
     if plain["first_nonfinite"] is not None and finite_ok:
-        say(f"The unclipped run went non-finite at step {plain['first_nonfinite']}, the clipped one never did.")
-    lesson("clipping does not make a gradient right, it makes a step safe: when the gradient explodes, a step "
-           "of at most lr·θ keeps the weights where the next gradient can still be computed.")
+        say(_("The unclipped run went non-finite at step {step}, the clipped one never did.").format(
+            step=plain['first_nonfinite']))
+    lesson(_("clipping does not make a gradient right, it makes a step safe: when the gradient explodes, a step "
+             "of at most lr·θ keeps the weights where the next gradient can still be computed."))
     if args.plot:
         save(args.plot, result)
     return {**result, "ok": ok}

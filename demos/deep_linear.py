@@ -26,14 +26,14 @@ import random
 from fractions import Fraction
 
 import _common  # the repository root onto sys.path: runs from a fresh clone
-from _common import chart, error_text, heading, lesson, opening, say, sup
+from _common import chart, error_text, format_number, heading, lesson, opening, say, sup, table
+from _i18n import _, ngettext
 
 from tinygrad_edu import ops
 from tinygrad_edu.autodiff import grad
 from tinygrad_edu.jacobian import jacobian
 from tinygrad_edu.matrix import Matrix
 from tinygrad_edu.nn.init import scaled_identity
-from tinygrad_edu.plot import format_number, table
 
 SCALES = [1.5, 1.0, 0.9, 0.5]  # the lecture's c values; --scale adds more
 NORMAL_MIN = 2.2250738585072014e-308  # below this a float is subnormal: fewer digits
@@ -109,8 +109,8 @@ class Comparison:
                 worst = max(worst, err)
         self.worst = max(self.worst, worst)
         if absolute:
-            return f"abs {format_number(absolute, 2)}"
-        return error_text(worst) if self.compared else "not compared"
+            return _("abs {error}").format(error=format_number(absolute, 2))
+        return error_text(worst) if self.compared else _("not compared")
 
 
 def run_network(c: float, layers: int, x_values: list, comparison: Comparison | None = None) -> dict:
@@ -173,15 +173,15 @@ def lecture_sequence(c: float, layers: int) -> list:
 
 def section_lecture(layers: int) -> dict:
     shown = min(layers, 5)
-    print(heading("1. The lecture's two units: x = (1, 1), every Wˡ = c·I"))
+    print(heading(_("1. The lecture's two units: x = (1, 1), every Wˡ = c·I")))
     result = {}
     for c in (0.5, 1.5):
         sequence = lecture_sequence(c, shown)
         result[c] = sequence
         text = ", ".join(f"a{sup(l)} = ({a[0]}, {a[1]})" for l, a in enumerate(sequence, start=1))
-        say(f"c = {format_number(c, flag=False)}, by the engine: {text}, …")
-    say("Each unit is multiplied by c at every layer: 1/2, 1/4, 1/8, … = 0.5ˡ vanishes, 3/2, 9/4, 27/8, … "
-        "= 1.5ˡ explodes, exponentially in the depth l.")
+        say(_("c = {c}, by the engine: {activations}, …").format(c=format_number(c, flag=False), activations=text))
+    say(_("Each unit is multiplied by c at every layer: 1/2, 1/4, 1/8, … = 0.5ˡ vanishes, 3/2, 9/4, 27/8, … "
+          "= 1.5ˡ explodes, exponentially in the depth l."))
     return result
 
 
@@ -195,8 +195,9 @@ def layer_table(result: dict) -> str:
                      format_number(norm(r["delta_closed"])), r["delta_error"],
                      format_number(norm(r["weight_grad"])), format_number(norm(r["weight_grad_closed"])),
                      r["weight_grad_error"]])
-    return table(["l", "‖aˡ‖", "‖cˡ·x‖", "err", "‖δˡ‖", "‖c^(L−l)·1‖", "err",
-                  "‖∂ŷ/∂Wˡ‖", "‖c^(L−1)·1xᵀ‖", "err"], rows)
+    # TRANSLATORS: "err" heads the columns of relative errors; section 2's first sentence explains the word.
+    err = _("err")
+    return table(["l", "‖aˡ‖", "‖cˡ·x‖", err, "‖δˡ‖", "‖c^(L−l)·1‖", err, "‖∂ŷ/∂Wˡ‖", "‖c^(L−1)·1xᵀ‖", err], rows)
 
 
 def shown_layers(L: int) -> list:
@@ -209,21 +210,22 @@ def shown_layers(L: int) -> list:
 
 def section_layers(result: dict) -> None:
     L, c = result["layers"], result["c"]
-    print(heading(f"2. Layer by layer, c = {format_number(c, flag=False)}: the engine next to the closed form"))
-    say("Norms, as Nielsen measures ‖δˡ‖. err: the largest relative error over the entries; 'abs': the "
-        "largest absolute difference, for entries below 2.2e-308, where a float is subnormal and keeps fewer "
-        "digits.")
+    print(heading(_("2. Layer by layer, c = {c}: the engine next to the closed form").format(
+        c=format_number(c, flag=False))))
+    say(_("Norms, as Nielsen measures ‖δˡ‖. err: the largest relative error over the entries; 'abs': the "
+          "largest absolute difference, for entries below 2.2e-308, where a float is subnormal and keeps fewer "
+          "digits."))
     print(layer_table(result))
     print()
-    say(f"∂ŷ/∂x by the engine (one backward pass per output): {matrix_text(result['dy_dx'])}; c^(L−1)·Wᴸ = "
-        f"{matrix_text(result['dy_dx_closed'])}; error {result['dy_dx_error']}.")
+    say(_("∂ŷ/∂x by the engine (one backward pass per output): {engine}; c^(L−1)·Wᴸ = {closed}; error {error}.").format(
+        engine=matrix_text(result['dy_dx']), closed=matrix_text(result['dy_dx_closed']), error=result['dy_dx_error']))
     if result["dy_dx_is_c_L_identity"]:
-        say(f"That is c{sup(L)}·I, as the closed form says.")
+        say(_("That is {power}·I, as the closed form says.").format(power=f"c{sup(L)}"))
     print()
-    series = {"‖aˡ‖ activation": [norm(r["activation"]) for r in result["rows"]],
+    series = {_("‖aˡ‖ activation"): [norm(r["activation"]) for r in result["rows"]],
               "‖δˡ‖ = ‖∂ŷ/∂zˡ‖": [norm(r["delta"]) for r in result["rows"]],
               "‖∂ŷ/∂Wˡ‖": [norm(r["weight_grad"]) for r in result["rows"]]}
-    print(chart(series, 1, L, "layer l", log=True, title=f"per layer, c = {format_number(c, flag=False)}"))
+    print(chart(series, 1, L, _("layer l"), log=True, title=_("per layer, c = {c}").format(c=format_number(c, flag=False))))
     print()
     explain_what_vanishes(result)
 
@@ -234,47 +236,47 @@ def explain_what_vanishes(result: dict) -> None:
     first, last = norm(result["rows"][0]["delta"]), norm(result["rows"][-1]["delta"])
     weight_norms = [norm(r["weight_grad"]) for r in result["rows"]]
     same = max(weight_norms) == min(weight_norms) or max(weight_norms) <= min(weight_norms) * (1 + REL_TOL * L)
+    numbers = {"c": format_number(c, flag=False), "last": format_number(last), "first": format_number(first),
+               "layers": L}
     if first < last:
-        say(f"Which one vanishes? With c = {format_number(c, flag=False)}, ‖δˡ‖ goes from "
-            f"{format_number(last)} at layer {L} to {format_number(first)} at layer 1: the back-propagated "
-            f"signal shrinks toward the input, as c^(L−l).")
+        say(_("Which one vanishes? With c = {c}, ‖δˡ‖ goes from {last} at layer {layers} to {first} at layer 1: the "
+              "back-propagated signal shrinks toward the input, as c^(L−l).").format(**numbers))
     elif first > last:
-        say(f"Which one explodes? With c = {format_number(c, flag=False)}, ‖δˡ‖ goes from "
-            f"{format_number(last)} at layer {L} to {format_number(first)} at layer 1: the back-propagated "
-            f"signal grows toward the input, as c^(L−l).")
+        say(_("Which one explodes? With c = {c}, ‖δˡ‖ goes from {last} at layer {layers} to {first} at layer 1: the "
+              "back-propagated signal grows toward the input, as c^(L−l).").format(**numbers))
     else:
-        say(f"With c = {format_number(c, flag=False)}, ‖δˡ‖ is {format_number(first)} at layer 1 and at "
-            f"layer {L}: the back-propagated signal keeps its size.")
+        say(_("With c = {c}, ‖δˡ‖ is {first} at layer 1 and at layer {layers}: the back-propagated signal keeps its "
+              "size.").format(**numbers))
     if same:
-        say(f"But ‖∂ŷ/∂Wˡ‖ = {format_number(weight_norms[0])} at every layer: the activation aˡ⁻¹ = c^(l−1)·x "
-            f"that layer l multiplies δˡ by changes going forward exactly as δˡ changes going back, so their "
-            f"product δˡ·(aˡ⁻¹)ᵀ = c^(L−1)·1xᵀ is the same for every layer. So here no layer learns slower "
-            f"than another: all the weight gradients shrink or grow together, as c^(L−1), with the depth L. In "
-            f"a sigmoid network the activations stay near 0.5 instead, so ∂C/∂Wˡ shrinks along with δˡ and the "
-            f"early layers do learn slowest (demos/sigmoid_chain.py).")
+        say(_("But ‖∂ŷ/∂Wˡ‖ = {norm} at every layer: the activation aˡ⁻¹ = c^(l−1)·x that layer l multiplies δˡ by "
+              "changes going forward exactly as δˡ changes going back, so their product δˡ·(aˡ⁻¹)ᵀ = c^(L−1)·1xᵀ is "
+              "the same for every layer. So here no layer learns slower than another: all the weight gradients "
+              "shrink or grow together, as c^(L−1), with the depth L. In a sigmoid network the activations stay "
+              "near 0.5 instead, so ∂C/∂Wˡ shrinks along with δˡ and the early layers do learn slowest "
+              "(demos/sigmoid_chain.py).").format(norm=format_number(weight_norms[0])))
     else:
-        say(f"‖∂ŷ/∂Wˡ‖ is not the same at every layer here (from {format_number(min(weight_norms))} to "
-            f"{format_number(max(weight_norms))}): where c^(L−1) leaves the float range, the engine's product "
-            f"δˡ·(aˡ⁻¹)ᵀ is inf, nan or 0 instead of the closed form's number.")
+        say(_("‖∂ŷ/∂Wˡ‖ is not the same at every layer here (from {low} to {high}): where c^(L−1) leaves the float "
+              "range, the engine's product δˡ·(aˡ⁻¹)ᵀ is inf, nan or 0 instead of the closed form's number.").format(
+            low=format_number(min(weight_norms)), high=format_number(max(weight_norms))))
 
 
 def section_scales(results: list) -> None:
     L = results[0]["layers"]
-    print(heading(f"3. Every c, L = {L}: explode, stay, vanish"))
+    print(heading(_("3. Every c, L = {layers}: explode, stay, vanish").format(layers=L)))
     rows = []
     for res in results:
         first, last = res["rows"][0], res["rows"][-1]
-        verdict = "explodes" if res["c"] > 1 else "vanishes" if res["c"] < 1 else "stable"
+        verdict = _("explodes") if res["c"] > 1 else _("vanishes") if res["c"] < 1 else _("stable")
         rows.append([format_number(res["c"], flag=False), format_number(res["y_hat"][0]),
                      format_number(norm(first["delta"])), format_number(norm(last["delta"])),
                      format_number(norm(first["weight_grad"])), format_number(norm(last["weight_grad"])),
                      format_number(res["dy_dx"][0][0]), verdict])
     print(table(["c", f"ŷ₁ = c{sup(L)}·x₁", "‖δ¹‖", f"‖δ{sup(L)}‖", "‖∂ŷ/∂W¹‖", f"‖∂ŷ/∂W{sup(L)}‖",
-                 "(∂ŷ/∂x)₁₁", "cᴸ as L grows"], rows))
+                 "(∂ŷ/∂x)₁₁", _("cᴸ as L grows")], rows))
     print()
     series = {f"c = {format_number(res['c'], flag=False)}": [norm(row["activation"]) for row in res["rows"]]
               for res in results}
-    print(chart(series, 1, L, "layer l", log=True, title="‖aˡ‖ per layer"))
+    print(chart(series, 1, L, _("layer l"), log=True, title=_("‖aˡ‖ per layer")))
 
 
 def matrix_text(rows: list) -> str:
@@ -288,37 +290,38 @@ def save(path: str, results: list, detail: dict) -> None:
            "‖δˡ‖": (layers, [norm(r["delta"]) for r in detail["rows"]]),
            "‖∂ŷ/∂Wˡ‖": (layers, [norm(r["weight_grad"]) for r in detail["rows"]])}
     _common.save_figure(path, [
-        ("activations ‖aˡ‖ = |c|ˡ‖x‖", by_scale, True, "layer l", "‖aˡ‖"),
-        (f"c = {detail['c']:g}: what vanishes", one, True, "layer l", "norm"),
+        (_("activations ‖aˡ‖ = |c|ˡ‖x‖"), by_scale, True, _("layer l"), "‖aˡ‖"),
+        (_("c = {c}: what vanishes").format(c=f"{detail['c']:g}"), one, True, _("layer l"), _("norm")),
     ])
 
 
 def main(argv: list | None = None) -> dict:
-    p = _common.parser(__doc__, __file__)
+    p = _common.parser(__doc__, __file__, argv)
     p.add_argument("--layers", type=_common.whole_number(1, 10_000), default=50,
-                   help="depth L, 1 to 10000 (default 50; try 152)")
+                   help=_("depth L, 1 to 10000 (default 50; try 152)"))
     p.add_argument("--width", type=_common.whole_number(1, 16), default=2,
-                   help="width of every layer, 1 to 16 (default 2)")
+                   help=_("width of every layer, 1 to 16 (default 2)"))
     p.add_argument("--scale", type=_common.number(0.0, 10.0, open_low=True), action="append", default=[],
-                   help="another c, above 0 and at most 10, besides 1.5, 1.0, 0.9, 0.5 (repeatable)")
+                   help=_("another c, above 0 and at most 10, besides 1.5, 1.0, 0.9, 0.5 (repeatable)"))
     p.add_argument("--detail", type=_common.number(0.0, 10.0, open_low=True), default=0.5,
-                   help="the c shown layer by layer (default 0.5; added to the list if new)")
+                   help=_("the c shown layer by layer (default 0.5; added to the list if new)"))
     p.add_argument("--input", choices=["ones", "random"], default="ones",
-                   help="x = (1, …, 1) as in the lecture, or drawn from N(0, 1) with --seed")
+                   help=_("x = (1, …, 1) as in the lecture, or drawn from N(0, 1) with --seed"))
     args = p.parse_args(argv)
     scales = SCALES + [c for c in dict.fromkeys(args.scale + [args.detail]) if c not in SCALES]
     passes = len(scales) * (args.width + 3)  # each c: a forward, a backward and width more for ∂ŷ/∂x
-    _common.refuse_if_too_big(p, args.layers * (args.width ** 2 + _common.NODE) * passes, "this network")
+    _common.refuse_if_too_big(p, args.layers * (args.width ** 2 + _common.NODE) * passes, "network")
     x = make_input(args.width, args.input, args.seed)
-    opening(f"The deep linear network: L = {args.layers} layers of width {args.width}, g(z) = z, b = 0, "
-            f"every Wˡ = c·I",
-            "the deep learning course's lecture on vanishing and exploding gradients (Andrew Ng's example).",
-            ["each unit multiplied by c per layer: 1/2, 1/4, 1/8, … for c = 0.5;",
-             "‖aˡ‖ and ‖δˡ‖ shrinking or growing as c to a power, while ‖∂ŷ/∂Wˡ‖ is the same at every layer;",
-             "the same law for ∂ŷ/∂x = cᴸ·I; demos/tiny_steps.py then trains these networks."])
-    say(f"x = ({', '.join(format_number(v) for v in x)}). Closed forms: aˡ = cˡ·x, δˡ = ∂ŷ/∂zˡ = c^(L−l)·1, "
-        "∂ŷ/∂Wˡ = c^(L−1)·1xᵀ, ∂ŷ/∂x = c^(L−1)·Wᴸ = cᴸ·I (gradients of the vector ŷ are taken of its sum "
-        "1ᵀŷ; 1 is a vector of ones).")
+    opening(ngettext("The deep linear network: L = {layers} layer of width {width}, g(z) = z, b = 0, every Wˡ = c·I",
+                     "The deep linear network: L = {layers} layers of width {width}, g(z) = z, b = 0, every Wˡ = c·I",
+                     args.layers).format(layers=args.layers, width=args.width),
+            _("the deep learning course's lecture on vanishing and exploding gradients (Andrew Ng's example)."),
+            [_("each unit multiplied by c per layer: 1/2, 1/4, 1/8, … for c = 0.5;"),
+             _("‖aˡ‖ and ‖δˡ‖ shrinking or growing as c to a power, while ‖∂ŷ/∂Wˡ‖ is the same at every layer;"),
+             _("the same law for ∂ŷ/∂x = cᴸ·I; demos/tiny_steps.py then trains these networks.")])
+    say(_("x = ({x}). Closed forms: aˡ = cˡ·x, δˡ = ∂ŷ/∂zˡ = c^(L−l)·1, ∂ŷ/∂Wˡ = c^(L−1)·1xᵀ, ∂ŷ/∂x = c^(L−1)·Wᴸ = "
+          "cᴸ·I (gradients of the vector ŷ are taken of its sum 1ᵀŷ; 1 is a vector of ones).").format(
+        x=", ".join(format_number(v) for v in x)))
     lecture = section_lecture(args.layers)
     comparison = Comparison(2 * args.layers, x)
     results = [run_network(c, args.layers, x, comparison) for c in scales]
@@ -330,25 +333,31 @@ def main(argv: list | None = None) -> dict:
     halves = [Fraction(1, 2 ** l) for l in range(1, len(lecture[0.5]) + 1)]
     lecture_ok = all(a == [h, h] for a, h in zip(lecture[0.5], halves))
     ok = ok and lecture_ok
-    print(heading("Checks"))
-    say(f"Compared with the closed forms: {comparison.compared} entries of aˡ, δˡ, ∂ŷ/∂Wˡ and ∂ŷ/∂x over the "
-        f"{len(scales)} values of c, within {error_text(comparison.worst)} relative (tolerance {REL_TOL:g}: "
-        f"l multiplications against one power).")
+    print(heading(_("Checks")))
+    say(ngettext("Compared with the closed forms: {count} entries of aˡ, δˡ, ∂ŷ/∂Wˡ and ∂ŷ/∂x over the {values} "
+                 "value of c, within {error} relative (tolerance {tolerance}: l multiplications against one power).",
+                 "Compared with the closed forms: {count} entries of aˡ, δˡ, ∂ŷ/∂Wˡ and ∂ŷ/∂x over the {values} "
+                 "values of c, within {error} relative (tolerance {tolerance}: l multiplications against one power).",
+                 len(scales)).format(count=comparison.compared, values=len(scales),
+                                     error=error_text(comparison.worst), tolerance=f"{REL_TOL:g}"))
     if comparison.subnormal:
-        say(f"{comparison.subnormal} of them differ below 2.2e-308, where floats are subnormal and a rounding "
-            f"costs up to 2⁻¹⁰⁷⁵ absolute: there they agree within "
-            f"{format_number(comparison.worst_absolute, 2)} absolute instead (tolerance "
-            f"{format_number(comparison.absolute, 2)}: one such rounding per multiplication).")
+        say(_("{count} of them differ below 2.2e-308, where floats are subnormal and a rounding costs up to 2⁻¹⁰⁷⁵ "
+              "absolute: there they agree within {error} absolute instead (tolerance {tolerance}: one such rounding "
+              "per multiplication).").format(count=comparison.subnormal,
+                                              error=format_number(comparison.worst_absolute, 2),
+                                              tolerance=format_number(comparison.absolute, 2)))
     if comparison.skipped:
-        say(f"Skipped: {comparison.skipped} entries whose closed form is inf (overflow): there is no number "
-            f"to compare with.")
+        say(ngettext("Skipped: {count} entry whose closed form is inf (overflow): there is no number to compare with.",
+                     "Skipped: {count} entries whose closed form is inf (overflow): there is no number to compare "
+                     "with.", comparison.skipped).format(count=comparison.skipped))
     else:
-        say("Skipped: nothing; every closed form is a finite number.")
-    say(f"The lecture's sequence is exactly 1/2, 1/4, 1/8, …: {'yes' if lecture_ok else 'NO'}. "
-        f"All agree: {'yes' if ok else 'NO'}.")
-    lesson("only a product of factors that stays near 1 is stable. With c away from 1 the signal and its "
-           "gradient vanish or explode as the network gets deeper; careful initialisation (keeping c near 1) is "
-           "a partial cure.")
+        say(_("Skipped: nothing; every closed form is a finite number."))
+    say(" ".join([_("The lecture's sequence is exactly 1/2, 1/4, 1/8, …: yes.") if lecture_ok else
+                  _("The lecture's sequence is exactly 1/2, 1/4, 1/8, …: NO."),
+                  _("All agree: yes.") if ok else _("All agree: NO.")]))
+    lesson(_("only a product of factors that stays near 1 is stable. With c away from 1 the signal and its "
+             "gradient vanish or explode as the network gets deeper; careful initialisation (keeping c near 1) is "
+             "a partial cure."))
     if args.plot:
         save(args.plot, results, detail)
     return {"results": {r["c"]: r for r in results}, "lecture": lecture,

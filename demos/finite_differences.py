@@ -27,13 +27,13 @@ import math
 from dataclasses import dataclass
 
 import _common  # the repository root onto sys.path: runs from a fresh clone
-from _common import chart, error_text, heading, lesson, opening, relative_error, say
+from _common import chart, error_text, format_number, heading, lesson, opening, relative_error, say, table
+from _i18n import _
 
 from tinygrad_edu import ops
 from tinygrad_edu.autodiff import derivative, grad
 from tinygrad_edu.explain import sigmoid_chain
 from tinygrad_edu.numeric import EPSILON, central_difference, complex_step, default_step
-from tinygrad_edu.plot import format_number, table
 
 A0 = 0.5  # the input activation a₀
 Y = 0.0  # the target: C = (a_L − y)²/2, so ∂C/∂a_L = a_L − y
@@ -208,12 +208,12 @@ def exploding_chain() -> dict:
 
 def section_steps(chain: dict) -> dict:
     exact = 1953.125
-    print(heading("1. Central differences on ∂C/∂b₁ = 1953.125, step by step"))
-    say(f"The chain of Nielsen's chapter 5 with every w = 100 and b = −50, so every z = 0 and ∂C/∂b₁ = "
-        f"0.125·25³ = 1953.125 exactly (the engine's backward: {chain['gradient']!r}). C‴(b₁) = "
-        f"{format_number(chain['third'])} by the engine (differentiating backward's graph twice more), and C "
-        f"is known to ε_C = ε·(|C| + |b·C′|) = {format_number(chain['noise'])}. Predicted relative error: "
-        f"(h²·|C‴|/6 + ε_C/h)/|C′|.")
+    print(heading(_("1. Central differences on ∂C/∂b₁ = 1953.125, step by step")))
+    say(_("The chain of Nielsen's chapter 5 with every w = 100 and b = −50, so every z = 0 and ∂C/∂b₁ = 0.125·25³ = "
+          "1953.125 exactly (the engine's backward: {gradient}). C‴(b₁) = {third} by the engine (differentiating "
+          "backward's graph twice more), and C is known to ε_C = ε·(|C| + |b·C′|) = {noise}. Predicted relative "
+          "error: (h²·|C‴|/6 + ε_C/h)/|C′|.").format(
+        gradient=repr(chain['gradient']), third=format_number(chain['third']), noise=format_number(chain['noise'])))
     rows, measured, predicted = [], [], []
     for h in STEPS:
         estimate = central_difference(chain["f"], chain["b"], h)
@@ -222,50 +222,54 @@ def section_steps(chain: dict) -> dict:
         measured.append(err)
         predicted.append(guess)
         rows.append([format_number(h, 1), repr(estimate), error_text(err), format_number(guess, 2),
-                     "truncation" if h * h * abs(chain["third"]) / 6 > chain["noise"] / h else "rounding"])
-    print(table(["h", "(C(b + h) − C(b − h))/2h", "relative error", "predicted", "larger term"], rows))
+                     _("truncation") if h * h * abs(chain["third"]) / 6 > chain["noise"] / h else _("rounding")])
+    print(table(["h", "(C(b + h) − C(b − h))/2h", _("relative error"), _("predicted"), _("larger term")], rows))
     print()
-    print(chart({"measured": measured, "predicted": predicted}, "1e-2", "1e-11", "step h (×10 smaller per point)",
-                log=True, height=8, width=40, title="relative error of the central difference"))
+    print(chart({_("measured"): measured, _("predicted"): predicted}, "1e-2", "1e-11",
+                _("step h (×10 smaller per point)"), log=True, height=8, width=40,
+                title=_("relative error of the central difference")))
     best = min(range(len(STEPS)), key=lambda k: measured[k])
-    say(f"The error falls as h² while truncation dominates, then rises as 1/h once rounding does: among these "
-        f"steps the best is h = {format_number(STEPS[best], 1)}, good to {error_text(measured[best])}.")
+    say(_("The error falls as h² while truncation dominates, then rises as 1/h once rounding does: among these steps "
+          "the best is h = {step}, good to {error}.").format(step=format_number(STEPS[best], 1),
+                                                             error=error_text(measured[best])))
     return {"steps": STEPS, "measured": measured, "predicted": predicted, "best": STEPS[best]}
 
 
 def section_chosen(chain: dict) -> dict:
-    print(heading("2. The step chosen from the curvature, and the textbook's"))
+    print(heading(_("2. The step chosen from the curvature, and the textbook's")))
     ideal = (3 * chain["noise"] / abs(chain["third"])) ** (1 / 3)
     b = chain["b"]
     h = (b + ideal) - b
     chosen = relative_error(central_difference(chain["f"], b, h), chain["gradient"])
     textbook = {step: relative_error(central_difference(chain["f"], b, step), chain["gradient"])
                 for step in (1e-6, 1e-7)}
-    say(f"h* = (3ε_C/|C‴|)^(1/3) = {format_number(ideal, 3)}, rounded to a step the floats near b = −50 hold "
-        f"exactly: {format_number(h, 3)}. Its relative error: {error_text(chosen)}, predicted "
-        f"{format_number(predicted_error(h, chain['third'], chain['noise'], chain['gradient']), 2)}. The "
-        f"textbook h = 1e-6 is good to {error_text(textbook[1e-6])} only, h = 1e-7 to "
-        f"{error_text(textbook[1e-7])}: a tolerance of 1e-6 would call a correct gradient wrong.")
+    say(_("h* = (3ε_C/|C‴|)^(1/3) = {ideal}, rounded to a step the floats near b = −50 hold exactly: {step}. Its "
+          "relative error: {error}, predicted {predicted}. The textbook h = 1e-6 is good to {six} only, h = 1e-7 to "
+          "{seven}: a tolerance of 1e-6 would call a correct gradient wrong.").format(
+        ideal=format_number(ideal, 3), step=format_number(h, 3), error=error_text(chosen),
+        predicted=format_number(predicted_error(h, chain['third'], chain['noise'], chain['gradient']), 2),
+        six=error_text(textbook[1e-6]), seven=error_text(textbook[1e-7])))
     return {"ideal": ideal, "h": h, "error": chosen, "textbook": textbook}
 
 
 def section_complex(chain: dict) -> dict:
-    print(heading("3. The complex step: Im C(b + ih)/h subtracts nothing"))
+    print(heading(_("3. The complex step: Im C(b + ih)/h subtracts nothing")))
     f = cost_of_bias(chain["weights"], chain["biases"], 1, SIGMA_COMPLEX)
     rows, errors = [], []
     for h in COMPLEX_STEPS:
         err = relative_error(complex_step(f, chain["b"], h), 1953.125)
         errors.append(err)
         rows.append([format_number(h, 1), error_text(err), format_number(truncation(h, chain), 2)])
-    print(table(["h", "relative error", "truncation h²|C‴|/(6|C′|)"], rows))
+    print(table(["h", _("relative error"), _("truncation h²|C‴|/(6|C′|)")], rows))
     print()
     tiny = [h for h in COMPLEX_STEPS if truncation(h, chain) <= EPSILON]
     smallest = [e for h, e in zip(COMPLEX_STEPS, errors) if h in tiny]
-    say(f"No difference of two nearly equal numbers, so no rounding term: the error follows the truncation "
-        f"h²|C‴|/(6|C′|) down, and once that is below ε = 2.2e-16 (h ≤ {format_number(max(tiny), 1)} here) it "
-        f"stays at {error_text(max(smallest))} or less, down to h = {format_number(min(tiny), 1)}. The "
-        f"complex step needs the function to be analytic and written for complex numbers (the engine's ops "
-        f"carry a complex_forward for this); central differences need neither, but need the right step.")
+    say(_("No difference of two nearly equal numbers, so no rounding term: the error follows the truncation "
+          "h²|C‴|/(6|C′|) down, and once that is below ε = 2.2e-16 (h ≤ {largest} here) it stays at {error} or less, "
+          "down to h = {smallest}. The complex step needs the function to be analytic and written for complex numbers "
+          "(the engine's ops carry a complex_forward for this); central differences need neither, but need the "
+          "right step.").format(largest=format_number(max(tiny), 1), error=error_text(max(smallest)),
+                                smallest=format_number(min(tiny), 1)))
     return {"steps": COMPLEX_STEPS, "errors": errors, "tiny": tiny}
 
 
@@ -275,15 +279,15 @@ def truncation(h: float, chain: dict) -> float:
 
 
 def main(argv: list | None = None) -> dict:
-    p = _common.parser(__doc__, __file__)
+    p = _common.parser(__doc__, __file__, argv)
     args = p.parse_args(argv)
-    opening("Checking a gradient: the step of a central difference, and the complex step",
-            "Nielsen, Neural Networks and Deep Learning, ch. 5 (the example chain); Squire & Trapp, SIAM "
-            "Review 40(1), 1998 (the complex step).",
-            ["the relative error of (C(b + h) − C(b − h))/2h falling as h², then rising as 1/h;",
-             "the textbook h = 1e-6 good to only 2e-5 on this curved chain, the step chosen from C‴ to 1e-7;",
-             "the complex step at rounding accuracy for every small h."])
-    print("(nothing here is random: --seed is accepted, as by every demo, and changes nothing)")
+    opening(_("Checking a gradient: the step of a central difference, and the complex step"),
+            _("Nielsen, Neural Networks and Deep Learning, ch. 5 (the example chain); Squire & Trapp, SIAM "
+              "Review 40(1), 1998 (the complex step)."),
+            [_("the relative error of (C(b + h) − C(b − h))/2h falling as h², then rising as 1/h;"),
+             _("the textbook h = 1e-6 good to only 2e-5 on this curved chain, the step chosen from C‴ to 1e-7;"),
+             _("the complex step at rounding accuracy for every small h.")])
+    print(_("(nothing here is random: --seed is accepted, as by every demo, and changes nothing)"))
     chain = exploding_chain()
     steps = section_steps(chain)
     chosen = section_chosen(chain)
@@ -296,17 +300,31 @@ def main(argv: list | None = None) -> dict:
     complex_ok = max(e for h, e in zip(complex_part["steps"], complex_part["errors"])
                      if h in complex_part["tiny"]) <= COMPLEX_STEP_TOL
     ok = exact_ok and prediction_ok and chosen_ok and complex_ok and bool(resolved)
-    print(heading("Checks"))
-    say(f"Compared: backward's ∂C/∂b₁ with 1953.125 exactly ({'yes' if exact_ok else 'NO'}); the measured "
-        f"central-difference error with its prediction at the {len(resolved)} steps where the prediction is "
-        f"below {RESOLVABLE:g}, within {PREDICTION_SLACK:g}× ({'yes' if prediction_ok else 'NO'}); the step "
-        f"chosen from C‴ against h = 1e-6 and 1e-7 ({'better' if chosen_ok else 'NOT better'}); the complex "
-        f"step, wherever its truncation is below ε, within {COMPLEX_STEP_TOL:g} ({'yes' if complex_ok else 'NO'}). Skipped: the "
-        f"{len(steps['steps']) - len(resolved)} steps whose predicted error is above {RESOLVABLE:g}, where "
-        f"the prediction is only an order of magnitude. All agree: {'yes' if ok else 'NO'}.")
-    lesson("a finite-difference check is only as good as its step. Choose h from the curvature and the "
-           "rounding of the function, and set the tolerance from the predicted error; or use the complex "
-           "step, which has no step to choose.")
+    print(heading(_("Checks")))
+    # Each comparison, with its verdict, is one whole clause for the translators; the sentence lists them.
+    compared = [
+        _("backward's ∂C/∂b₁ with 1953.125 exactly (yes)") if exact_ok else
+        _("backward's ∂C/∂b₁ with 1953.125 exactly (NO)"),
+        (_("the measured central-difference error with its prediction at the {count} steps where the prediction is "
+           "below {limit}, within {slack}× (yes)") if prediction_ok else
+         _("the measured central-difference error with its prediction at the {count} steps where the prediction is "
+           "below {limit}, within {slack}× (NO)")).format(count=len(resolved), limit=f"{RESOLVABLE:g}",
+                                                          slack=f"{PREDICTION_SLACK:g}"),
+        _("the step chosen from C‴ against h = 1e-6 and 1e-7 (better)") if chosen_ok else
+        _("the step chosen from C‴ against h = 1e-6 and 1e-7 (NOT better)"),
+        (_("the complex step, wherever its truncation is below ε, within {tolerance} (yes)") if complex_ok else
+         _("the complex step, wherever its truncation is below ε, within {tolerance} (NO)")).format(
+            tolerance=f"{COMPLEX_STEP_TOL:g}")]
+    # TRANSLATORS: {first} … {fourth} are the four comparisons above, each with its verdict in parentheses.
+    say(" ".join([
+        _("Compared: {first}; {second}; {third}; {fourth}.").format(
+            first=compared[0], second=compared[1], third=compared[2], fourth=compared[3]),
+        _("Skipped: the {count} steps whose predicted error is above {limit}, where the prediction is only an order "
+          "of magnitude.").format(count=len(steps['steps']) - len(resolved), limit=f"{RESOLVABLE:g}"),
+        _("All agree: yes.") if ok else _("All agree: NO.")]))
+    lesson(_("a finite-difference check is only as good as its step. Choose h from the curvature and the "
+             "rounding of the function, and set the tolerance from the predicted error; or use the complex "
+             "step, which has no step to choose."))
     if args.plot:
         save(args.plot, steps, complex_part)
     return {"chain": chain, "steps": steps, "chosen": chosen, "complex": complex_part, "ok": ok}
@@ -315,18 +333,18 @@ def main(argv: list | None = None) -> dict:
 def save(path: str, steps: dict, complex_part: dict) -> None:
     """Both panels have h on a log axis: one draw function per panel."""
     def central_panel(ax):
-        ax.plot(steps["steps"], steps["measured"], "o-", label="measured")
-        ax.plot(steps["steps"], steps["predicted"], "k--", label="predicted (h²|C‴|/6 + ε_C/h)/|C′|")
-        _log_log(ax, "central difference: error against h")
+        ax.plot(steps["steps"], steps["measured"], "o-", label=_("measured"))
+        ax.plot(steps["steps"], steps["predicted"], "k--", label=_("predicted (h²|C‴|/6 + ε_C/h)/|C′|"))
+        _log_log(ax, _("central difference: error against h"))
 
     def complex_panel(ax):
         pairs = list(zip(complex_part["steps"], complex_part["errors"]))
-        ax.plot([h for h, e in pairs if e > 0], [e for h, e in pairs if e > 0], "o-", label="measured")
+        ax.plot([h for h, e in pairs if e > 0], [e for h, e in pairs if e > 0], "o-", label=_("measured"))
         exact = [h for h, e in pairs if e == 0]
         if exact:  # a log axis cannot show 0: mark it on the bottom edge instead of dropping it
-            ax.scatter(exact, [min(e for _, e in pairs if e > 0) / 10] * len(exact), marker="v",
-                       label="exactly 0 (no error at all)")
-        _log_log(ax, "complex step: error against h")
+            ax.scatter(exact, [min(e for _h, e in pairs if e > 0) / 10] * len(exact), marker="v",
+                       label=_("exactly 0 (no error at all)"))
+        _log_log(ax, _("complex step: error against h"))
 
     _common.save_figure(path, [central_panel, complex_panel])
 
@@ -336,8 +354,8 @@ def _log_log(ax, title: str) -> None:
     ax.set_yscale("log")
     ax.invert_xaxis()
     ax.set_title(title)
-    ax.set_xlabel("step h (smaller to the right)")
-    ax.set_ylabel("relative error")
+    ax.set_xlabel(_("step h (smaller to the right)"))
+    ax.set_ylabel(_("relative error"))
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize="small")
 

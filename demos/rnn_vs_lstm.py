@@ -36,14 +36,14 @@ import math
 import random
 
 import _common  # the repository root onto sys.path: runs from a fresh clone
-from _common import chart, error_text, heading, lesson, opening, relative_error, say, sup
+from _common import error_text, format_number, heading, lesson, opening, relative_error, say, sup, table
+from _i18n import _, ngettext
 
 from tinygrad_edu import nn, ops
 from tinygrad_edu.anatomy import largest_singular_value
 from tinygrad_edu.jacobian import jacobian
 from tinygrad_edu.matrix import Matrix
 from tinygrad_edu.nn import init
-from tinygrad_edu.plot import format_number, table
 
 # A product of T factors, taken by backward in one order and by the closed form in another:
 # each multiplication rounds once, so they agree to about T·ε relative (1e-13 covers T ≤ 200).  Below
@@ -92,9 +92,9 @@ def scalar_rnn_gradient(w: float, T: int) -> float:
 
 
 def section_scalar() -> dict:
-    print(heading("1. A scalar tanh RNN: ∂h_T/∂h₀ = w^T exactly"))
-    say("hₜ = tanh(w·hₜ₋₁ + u·xₜ) with every xₜ = 0 and h₀ = 0: every hₜ = 0, every tanh′(0) = 1, so each step "
-        "back multiplies the gradient by w alone, and ∂h_T/∂h₀ = w^T. (nn.RNNCell, one unit, W_hh = w.)")
+    print(heading(_("1. A scalar tanh RNN: ∂h_T/∂h₀ = w^T exactly")))
+    say(_("hₜ = tanh(w·hₜ₋₁ + u·xₜ) with every xₜ = 0 and h₀ = 0: every hₜ = 0, every tanh′(0) = 1, so each step "
+          "back multiplies the gradient by w alone, and ∂h_T/∂h₀ = w^T. (nn.RNNCell, one unit, W_hh = w.)"))
     rows, result = [], {}
     for w, T in SCALAR_CASES:
         measured = scalar_rnn_gradient(w, T)
@@ -103,7 +103,7 @@ def section_scalar() -> dict:
         result[(w, T)] = {"measured": measured, "closed": closed, "error": err}
         rows.append([format_number(w, flag=False), T, format_number(measured, 6),
                      f"{format_number(w, flag=False)}{sup(T)} = {format_number(closed, 6)}", error_text(err)])
-    print(table(["w", "T", "∂h_T/∂h₀ (backward)", "closed form w^T", "rel. error"], rows))
+    print(table(["w", "T", _("∂h_T/∂h₀ (backward)"), _("closed form w^T"), _("rel. error")], rows))
     return result
 
 
@@ -136,11 +136,13 @@ def final_state(rnn: dict, T: int):
 
 
 def section_pascanu(hidden: int, seed: int, lengths: list) -> dict:
-    print(heading(f"2. Pascanu's bound: ‖∂h_T/∂h₀‖ ≤ (γλ)^T ({hidden} units, random inputs)"))
-    say("∂hₜ/∂hₜ₋₁ = diag(f′(zₜ))·W, and |f′| ≤ γ (γ = 1 for tanh, 1/4 for sigmoid), so the product of T "
-        "Jacobians has norm at most (γλ)^T, λ = σ_max(W): if λ < 1/γ the gradient must vanish geometrically. "
-        "Measured: the largest singular value of the Jacobian ∂h_T/∂h₀, by reverse mode, one backward pass per "
-        "unit.")
+    print(heading(ngettext("2. Pascanu's bound: ‖∂h_T/∂h₀‖ ≤ (γλ)^T ({count} unit, random inputs)",
+                           "2. Pascanu's bound: ‖∂h_T/∂h₀‖ ≤ (γλ)^T ({count} units, random inputs)", hidden).format(
+        count=hidden)))
+    say(_("∂hₜ/∂hₜ₋₁ = diag(f′(zₜ))·W, and |f′| ≤ γ (γ = 1 for tanh, 1/4 for sigmoid), so the product of T "
+          "Jacobians has norm at most (γλ)^T, λ = σ_max(W): if λ < 1/γ the gradient must vanish geometrically. "
+          "Measured: the largest singular value of the Jacobian ∂h_T/∂h₀, by reverse mode, one backward pass per "
+          "unit."))
     cases = [("tanh", 0.9), ("tanh", 1.5), ("sigmoid", 3.6), ("sigmoid", 6.0)]
     gamma = {"tanh": 1.0, "sigmoid": 0.25}
     rows, result = [], {}
@@ -154,33 +156,39 @@ def section_pascanu(hidden: int, seed: int, lengths: list) -> dict:
             result[(activation, lam, T)] = {"norm": norm, "bound": bound}
             rows.append([activation, format_number(lam, flag=False), format_number(gamma[activation] * lam, flag=False),
                          T, format_number(norm), format_number(bound),
-                         "yes" if norm <= bound * (1 + 1e-12) else "NO"])
-    print(table(["f", "λ = σ_max(W)", "γλ", "T", "‖∂h_T/∂h₀‖", "bound (γλ)^T", "within"], rows))
+                         _("yes") if norm <= bound * (1 + 1e-12) else _("NO")])
+    print(table(["f", "λ = σ_max(W)", "γλ", "T", "‖∂h_T/∂h₀‖", _("bound (γλ)^T"), _("within")], rows))
     print()
     longest = max(lengths)
     above = [(a, lam) for a, lam in cases if gamma[a] * lam > 1]
     largest = max(result[(a, lam, longest)]["norm"] for a, lam in above)
     slopes = {(a, lam): mean_derivative(random_rnn(hidden, lam, a, seed), longest) for a, lam in above}
-    say("γλ < 1 (tanh with λ = 0.9, sigmoid with λ = 3.6 < 4): the bound forces the gradient to vanish. "
-        "γλ > 1 is necessary for exploding, not sufficient: the bound then allows growth but does not force it.")
+    say(_("γλ < 1 (tanh with λ = 0.9, sigmoid with λ = 3.6 < 4): the bound forces the gradient to vanish. "
+          "γλ > 1 is necessary for exploding, not sufficient: the bound then allows growth but does not force it."))
     if largest < 1:
-        say(f"Here it vanishes anyway: at most {format_number(largest)} at T = {longest}.")
+        say(_("Here it vanishes anyway: at most {norm} at T = {steps}.").format(norm=format_number(largest),
+                                                                               steps=longest))
     else:
-        say(f"Here it does grow: up to {format_number(largest)} at T = {longest}.")
+        say(_("Here it does grow: up to {norm} at T = {steps}.").format(norm=format_number(largest), steps=longest))
     for a, lam in above:
         norm = result[(a, lam, longest)]["norm"]
         rate = norm ** (1 / longest) if norm > 0 else 0.0
         slope = slopes[(a, lam)]
         slopes[(a, lam)] = {"mean": slope, "rate": rate}
-        say(f"{a}, λ = {format_number(lam, flag=False)}: per step the gradient is multiplied by "
-            f"‖∂h_T/∂h₀‖^(1/T) = {format_number(rate, 3)} on average over T = {longest} steps, against "
-            f"γλ = {format_number(gamma[a] * lam, flag=False)}. The mean f′(zₜ) along the trajectory is "
-            f"{format_number(slope, 3)}, against its maximum γ = {format_number(gamma[a], flag=False)}.")
+        say(ngettext("{activation}, λ = {lam}: per step the gradient is multiplied by ‖∂h_T/∂h₀‖^(1/T) = {rate} on "
+                     "average over T = {steps} step, against γλ = {gamma_lam}. The mean f′(zₜ) along the trajectory is "
+                     "{slope}, against its maximum γ = {gamma}.",
+                     "{activation}, λ = {lam}: per step the gradient is multiplied by ‖∂h_T/∂h₀‖^(1/T) = {rate} on "
+                     "average over T = {steps} steps, against γλ = {gamma_lam}. The mean f′(zₜ) along the trajectory "
+                     "is {slope}, against its maximum γ = {gamma}.", longest).format(
+            activation=a, lam=format_number(lam, flag=False), rate=format_number(rate, 3), steps=longest,
+            gamma_lam=format_number(gamma[a] * lam, flag=False), slope=format_number(slope, 3),
+            gamma=format_number(gamma[a], flag=False)))
     if all(s["rate"] < s["mean"] * lam for (a, lam), s in slopes.items()):
-        say("So the bound is a worst case twice over: it takes f′ at its maximum at every step, and it takes "
-            "every step to meet W along its largest singular direction. A real trajectory does neither: even "
-            "λ times the mean f′ is above the measured rate, because the directions do not line up step "
-            "after step.")
+        say(_("So the bound is a worst case twice over: it takes f′ at its maximum at every step, and it takes "
+              "every step to meet W along its largest singular direction. A real trajectory does neither: even "
+              "λ times the mean f′ is above the measured rate, because the directions do not line up step "
+              "after step."))
     return result, slopes
 
 
@@ -229,41 +237,53 @@ def lstm_cell_gradient(hidden: int, T: int, forget_bias: float, input_weights: b
 
 
 def section_lstm(hidden: int, T: int, seed: int) -> dict:
-    print(heading(f"3. The LSTM's cell state: ∂c_T/∂c₀ = Π fₜ over T = {T} steps"))
-    say("cₜ = fₜ ⊙ cₜ₋₁ + iₜ ⊙ gₜ. If the gates do not depend on c (here: no recurrent weights, W_hh = 0, so "
-        "they see only xₜ), then ∂cₜ/∂cₜ₋₁ = diag(fₜ) and ∂c_T/∂c₀ = Π fₜ, unit by unit: no squashing "
-        "derivative, no weight matrix. Π fₜ is computed here from the gates' own numbers, by hand. The forget "
-        "gate held open is the 1997 LSTM's constant error carousel (Hochreiter & Schmidhuber); the gate "
-        "itself is Gers, Schmidhuber & Cummins's (2000).")
-    cases = [
-        ("forget gate held open (bias 40, σ = 1.0)", OPEN, False, False),
-        (f"forget bias {format_number(FORGET_BIAS, flag=False)}, gates constant", FORGET_BIAS, False, False),
-        (f"forget bias {format_number(FORGET_BIAS, flag=False)}, gates see xₜ", FORGET_BIAS, True, False),
-        ("forget bias 0, gates see xₜ", 0.0, True, False),
-        (f"forget bias {format_number(FORGET_BIAS, flag=False)}, recurrent weights too", FORGET_BIAS, True, True),
+    print(heading(ngettext("3. The LSTM's cell state: ∂c_T/∂c₀ = Π fₜ over T = {steps} step",
+                           "3. The LSTM's cell state: ∂c_T/∂c₀ = Π fₜ over T = {steps} steps", T).format(steps=T)))
+    say(_("cₜ = fₜ ⊙ cₜ₋₁ + iₜ ⊙ gₜ. If the gates do not depend on c (here: no recurrent weights, W_hh = 0, so "
+          "they see only xₜ), then ∂cₜ/∂cₜ₋₁ = diag(fₜ) and ∂c_T/∂c₀ = Π fₜ, unit by unit: no squashing "
+          "derivative, no weight matrix. Π fₜ is computed here from the gates' own numbers, by hand. The forget "
+          "gate held open is the 1997 LSTM's constant error carousel (Hochreiter & Schmidhuber); the gate "
+          "itself is Gers, Schmidhuber & Cummins's (2000)."))
+    bias_text = format_number(FORGET_BIAS, flag=False)
+    cases = [  # (the key of the result, the row's label, bias, gates see the input, recurrent weights)
+        ("forget gate held open (bias 40, σ = 1.0)", _("forget gate held open (bias 40, σ = 1.0)"), OPEN, False, False),
+        (f"forget bias {bias_text}, gates constant", _("forget bias {bias}, gates constant").format(bias=bias_text),
+         FORGET_BIAS, False, False),
+        (f"forget bias {bias_text}, gates see xₜ", _("forget bias {bias}, gates see xₜ").format(bias=bias_text),
+         FORGET_BIAS, True, False),
+        ("forget bias 0, gates see xₜ", _("forget bias {bias}, gates see xₜ").format(bias="0"), 0.0, True, False),
+        (f"forget bias {bias_text}, recurrent weights too",
+         _("forget bias {bias}, recurrent weights too").format(bias=bias_text), FORGET_BIAS, True, True),
     ]
     rows, result = [], {}
-    for name, bias, inputs, recurrent in cases:
+    for name, label, bias, inputs, recurrent in cases:
         r = lstm_cell_gradient(hidden, T, bias, inputs, recurrent, seed)
         result[name] = r
         closed = "" if inputs else (
-            "1 exactly" if bias == OPEN else f"σ(5)^{T} = {format_number(ops.power(ops.sigmoid.forward(bias), T), 6)}")
-        rows.append([name, format_number(r["gradient"][0], 6), format_number(r["product"][0], 6), closed,
-                     error_text(r["error"]) if not recurrent else "not Π fₜ: gates see c"])
-    print(table(["LSTM", "∂c_T/∂c₀, unit 1 (backward)", "Π fₜ, unit 1", "closed form",
-                 "rel. error, all units"], rows))
+            _("1 exactly") if bias == OPEN else f"σ(5)^{T} = {format_number(ops.power(ops.sigmoid.forward(bias), T), 6)}")
+        rows.append([label, format_number(r["gradient"][0], 6), format_number(r["product"][0], 6), closed,
+                     error_text(r["error"]) if not recurrent else _("not Π fₜ: gates see c")])
+    print(table(["LSTM", _("∂c_T/∂c₀, unit 1 (backward)"), _("Π fₜ, unit 1"), _("closed form"),
+                 _("rel. error, all units")], rows))
     print()
     opened, kept, half = (result[cases[k][0]] for k in (0, 1, 3))
     recurrent = result[cases[-1][0]]
-    say(f"With the gate held open ∂c_T/∂c₀ = {format_number(opened['gradient'][0], flag=False)} after {T} steps: "
-        f"the carousel passes the gradient unchanged. With forget bias 5 it keeps "
-        f"{format_number(kept['gradient'][0], 3)} of it, while the scalar RNN with w = 0.9 keeps 0.9{sup(T)} = "
-        f"{format_number(ops.power(0.9, T))}. A forget gate near σ(0) = 1/2 (bias 0) about halves it at every "
-        f"step: Π fₜ = {format_number(half['product'][0])}, against 2{sup(-T)} = {format_number(ops.power(0.5, T))}.")
-    say(f"With recurrent weights the gates see c too, through hₜ₋₁ = oₜ ⊙ tanh(cₜ₋₁): other paths add to the "
-        f"product, and ∂c_T/∂c₀ is no longer Π fₜ (unit 1: {format_number(recurrent['gradient'][0], 4)} against "
-        f"{format_number(recurrent['product'][0], 4)}). The cell state is built so that along it the gradient is "
-        f"only multiplied by fₜ, a gate that training can hold near 1 where a memory is needed.")
+    say(ngettext("With the gate held open ∂c_T/∂c₀ = {opened} after {steps} step: the carousel passes the gradient "
+                 "unchanged. With forget bias 5 it keeps {kept} of it, while the scalar RNN with w = 0.9 keeps {power} "
+                 "= {rnn}. A forget gate near σ(0) = 1/2 (bias 0) about halves it at every step: Π fₜ = {half}, "
+                 "against {halves} = {closed}.",
+                 "With the gate held open ∂c_T/∂c₀ = {opened} after {steps} steps: the carousel passes the gradient "
+                 "unchanged. With forget bias 5 it keeps {kept} of it, while the scalar RNN with w = 0.9 keeps {power} "
+                 "= {rnn}. A forget gate near σ(0) = 1/2 (bias 0) about halves it at every step: Π fₜ = {half}, "
+                 "against {halves} = {closed}.", T).format(
+        opened=format_number(opened['gradient'][0], flag=False), steps=T, kept=format_number(kept['gradient'][0], 3),
+        power=f"0.9{sup(T)}", rnn=format_number(ops.power(0.9, T)), half=format_number(half['product'][0]),
+        halves=f"2{sup(-T)}", closed=format_number(ops.power(0.5, T))))
+    say(_("With recurrent weights the gates see c too, through hₜ₋₁ = oₜ ⊙ tanh(cₜ₋₁): other paths add to the "
+          "product, and ∂c_T/∂c₀ is no longer Π fₜ (unit 1: {gradient} against {product}). The cell state is built so "
+          "that along it the gradient is only multiplied by fₜ, a gate that training can hold near 1 where a memory is "
+          "needed.").format(gradient=format_number(recurrent['gradient'][0], 4),
+                            product=format_number(recurrent['product'][0], 4)))
     return result
 
 
@@ -300,34 +320,40 @@ def gru_gradient(hidden: int, T: int, update_bias: float, input_weights: bool, r
 
 
 def section_gru(hidden: int, T: int, seed: int) -> dict:
-    print(heading(f"4. The GRU's update gate: ∂h_T/∂h₀ = Π zₜ over T = {T} steps"))
-    say("hₜ = (1 − zₜ) ⊙ nₜ + zₜ ⊙ hₜ₋₁ (nn.GRUCell, PyTorch's form; Cho et al. 2014 write hₜ = (1 − zₜ) ⊙ "
-        "hₜ₋₁ + zₜ ⊙ h̃ₜ, so there 1 − zₜ is the gate that keeps). If neither zₜ nor the candidate nₜ sees h "
-        "(no recurrent weights), ∂hₜ/∂hₜ₋₁ = diag(zₜ) and ∂h_T/∂h₀ = Π zₜ: the update gate is the GRU's forget "
-        f"gate. Update-gate bias {format_number(FORGET_BIAS, flag=False)}, set by hand, as the LSTM's forget bias.")
-    cases = [
-        ("update gate held open (bias 40, σ = 1.0)", OPEN, False, False),
-        (f"update bias {format_number(FORGET_BIAS, flag=False)}, gates constant", FORGET_BIAS, False, False),
-        (f"update bias {format_number(FORGET_BIAS, flag=False)}, gates see xₜ", FORGET_BIAS, True, False),
-        ("update bias 0, gates see xₜ", 0.0, True, False),
-        (f"update bias {format_number(FORGET_BIAS, flag=False)}, recurrent weights too", FORGET_BIAS, True, True),
+    print(heading(ngettext("4. The GRU's update gate: ∂h_T/∂h₀ = Π zₜ over T = {steps} step",
+                           "4. The GRU's update gate: ∂h_T/∂h₀ = Π zₜ over T = {steps} steps", T).format(steps=T)))
+    bias_text = format_number(FORGET_BIAS, flag=False)
+    say(_("hₜ = (1 − zₜ) ⊙ nₜ + zₜ ⊙ hₜ₋₁ (nn.GRUCell, PyTorch's form; Cho et al. 2014 write hₜ = (1 − zₜ) ⊙ hₜ₋₁ + "
+          "zₜ ⊙ h̃ₜ, so there 1 − zₜ is the gate that keeps). If neither zₜ nor the candidate nₜ sees h (no recurrent "
+          "weights), ∂hₜ/∂hₜ₋₁ = diag(zₜ) and ∂h_T/∂h₀ = Π zₜ: the update gate is the GRU's forget gate. Update-gate "
+          "bias {bias}, set by hand, as the LSTM's forget bias.").format(bias=bias_text))
+    cases = [  # (the key of the result, the row's label, bias, gates see the input, recurrent weights)
+        ("update gate held open (bias 40, σ = 1.0)", _("update gate held open (bias 40, σ = 1.0)"), OPEN, False, False),
+        (f"update bias {bias_text}, gates constant", _("update bias {bias}, gates constant").format(bias=bias_text),
+         FORGET_BIAS, False, False),
+        (f"update bias {bias_text}, gates see xₜ", _("update bias {bias}, gates see xₜ").format(bias=bias_text),
+         FORGET_BIAS, True, False),
+        ("update bias 0, gates see xₜ", _("update bias {bias}, gates see xₜ").format(bias="0"), 0.0, True, False),
+        (f"update bias {bias_text}, recurrent weights too",
+         _("update bias {bias}, recurrent weights too").format(bias=bias_text), FORGET_BIAS, True, True),
     ]
     rows, result = [], {}
-    for name, bias, inputs, recurrent in cases:
+    for name, label, bias, inputs, recurrent in cases:
         r = gru_gradient(hidden, T, bias, inputs, recurrent, seed)
         result[name] = r
         closed = "" if inputs else (
-            "1 exactly" if bias == OPEN else f"σ(5)^{T} = {format_number(ops.power(ops.sigmoid.forward(bias), T), 6)}")
-        rows.append([name, format_number(r["gradient"][0], 6), format_number(r["product"][0], 6), closed,
-                     error_text(r["error"]) if not recurrent else "not Π zₜ: gates see h"])
-    print(table(["GRU", "∂h_T/∂h₀, unit 1 (backward)", "Π zₜ, unit 1", "closed form", "rel. error, all units"],
-                rows))
+            _("1 exactly") if bias == OPEN else f"σ(5)^{T} = {format_number(ops.power(ops.sigmoid.forward(bias), T), 6)}")
+        rows.append([label, format_number(r["gradient"][0], 6), format_number(r["product"][0], 6), closed,
+                     error_text(r["error"]) if not recurrent else _("not Π zₜ: gates see h")])
+    print(table(["GRU", _("∂h_T/∂h₀, unit 1 (backward)"), _("Π zₜ, unit 1"), _("closed form"),
+                 _("rel. error, all units")], rows))
     print()
     recurrent = result[cases[-1][0]]
-    say(f"Like the LSTM's cell state, the GRU's state passes the gradient through time multiplied by the "
-        f"update gate zₜ alone (σ(5)^{T} with constant gates). With recurrent weights, zₜ and nₜ depend on hₜ₋₁ and other paths add to the "
-        f"product (unit 1: {format_number(recurrent['gradient'][0], 4)} against Π zₜ = "
-        f"{format_number(recurrent['product'][0], 4)}).")
+    say(_("Like the LSTM's cell state, the GRU's state passes the gradient through time multiplied by the update gate "
+          "zₜ alone ({power} with constant gates). With recurrent weights, zₜ and nₜ depend on hₜ₋₁ and other paths add "
+          "to the product (unit 1: {gradient} against Π zₜ = {product}).").format(
+        power=f"σ(5)^{T}", gradient=format_number(recurrent['gradient'][0], 4),
+        product=format_number(recurrent['product'][0], 4)))
     return result
 
 
@@ -342,32 +368,33 @@ def save(path: str, pascanu: dict, lstm: dict, gru: dict) -> None:
         xs.append(T)
         ys.append(r["norm"])
     lengths = sorted({T for (_, _, T) in pascanu})
-    bound_panel["bound 0.9^T (γλ = 0.9)"] = (lengths, [0.9 ** T for T in lengths], "k--")
+    bound_panel[_("bound 0.9^T (γλ = 0.9)")] = (lengths, [0.9 ** T for T in lengths], "k--")
     gated = {}
-    short = ["gate open", "bias 5, constant", "bias 5, sees xₜ", "bias 0, sees xₜ"]
+    short = [_("gate open"), _("bias 5, constant"), _("bias 5, sees xₜ"), _("bias 0, sees xₜ")]
     for label, style, results in (("LSTM Π fₜ", "-", lstm), ("GRU Π zₜ", "--", gru)):
         exact = [r for name, r in results.items() if "recurrent" not in name]
         for k, (case, r) in enumerate(zip(short, exact)):  # one colour per case, LSTM solid, GRU dashed
             gated[f"{label}, {case}"] = (list(range(len(r["running"]))), r["running"], f"C{k}{style}")
     _common.save_figure(path, [
-        ("‖∂h_T/∂h₀‖ of random RNNs (Pascanu)", bound_panel, True, "T", "‖∂h_T/∂h₀‖"),
-        ("the gated paths: Π over the first t steps", gated, True, "step t", "product of the gates, unit 1"),
+        (_("‖∂h_T/∂h₀‖ of random RNNs (Pascanu)"), bound_panel, True, "T", "‖∂h_T/∂h₀‖"),
+        (_("the gated paths: Π over the first t steps"), gated, True, _("step t"), _("product of the gates, unit 1")),
     ])
 
 
 def main(argv: list | None = None) -> dict:
-    p = _common.parser(__doc__, __file__)
-    p.add_argument("--hidden", type=_common.whole_number(1, 32), default=4, help="hidden units, 1 to 32 (default 4)")
+    p = _common.parser(__doc__, __file__, argv)
+    p.add_argument("--hidden", type=_common.whole_number(1, 32), default=4,
+                   help=_("hidden units, 1 to 32 (default 4)"))
     p.add_argument("--lstm-steps", type=_common.whole_number(1, 1000), default=100,
-                   help="T of sections 3 and 4, the gated paths (1 to 1000, default 100)")
+                   help=_("T of sections 3 and 4, the gated paths (1 to 1000, default 100)"))
     args = p.parse_args(argv)
-    opening("RNN, LSTM and GRU: the gradient through time",
-            "Pascanu, Mikolov & Bengio (ICML 2013); Hochreiter & Schmidhuber (1997), the LSTM's constant error "
-            "carousel; Gers, Schmidhuber & Cummins (2000), the forget gate; Cho et al. (2014), the GRU.",
-            ["a scalar tanh RNN's ∂h_T/∂h₀ = w^T exactly: 0.9⁵⁰ = 0.00515;",
-             "Pascanu's bound (γλ)^T holding, and forcing the gradient to vanish when γλ < 1;",
-             "the LSTM's ∂c_T/∂c₀ = Π fₜ: exactly 1 with the forget gate open, σ(5)¹⁰⁰ ≈ 0.51 with bias 5;",
-             "the GRU's ∂h_T/∂h₀ = Π zₜ: the update gate in the forget gate's role."])
+    opening(_("RNN, LSTM and GRU: the gradient through time"),
+            _("Pascanu, Mikolov & Bengio (ICML 2013); Hochreiter & Schmidhuber (1997), the LSTM's constant error "
+              "carousel; Gers, Schmidhuber & Cummins (2000), the forget gate; Cho et al. (2014), the GRU."),
+            [_("a scalar tanh RNN's ∂h_T/∂h₀ = w^T exactly: 0.9⁵⁰ = 0.00515;"),
+             _("Pascanu's bound (γλ)^T holding, and forcing the gradient to vanish when γλ < 1;"),
+             _("the LSTM's ∂c_T/∂c₀ = Π fₜ: exactly 1 with the forget gate open, σ(5)¹⁰⁰ ≈ 0.51 with bias 5;"),
+             _("the GRU's ∂h_T/∂h₀ = Π zₜ: the update gate in the forget gate's role.")])
     scalar = section_scalar()
     pascanu, slopes = section_pascanu(args.hidden, args.seed, [5, 20, 50])
     lstm = section_lstm(args.hidden, args.lstm_steps, args.seed)
@@ -379,17 +406,26 @@ def main(argv: list | None = None) -> dict:
     gated_ok = all(r["allowed"] <= 1 for r in exact)
     open_ok = all(g == 1.0 for results in (lstm, gru) for g in next(iter(results.values()))["gradient"])
     ok = scalar_ok and bound_ok and gated_ok and open_ok
-    print(heading("Checks"))
-    say(f"Compared: the scalar RNN's ∂h_T/∂h₀ with w^T in {len(scalar)} cases, within {PRODUCT_TOL:g}; "
-        f"‖∂h_T/∂h₀‖ with Pascanu's bound (γλ)^T in {len(pascanu)} cases; the LSTM's ∂c_T/∂c₀ with Π fₜ and the "
-        f"GRU's ∂h_T/∂h₀ with Π zₜ in the {len(exact)} cases where the gates do not see the state, within "
-        f"what {args.lstm_steps} roundings allow (T·ε relative, at least {PRODUCT_TOL:g}; T·2⁻¹⁰⁷⁴ absolute "
-        f"below 2.2e-308), and exactly 1 with the gate held open. Skipped: the 2 cases with recurrent gate "
-        f"weights, where the product formula does not apply (shown, not compared). All agree: "
-        f"{'yes' if ok else 'NO'}.")
-    lesson("backpropagation through time multiplies one Jacobian per step. A vanilla RNN's factors are a "
-           "squashing derivative times a weight matrix, and their product vanishes geometrically; the LSTM's "
-           "cell state and the GRU's state are carried through a gate instead, which can stay near 1.")
+    print(heading(_("Checks")))
+    say(" ".join([
+        ngettext("Compared: the scalar RNN's ∂h_T/∂h₀ with w^T in {scalar} cases, within {tolerance}; ‖∂h_T/∂h₀‖ with "
+                 "Pascanu's bound (γλ)^T in {pascanu} cases; the LSTM's ∂c_T/∂c₀ with Π fₜ and the GRU's ∂h_T/∂h₀ "
+                 "with Π zₜ in the {exact} cases where the gates do not see the state, within what {steps} rounding "
+                 "allows (T·ε relative, at least {tolerance}; T·2⁻¹⁰⁷⁴ absolute below 2.2e-308), and exactly 1 with "
+                 "the gate held open.",
+                 "Compared: the scalar RNN's ∂h_T/∂h₀ with w^T in {scalar} cases, within {tolerance}; ‖∂h_T/∂h₀‖ with "
+                 "Pascanu's bound (γλ)^T in {pascanu} cases; the LSTM's ∂c_T/∂c₀ with Π fₜ and the GRU's ∂h_T/∂h₀ "
+                 "with Π zₜ in the {exact} cases where the gates do not see the state, within what {steps} roundings "
+                 "allow (T·ε relative, at least {tolerance}; T·2⁻¹⁰⁷⁴ absolute below 2.2e-308), and exactly 1 with "
+                 "the gate held open.", args.lstm_steps).format(
+            scalar=len(scalar), tolerance=f"{PRODUCT_TOL:g}", pascanu=len(pascanu), exact=len(exact),
+            steps=args.lstm_steps),
+        _("Skipped: the 2 cases with recurrent gate weights, where the product formula does not apply (shown, not "
+          "compared)."),
+        _("All agree: yes.") if ok else _("All agree: NO.")]))
+    lesson(_("backpropagation through time multiplies one Jacobian per step. A vanilla RNN's factors are a "
+             "squashing derivative times a weight matrix, and their product vanishes geometrically; the LSTM's "
+             "cell state and the GRU's state are carried through a gate instead, which can stay near 1."))
     if args.plot:
         save(args.plot, pascanu, lstm, gru)
     return {"scalar": scalar, "pascanu": pascanu, "slopes": slopes, "lstm": lstm, "gru": gru, "ok": ok}

@@ -1,12 +1,9 @@
-"""List the demos, and run one of them or all of them.
+"""List the demos, and run one of them or all of them (``python -m tinygrad_edu`` hands over to this).
 
-    python demos/run_all.py                          # list the demos and what each teaches
-    python demos/run_all.py sigmoid_chain --seed 3   # run one, passing its own options on
-    python demos/run_all.py all                      # run every demo at its default settings
-
-``python -m tinygrad_edu`` does the same.  A demo is any ``demos/<name>.py``
-(not starting with ``_``) with a ``main(argv)`` function: a new demo appears
-here by itself.
+What ``--help`` prints, :data:`USAGE`, says how.  A demo is any
+``demos/<name>.py`` (not starting with ``_``) with a ``main(argv)`` function:
+a new demo appears here by itself.  ``--lang`` before the demo's name (or
+after ``all``) chooses the language of everything that follows.
 """
 
 from __future__ import annotations
@@ -18,10 +15,22 @@ import traceback
 from pathlib import Path
 
 import _common  # the repository root onto sys.path: runs from a fresh clone
-
-from tinygrad_edu.plot import table
+import _i18n
+from _common import table
+from _i18n import N_, _
 
 DEMOS = Path(__file__).resolve().parent
+PROG = "python demos/run_all.py"
+USAGE = N_("""List the demos, and run one of them or all of them.
+
+    python demos/run_all.py                          # list the demos and what each teaches
+    python demos/run_all.py sigmoid_chain --seed 3   # run one, passing its own options on
+    python demos/run_all.py all                      # run every demo at its default settings
+    python demos/run_all.py --lang pt_BR ...         # any of these in Portuguese (pt_BR) or Turkish (tr)
+
+``python -m tinygrad_edu`` does the same.  A demo is any ``demos/<name>.py``
+(not starting with ``_``) with a ``main(argv)`` function: a new demo appears
+here by itself.""")
 #: The reading order (the best introduction first); any demo not named here follows alphabetically.
 FIRST = ["sigmoid_chain", "deep_linear", "tiny_steps", "sigmoid_window", "squashing", "finite_differences", "float_limits",
          "learning_speed", "saturation", "initialisation", "remedies", "dying_relu", "momentum", "clipping", "batch_norm",
@@ -46,19 +55,19 @@ def load(name: str):
 def summary(name: str) -> str:
     """The first line of a demo's docstring: what it teaches."""
     doc = (load(name).__doc__ or "").strip()
-    return doc.splitlines()[0] if doc else "(no description)"
+    return _(doc.splitlines()[0]) if doc else _("(no description)")
 
 
 def listing() -> str:
     rows = [[name, summary(name)] for name in demo_names()]
     return "\n".join([
-        "The demos (each also runs as python demos/<name>.py; add --help for its options):",
+        _("The demos (each also runs as python demos/<name>.py; add --help for its options):"),
         "",
-        table(["demo", "what it shows"], rows),
+        table([_("demo"), _("what it shows")], rows),
         "",
-        "Run one:  python demos/run_all.py NAME [options]     (or python -m tinygrad_edu NAME [options])",
-        "Run all:  python demos/run_all.py all",
-        "What to look for in each: demos/README.md",
+        _("Run one:  python demos/run_all.py NAME [options]     (or python -m tinygrad_edu NAME [options])"),
+        _("Run all:  python demos/run_all.py all"),
+        _("What to look for in each: demos/README.md"),
     ])
 
 
@@ -68,21 +77,23 @@ def run_one(name: str, argv: list) -> bool:
     return not (isinstance(result, dict) and result.get("ok") is False)
 
 
-def run_all(names: list) -> bool:
-    """Run every demo in ``names`` at its defaults, then print a table of how each went."""
-    rows, all_ok = [], True
+def run_all(names: list, options: list = ()) -> bool:
+    """Run every demo in ``names`` at its defaults (and ``options``: a ``--lang``), then print how each went."""
+    rows, all_ok, language = [], True, _i18n.language()
     for name in names:
         print(f"\n{'#' * 100}\n# {name}\n{'#' * 100}")
         start = time.perf_counter()
         try:
-            ok, outcome = run_one(name, []), None
+            ok, outcome = run_one(name, list(options)), None
         except Exception:  # one broken demo should not hide the others
             traceback.print_exc()
-            ok, outcome = False, "raised an exception (traceback above)"
+            ok, outcome = False, _("raised an exception (traceback above)")
         seconds = time.perf_counter() - start
         all_ok = all_ok and ok
-        rows.append([name, outcome or ("checks pass" if ok else "a check FAILED"), f"{seconds:.2f} s"])
-    print(f"\n{table(['demo', 'outcome', 'time'], rows)}")
+        _i18n.use(language)  # the table in the language run_all was asked for
+        rows.append([name, outcome or (_("checks pass") if ok else _("a check FAILED")),
+                     _("{seconds} s").format(seconds=f"{seconds:.2f}")])
+    print(f"\n{table([_('demo'), _('outcome'), _('time')], rows)}")
     return all_ok
 
 
@@ -96,16 +107,30 @@ def main(argv: list | None = None) -> int:
 
 
 def _main(argv: list) -> int:
+    own, argv = _language_first(argv)
+    if not argv or argv[0] in ("-h", "--help", "list", "all"):
+        own += argv[1:]  # here a --lang may also follow the command
+    _i18n.choose(own, PROG)
+    language = ["--lang", _i18n.language()] if _i18n.requested(own) else []
     if not argv or argv[0] in ("-h", "--help", "list"):
-        print(__doc__.strip() if argv[:1] in (["-h"], ["--help"]) else listing())
+        print(_(USAGE) if argv[:1] in (["-h"], ["--help"]) else listing())
         return 0
     name, rest = argv[0], argv[1:]
     if name == "all":
-        return 0 if run_all(demo_names()) else 1
+        return 0 if run_all(demo_names(), language) else 1
     if name not in demo_names():
-        print(f"run_all: no demo named {name!r}.\n\n{listing()}", file=sys.stderr)
+        print(_("run_all: no demo named {name}.").format(name=repr(name)) + f"\n\n{listing()}", file=sys.stderr)
         return 2
-    return 0 if run_one(name, rest) else 1
+    return 0 if run_one(name, language + rest) else 1
+
+
+def _language_first(argv: list) -> tuple:
+    """``(the --lang option given before the command, the rest)``: ``--lang tr sigmoid_chain --seed 3``."""
+    own = []
+    while argv[:1] == ["--lang"] or (argv and argv[0].startswith("--lang=")):
+        size = 1 if "=" in argv[0] else 2
+        own, argv = own + argv[:size], argv[size:]
+    return own, argv
 
 
 if __name__ == "__main__":

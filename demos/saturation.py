@@ -26,8 +26,9 @@ import random
 import sys
 
 import _common  # the repository root onto sys.path: runs from a fresh clone
-from _common import error_text, heading, say, sup
-from learning_speed import accuracy_verdict
+from _common import error_text, format_number, heading, line_chart, load_pyplot, say, sup, table
+from _i18n import _, ngettext
+from learning_speed import above_chance, percent
 
 from tinygrad_edu import nn
 from tinygrad_edu.data import load_digits
@@ -35,7 +36,6 @@ from tinygrad_edu.losses import cross_entropy
 from tinygrad_edu.matrix import Matrix
 from tinygrad_edu.mode import no_grad
 from tinygrad_edu.nn import train_step
-from tinygrad_edu.plot import format_number, line_chart, load_pyplot, table
 
 TRAIN = 1000  # the first 1000 digits are trained on, the other 797 held out
 CLASSES = 10
@@ -46,8 +46,15 @@ LOGITS_TOL = 1e-12
 
 
 def held_out(accuracy: float, chance: float, n: int) -> str:
-    verdict = accuracy_verdict(accuracy, chance, n)
-    return verdict[0].upper() + verdict[1:] + "."
+    """learning_speed.accuracy_verdict as a sentence of its own (a whole message: never .upper() translated text)."""
+    margin = 3 * math.sqrt(chance * (1 - chance) / n)
+    numbers = {"accuracy": f"{100 * accuracy:.1f}", "count": n, "chance": f"{100 * chance:.1f}",
+               "margin": f"{100 * margin:.1f}"}
+    if above_chance(accuracy, chance, n):
+        return _("Held-out accuracy is above chance: {accuracy}% on {count} held-out images against a chance level of "
+                 "{chance}%.").format(**numbers)
+    return _("Held-out accuracy is at chance: {accuracy}% on {count} held-out images against a chance level of "
+             "{chance}%, within 3 standard errors ({margin} points) of guessing.").format(**numbers)
 
 
 def label_x_axis(chart: str, first: int, last: int) -> str:
@@ -116,66 +123,88 @@ def run(activation: str, data: tuple, args) -> dict:
 def section_sigmoid(run: dict, chance: float, n_held: int) -> dict:
     looks, hidden = run["looks"], len(next(iter(run["looks"].values()))["mean"])
     steps = list(looks)
-    print(heading("1. Sigmoid: the mean activation of each hidden layer on the held-out images"))
-    print(table(["step"] + [f"mean a{sup(l)}" for l in range(1, hidden + 1)]
-                + [f"spread of a{sup(hidden)}", f"‖W{sup(hidden + 1)}a{sup(hidden)}‖", f"‖b{sup(hidden + 1)}‖", "accuracy"],
+    print(heading(_("1. Sigmoid: the mean activation of each hidden layer on the held-out images")))
+    print(table([_("step")] + [_("mean {a}").format(a=f"a{sup(l)}") for l in range(1, hidden + 1)]
+                + [_("spread of {a}").format(a=f"a{sup(hidden)}"), f"‖W{sup(hidden + 1)}a{sup(hidden)}‖",
+                   f"‖b{sup(hidden + 1)}‖", _("accuracy")],
                 [[s] + [format_number(m, flag=False) for m in look["mean"]]
                  + [format_number(look["spread"][-1], 2), format_number(look["image_part"], 3),
-                    format_number(look["bias"], 3, flag=False), f"{100 * look['accuracy']:.1f}%"] for s, look in looks.items()]))
+                    format_number(look["bias"], 3, flag=False), percent(look['accuracy'])] for s, look in looks.items()]))
     print()
-    chart = line_chart({f"layer {l}": [look["mean"][l - 1] for look in looks.values()] for l in range(1, hidden + 1)},
-                       height=8, width=44, title=f"mean activation per layer (x axis: SGD step, a point every "
-                       f"{steps[1] - steps[0]} steps)")
+    chart = line_chart({_("layer {layer}").format(layer=l): [look["mean"][l - 1] for look in looks.values()]
+                        for l in range(1, hidden + 1)}, height=8, width=44,
+                       title=ngettext("mean activation per layer (x axis: SGD step, a point every {count} step)",
+                                      "mean activation per layer (x axis: SGD step, a point every {count} steps)",
+                                      steps[1] - steps[0]).format(count=steps[1] - steps[0]))
     print(label_x_axis(chart, steps[0], steps[-1]))
     first, last = looks[steps[0]], looks[steps[-1]]
     sank = last["mean"][-1] < first["mean"][-1] / 2
     lower = [m for look in looks.values() for m in look["mean"][:-1]]
     passed = [b / a for a, b in zip(first["spread"], first["spread"][1:])]
-    say(f"The top hidden layer's mean activation went from {format_number(first['mean'][-1], 3)} to "
-        f"{format_number(last['mean'][-1], 3)}: it {'sank toward 0' if sank else 'did not sink to half its start'}, and "
-        f"its mean slope σ′ = a(1 − a) went from {format_number(first['slope'][-1], 3)} to "
-        f"{format_number(last['slope'][-1], 3)}; the layers below stayed between {format_number(min(lower), 3)} and "
-        f"{format_number(max(lower), 3)}. The spread column is the standard deviation of a{sup(hidden)} from image to "
-        f"image (mean over its units): {format_number(first['spread'][-1], 2)} at the start against "
-        f"{format_number(first['spread'][0], 2)} in layer 1, so the top layer "
-        f"{'barely depends on the image' if first['spread'][-1] < first['spread'][0] / 100 else 'does depend on the image'}. "
-        f"Each layer passed on {', '.join(format_number(r, 2) for r in passed)} of its input's spread; for small "
-        f"signals the standard initialisation predicts σ′(0)·√(n·Var W) = ¼·√(1/3) = {format_number(SMALL_SIGNAL, 3)}. "
-        f"{held_out(last['accuracy'], chance, n_held)}")
+    numbers = {"start": format_number(first['mean'][-1], 3), "end": format_number(last['mean'][-1], 3),
+               "slope_start": format_number(first['slope'][-1], 3), "slope_end": format_number(last['slope'][-1], 3),
+               "low": format_number(min(lower), 3), "high": format_number(max(lower), 3), "a": f"a{sup(hidden)}",
+               "top": format_number(first['spread'][-1], 2), "bottom": format_number(first['spread'][0], 2),
+               "passed": ", ".join(format_number(r, 2) for r in passed), "predicted": format_number(SMALL_SIGNAL, 3),
+               "image": f"W{sup(hidden + 1)}a{sup(hidden)}", "image_start": format_number(first['image_part'], 3),
+               "image_end": format_number(last['image_part'], 3), "bias": f"b{sup(hidden + 1)}",
+               "bias_start": format_number(first['bias'], 3, flag=False),
+               "bias_end": format_number(last['bias'], 3, flag=False)}
+    say(" ".join(text.format(**numbers) for text in [
+        _("The top hidden layer's mean activation went from {start} to {end}: it sank toward 0, and its mean slope "
+          "σ′ = a(1 − a) went from {slope_start} to {slope_end}; the layers below stayed between {low} and {high}.")
+        if sank else
+        _("The top hidden layer's mean activation went from {start} to {end}: it did not sink to half its start, and "
+          "its mean slope σ′ = a(1 − a) went from {slope_start} to {slope_end}; the layers below stayed between {low} "
+          "and {high}."),
+        _("The spread column is the standard deviation of {a} from image to image (mean over its units): {top} at the "
+          "start against {bottom} in layer 1, so the top layer barely depends on the image.")
+        if first['spread'][-1] < first['spread'][0] / 100 else
+        _("The spread column is the standard deviation of {a} from image to image (mean over its units): {top} at the "
+          "start against {bottom} in layer 1, so the top layer does depend on the image."),
+        _("Each layer passed on {passed} of its input's spread; for small signals the standard initialisation "
+          "predicts σ′(0)·√(n·Var W) = ¼·√(1/3) = {predicted}."),
+        held_out(last['accuracy'], chance, n_held)]))
     image_down = last["image_part"] < first["image_part"] / 2
-    say(f"Glorot & Bengio's explanation (their hypothesis): the top layer's output is not yet useful for telling the "
-        f"digits apart, so the softmax layer relies on its biases, and the gradient pushes W{sup(hidden + 1)}a{sup(hidden)} "
-        f"toward 0, which it can do by pushing a{sup(hidden)} to 0. Here the part of the output that comes through the "
-        f"top layer, ‖W{sup(hidden + 1)}a{sup(hidden)}‖ (mean over the images), went from {format_number(first['image_part'], 3)} "
-        f"to {format_number(last['image_part'], 3)} while the biases' ‖b{sup(hidden + 1)}‖ went from "
-        f"{format_number(first['bias'], 3, flag=False)} to {format_number(last['bias'], 3, flag=False)}: "
-        + ("as their explanation has it." if image_down and last["bias"] > first["bias"] else
-           "not what their explanation predicts, for this run."))
+    say(" ".join(text.format(**numbers) for text in [
+        _("Glorot & Bengio's explanation (their hypothesis): the top layer's output is not yet useful for telling the "
+          "digits apart, so the softmax layer relies on its biases, and the gradient pushes {image} toward 0, which it "
+          "can do by pushing {a} to 0."),
+        _("Here the part of the output that comes through the top layer, ‖{image}‖ (mean over the images), went from "
+          "{image_start} to {image_end} while the biases' ‖{bias}‖ went from {bias_start} to {bias_end}: as their "
+          "explanation has it.") if image_down and last["bias"] > first["bias"] else
+        _("Here the part of the output that comes through the top layer, ‖{image}‖ (mean over the images), went from "
+          "{image_start} to {image_end} while the biases' ‖{bias}‖ went from {bias_start} to {bias_end}: not what "
+          "their explanation predicts, for this run.")]))
     return {"sank": sank, "image_part_fell": image_down, "passed": passed}
 
 
 def section_tanh(run: dict, sigmoid: dict, chance: float, n_held: int) -> dict:
     looks, hidden = run["looks"], len(next(iter(run["looks"].values()))["mean"])
-    print(heading("2. tanh, the same weights, the same mini-batches"))
-    print(table(["step"] + [f"mean a{sup(l)}" for l in range(1, hidden + 1)]
-                + [f"spread of a{sup(hidden)}", "accuracy", "sigmoid's accuracy"],
+    print(heading(_("2. tanh, the same weights, the same mini-batches")))
+    print(table([_("step")] + [_("mean {a}").format(a=f"a{sup(l)}") for l in range(1, hidden + 1)]
+                + [_("spread of {a}").format(a=f"a{sup(hidden)}"), _("accuracy"), _("sigmoid's accuracy")],
                 [[s] + [format_number(m, 2, flag=False) for m in look["mean"]] + [format_number(look["spread"][-1], 2),
-                 f"{100 * look['accuracy']:.1f}%", f"{100 * sigmoid['looks'][s]['accuracy']:.1f}%"]
+                 percent(look['accuracy']), percent(sigmoid['looks'][s]['accuracy'])]
                  for s, look in looks.items()]))
     last = looks[max(looks)]
     centred = max(abs(m) for look in looks.values() for m in look["mean"])
     slopes = [m for look in looks.values() for m in look["slope"]]
     first, top = looks[0], sigmoid["looks"][0]["spread"][-1]
     passed = [b / a for a, b in zip(first["spread"], first["spread"][1:])]
-    say(f"At the start each tanh layer passed on {', '.join(format_number(r, 2) for r in passed)} of its input's spread "
-        f"(for small signals tanh′(0)·√(n·Var W) = √(1/3) = {format_number(math.sqrt(1 / 3), 3)}: n·Var W = 1/3 for "
-        f"this initialisation, as Glorot & Bengio point out), so its top layer varies from image to image by "
-        f"{format_number(first['spread'][-1], 2)}, {format_number(first['spread'][-1] / top, 2)} times as much as the "
-        f"sigmoid's ({format_number(top, 2)}). "
-        f"tanh is symmetric around 0: its layers' mean activations stay within ±{format_number(centred, 2)} of 0. "
-        f"Their mean slope tanh′ = 1 − a² ranges from {format_number(min(slopes), 3)} to {format_number(max(slopes), 3)} "
-        f"(at step {max(looks)}, layer by layer: {', '.join(format_number(m, 3) for m in last['slope'])}; at most 1). "
-        f"{held_out(last['accuracy'], chance, n_held)}")
+    say(" ".join([
+        _("At the start each tanh layer passed on {passed} of its input's spread (for small signals tanh′(0)·√(n·Var W) "
+          "= √(1/3) = {predicted}: n·Var W = 1/3 for this initialisation, as Glorot & Bengio point out), so its top "
+          "layer varies from image to image by {spread}, {times} times as much as the sigmoid's ({sigmoid}).").format(
+            passed=", ".join(format_number(r, 2) for r in passed), predicted=format_number(math.sqrt(1 / 3), 3),
+            spread=format_number(first['spread'][-1], 2), times=format_number(first['spread'][-1] / top, 2),
+            sigmoid=format_number(top, 2)),
+        _("tanh is symmetric around 0: its layers' mean activations stay within ±{mean} of 0.").format(
+            mean=format_number(centred, 2)),
+        _("Their mean slope tanh′ = 1 − a² ranges from {low} to {high} (at step {step}, layer by layer: {slopes}; at "
+          "most 1).").format(low=format_number(min(slopes), 3), high=format_number(max(slopes), 3), step=max(looks),
+                             slopes=", ".join(format_number(m, 3) for m in last['slope'])),
+        held_out(last['accuracy'], chance, n_held)]))
     return {"centred": centred}
 
 
@@ -184,47 +213,65 @@ def lesson(runs: dict, sank: bool, chance: float, n_held: int) -> str:
     looks = {act: r["looks"] for act, r in runs.items()}
     steps = max(looks["sigmoid"])
     final = {act: look[steps]["accuracy"] for act, look in looks.items()}
-    stuck = "at chance" in accuracy_verdict(final["sigmoid"], chance, n_held)
-    learned = "above chance" in accuracy_verdict(final["tanh"], chance, n_held)
+    stuck = not above_chance(final["sigmoid"], chance, n_held)
+    learned = above_chance(final["tanh"], chance, n_held)
     slope = [looks["sigmoid"][s]["slope"][-1] for s in (0, steps)]
-    return ("With sigmoid units and the standard initialisation, "
-            + (f"the top hidden layer sank toward 0 and the network stayed at chance for {steps} steps, " if sank and stuck
-               else f"this run did not show the whole effect (top layer sank: {'yes' if sank else 'no'}; accuracy at "
-                    f"chance: {'yes' if stuck else 'no'}), ")
-            + (f"while tanh, from the same weights, learned ({100 * final['tanh']:.1f}%)." if learned else
-               f"and tanh did not learn either in this budget ({100 * final['tanh']:.1f}%).")
-            + f" The sigmoid's top layer's mean slope σ′ = a(1 − a) went from {format_number(slope[0], 3)} to "
-            f"{format_number(slope[1], 3)}"
-            + (": a saturated unit passes little gradient back, on top of σ′ ≤ 1/4 everywhere." if slope[1] < slope[0] / 2
-               else "."))
+    if sank and stuck:
+        sigmoid = ngettext("the top hidden layer sank toward 0 and the network stayed at chance for {steps} step,",
+                           "the top hidden layer sank toward 0 and the network stayed at chance for {steps} steps,",
+                           steps).format(steps=steps)
+    elif sank:
+        sigmoid = _("this run did not show the whole effect (top layer sank: yes; accuracy at chance: no),")
+    elif stuck:
+        sigmoid = _("this run did not show the whole effect (top layer sank: no; accuracy at chance: yes),")
+    else:
+        sigmoid = _("this run did not show the whole effect (top layer sank: no; accuracy at chance: no),")
+    tanh = (_("while tanh, from the same weights, learned ({accuracy}%).") if learned else
+            _("and tanh did not learn either in this budget ({accuracy}%).")).format(
+        accuracy=f"{100 * final['tanh']:.1f}")
+    numbers = {"start": format_number(slope[0], 3), "end": format_number(slope[1], 3)}
+    # TRANSLATORS: {sigmoid} is "the top hidden layer sank … steps," or "this run did not show … ," and {tanh} is
+    # "while tanh … learned (…%)." or "and tanh did not learn … (…%).": the two halves of one sentence.
+    return " ".join([
+        _("With sigmoid units and the standard initialisation, {sigmoid} {tanh}").format(sigmoid=sigmoid, tanh=tanh),
+        (_("The sigmoid's top layer's mean slope σ′ = a(1 − a) went from {start} to {end}: a saturated unit passes "
+           "little gradient back, on top of σ′ ≤ 1/4 everywhere.") if slope[1] < slope[0] / 2 else
+         _("The sigmoid's top layer's mean slope σ′ = a(1 − a) went from {start} to {end}.")).format(**numbers)])
 
 
 def main(argv: list | None = None) -> dict:
-    p = _common.parser(__doc__, __file__)
-    p.add_argument("--steps", type=_common.whole_number(1, 100000), default=500, help="SGD steps (default 500)")
-    p.add_argument("--lr", type=_common.number(0.0, 100.0, open_low=True), default=0.5, help="learning rate (default 0.5)")
-    p.add_argument("--every", type=_common.whole_number(1, 100000), help="steps between two looks at the held-out images (default: steps/10)")
-    p.add_argument("--batch", type=_common.whole_number(1, 1797), default=10, help="mini-batch size (default 10, theirs)")
+    p = _common.parser(__doc__, __file__, argv)
+    p.add_argument("--steps", type=_common.whole_number(1, 100000), default=500, help=_("SGD steps (default 500)"))
+    p.add_argument("--lr", type=_common.number(0.0, 100.0, open_low=True), default=0.5,
+                   help=_("learning rate (default 0.5)"))
+    p.add_argument("--every", type=_common.whole_number(1, 100000),
+                   help=_("steps between two looks at the held-out images (default: steps/10)"))
+    p.add_argument("--batch", type=_common.whole_number(1, 1797), default=10,
+                   help=_("mini-batch size (default 10, theirs)"))
     p.add_argument("--hidden", type=_common.whole_number(2, 30), default=4,
-                   help="hidden layers: a top layer and layers below it (default 4, theirs)")
-    p.add_argument("--width", type=_common.whole_number(1, 1000), default=30, help="units per hidden layer (default 30)")
+                   help=_("hidden layers: a top layer and layers below it (default 4, theirs)"))
+    p.add_argument("--width", type=_common.whole_number(1, 1000), default=30,
+                   help=_("units per hidden layer (default 30)"))
     args = p.parse_args(argv)
     if args.batch > TRAIN:
-        p.error(f"--batch {args.batch}: at most {TRAIN} images per batch (the training set)")
+        p.error(_("--batch {batch}: at most {most} images per batch (the training set)").format(batch=args.batch,
+                                                                                                most=TRAIN))
     # Two networks (sigmoid, tanh), each step forward and backward (about 3× the forward's multiply-adds).
     per_step = args.batch * (64 * args.width + (args.hidden - 1) * args.width ** 2 + 10 * args.width)
-    _common.refuse_if_too_big(p, 2 * 3 * args.steps * per_step, "training with these settings")
+    _common.refuse_if_too_big(p, 2 * 3 * args.steps * per_step, "training")
     images, labels = load_digits()
     data = (Matrix(images[:TRAIN], requires_grad=False), labels[:TRAIN],
             Matrix(images[TRAIN:], requires_grad=False), labels[TRAIN:])
     held = labels[TRAIN:]
     chance = max(held.count(d) for d in range(CLASSES)) / len(held)  # always answering the commonest digit
 
-    print(heading("Saturation: Glorot & Bengio's sigmoid network, on real handwritten digits"))
-    say(f"Source: Glorot & Bengio (AISTATS 2010), section 3.1 and figure 2. Network [64, {args.width} × {args.hidden}, 10], "
-        f"W ~ U(−1/√n_in, 1/√n_in), b = 0, softmax output; SGD, learning rate {args.lr:g}, mini-batches of "
-        f"{args.batch}, {args.steps} steps, seed {args.seed}; trained on the first {TRAIN} UCI digits, measured on the "
-        f"other {len(held)}. Look for: the last column of means falling toward 0 while the accuracy stays at chance.")
+    print(heading(_("Saturation: Glorot & Bengio's sigmoid network, on real handwritten digits")))
+    say(_("Source: Glorot & Bengio (AISTATS 2010), section 3.1 and figure 2. Network {network}, W ~ U(−1/√n_in, "
+          "1/√n_in), b = 0, softmax output; SGD, learning rate {lr}, mini-batches of {batch}, {steps} steps, seed "
+          "{seed}; trained on the first {train} UCI digits, measured on the other {held}. Look for: the last column of "
+          "means falling toward 0 while the accuracy stays at chance.").format(
+        network=f"[64, {args.width} × {args.hidden}, 10]", lr=f"{args.lr:g}", batch=args.batch, steps=args.steps,
+        seed=args.seed, train=TRAIN, held=len(held)))
     runs = {act: run(act, data, args) for act in ("sigmoid", "tanh")}
     sigmoid = section_sigmoid(runs["sigmoid"], chance, len(held))
     tanh = section_tanh(runs["tanh"], runs["sigmoid"], chance, len(held))
@@ -234,12 +281,15 @@ def main(argv: list | None = None) -> dict:
                          glorot_network("tanh", args.hidden, args.width, args.seed).linears))
     logits = max(look["logits_error"] for r in runs.values() for look in r["looks"].values())
     ok = same_start and logits <= LOGITS_TOL
-    print(heading("Checks"))
-    say(f"The sigmoid and tanh networks start from the same weights (compared entry by entry): "
-        f"{'yes' if same_start else 'NO'}. The output recomputed as W·a + b from the two parts printed above matches "
-        f"the network's output within {error_text(logits)} at every look (tolerance {LOGITS_TOL:g}). "
-        f"All checks passed: {'yes' if ok else 'NO'}.")
-    print(heading("Lesson"))
+    print(heading(_("Checks")))
+    say(" ".join([
+        _("The sigmoid and tanh networks start from the same weights (compared entry by entry): yes.") if same_start
+        else _("The sigmoid and tanh networks start from the same weights (compared entry by entry): NO."),
+        _("The output recomputed as W·a + b from the two parts printed above matches the network's output within "
+          "{error} at every look (tolerance {tolerance}).").format(error=error_text(logits),
+                                                                   tolerance=f"{LOGITS_TOL:g}"),
+        _("All checks passed: yes.") if ok else _("All checks passed: NO.")]))
+    print(heading(_("Lesson")))
     say(lesson(runs, sigmoid["sank"], chance, len(held)))
     if args.plot:
         save_figure(args.plot, runs, chance)
@@ -256,13 +306,15 @@ def save_figure(path: str, runs: dict, chance: float) -> None:
     for ax, (act, r) in zip(axes, runs.items()):
         steps = list(r["looks"])
         for l in range(len(r["looks"][0]["mean"])):
-            ax.plot(steps, [look["mean"][l] for look in r["looks"].values()], "o-", label=f"hidden layer {l + 1}")
-        ax.set(xlabel="SGD step", ylabel="mean activation (held-out images)", title=f"{act}: mean activation per layer",
+            ax.plot(steps, [look["mean"][l] for look in r["looks"].values()], "o-",
+                    label=_("hidden layer {layer}").format(layer=l + 1))
+        ax.set(xlabel=_("SGD step"), ylabel=_("mean activation (held-out images)"),
+               title=_("{activation}: mean activation per layer").format(activation=act),
                ylim=(0, 1) if act == "sigmoid" else (-1, 1))  # each activation's whole range
     for act, r in runs.items():
         axes[2].plot(list(r["looks"]), [100 * look["accuracy"] for look in r["looks"].values()], "o-", label=act)
-    axes[2].axhline(100 * chance, color="grey", linestyle=":", label="chance")
-    axes[2].set(xlabel="SGD step", ylabel="held-out accuracy (%)", ylim=(0, 100), title="accuracy")
+    axes[2].axhline(100 * chance, color="grey", linestyle=":", label=_("chance"))
+    axes[2].set(xlabel=_("SGD step"), ylabel=_("held-out accuracy (%)"), ylim=(0, 100), title=_("accuracy"))
     for ax in axes:
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize="small")

@@ -35,13 +35,14 @@ import random
 from dataclasses import dataclass
 
 import _common  # the repository root onto sys.path: runs from a fresh clone
-from _common import error_text, heading, lesson, opening, say, sub, sup
+from _common import bar_chart, error_text, format_number, heading, lesson, opening, say, sub, sup, table
+from _i18n import _, ngettext
 
 from finite_differences import A0, COMPLEX_STEP_TOL, PREDICTION_SLACK, RESOLVABLE, Y, Check, check
 from tinygrad_edu import ops
 from tinygrad_edu.autodiff import grad
 from tinygrad_edu.explain import chain_rule, sigmoid_chain
-from tinygrad_edu.plot import bar_chart, format_number, sparkline, table
+from tinygrad_edu.plot import sparkline
 from tinygrad_edu.value import Value
 
 # ---------------------------------------------------------------------------
@@ -109,7 +110,7 @@ def seeded_chain(layers: int, seed: int) -> Chain:
     rng = random.Random(seed)
     weights = [rng.gauss(0.0, 1.0) for _ in range(layers)]
     biases = [rng.gauss(0.0, 1.0) for _ in range(layers)]
-    return make_chain(f"N(0, 1), seed {seed}", weights, biases, checked=_ends(layers))
+    return make_chain(_("N(0, 1), seed {seed}").format(seed=seed), weights, biases, checked=_ends(layers))
 
 
 def zero_z_chain(w: float, layers: int) -> Chain:
@@ -134,14 +135,14 @@ def exact(x: float) -> str:
 
 
 def complex_text(c: Check | None) -> str:
-    return "not checked" if c is None or c.overflowed else error_text(c.complex_error)
+    return _("not checked") if c is None or c.overflowed else error_text(c.complex_error)
 
 
 def central_text(c: Check | None) -> str:
     if c is None or c.overflowed:
-        return "not checked"
+        return _("not checked")
     if c.central is None:
-        return "cannot resolve"
+        return _("cannot resolve")
     return f"{error_text(c.central_error)} (h={format_number(c.step, 2)})"
 
 
@@ -153,10 +154,10 @@ def gradient_table(chain: Chain, closed_form=None) -> str:
 
     ``closed_form(j)``, when given, adds the expected value as a column.
     """
-    headers = ["j", "wⱼ", "σ′(zⱼ)", "∂C/∂bⱼ (backward)"]
+    headers = ["j", "wⱼ", "σ′(zⱼ)", _("∂C/∂bⱼ (backward)")]
     if closed_form is not None:
-        headers.append("closed form")
-    headers += ["σ′(zⱼ)·wⱼ₊₁", "rel. error: complex step", "rel. error: central diff (h)"]
+        headers.append(_("closed form"))
+    headers += ["σ′(zⱼ)·wⱼ₊₁", _("rel. error: complex step"), _("rel. error: central diff (h)")]
     rows = []
     for j in range(1, chain.layers + 1):
         c = chain.checks[j - 1]
@@ -196,13 +197,13 @@ DIAGRAM = """\
 
 def section_seeded(seed: int) -> dict:
     chain = seeded_chain(4, seed)
-    print(heading(f"1. Weights and biases drawn from N(0, 1) (seed {seed})"))
-    print("The chain rule for ∂C/∂b₁, read off the engine's graph by tinygrad_edu.explain.chain_rule:")
+    print(heading(_("1. Weights and biases drawn from N(0, 1) (seed {seed})").format(seed=seed)))
+    print(_("The chain rule for ∂C/∂b₁, read off the engine's graph by tinygrad_edu.explain.chain_rule:"))
     text, value, product = chain_rule_text(chain)
     print(text)
     print()
-    say("Every gradient, with the relative error of backward's number against two independent numerical "
-        "estimates (0: they agree exactly):")
+    say(_("Every gradient, with the relative error of backward's number against two independent numerical "
+          "estimates (0: they agree exactly):"))
     print(gradient_table(chain))
     print()
     print(gradient_bars(chain))
@@ -211,19 +212,21 @@ def section_seeded(seed: int) -> dict:
     ratio = chain.gradients[0] / chain.gradients[3]
     shrinks = all(abs(f) < 1 for f in factors)
     factor_text = ", ".join(format_number(f) for f in factors)
-    say(f"Each layer back multiplies the gradient by σ′(zⱼ)·wⱼ₊₁, at most |wⱼ₊₁|/4 in size (checked below, "
-        f"with every other chain): here {factor_text}.")
+    say(_("Each layer back multiplies the gradient by σ′(zⱼ)·wⱼ₊₁, at most |wⱼ₊₁|/4 in size (checked below, "
+          "with every other chain): here {factors}.").format(factors=factor_text))
     if shrinks:
-        say(f"All three are below 1 in size, so their product is too: |∂C/∂b₁| / |∂C/∂b₄| = "
-            f"{format_number(abs(ratio))}. The first layer's gradient is {format_number(1 / abs(ratio), 3)}× "
-            f"smaller than the last's, and by Nielsen's measure (the size of ∂C/∂b) it learns that much slower.")
+        say(_("All three are below 1 in size, so their product is too: |∂C/∂b₁| / |∂C/∂b₄| = {ratio}. The first "
+              "layer's gradient is {times}× smaller than the last's, and by Nielsen's measure (the size of ∂C/∂b) "
+              "it learns that much slower.").format(ratio=format_number(abs(ratio)),
+                                                    times=format_number(1 / abs(ratio), 3)))
     elif abs(ratio) < 1:
-        say(f"Not all three are below 1 in size for this seed, but their product is: |∂C/∂b₁| / |∂C/∂b₄| = "
-            f"{format_number(abs(ratio))}, so the first layer still learns {format_number(1 / abs(ratio), 3)}× "
-            f"slower than the last.")
+        say(_("Not all three are below 1 in size for this seed, but their product is: |∂C/∂b₁| / |∂C/∂b₄| = "
+              "{ratio}, so the first layer still learns {times}× slower than the last.").format(
+            ratio=format_number(abs(ratio)), times=format_number(1 / abs(ratio), 3)))
     else:
-        say(f"For this seed the product is not below 1: |∂C/∂b₁| / |∂C/∂b₄| = {format_number(abs(ratio))}. A "
-            f"weight above 4 in size can make a factor exceed 1; with N(0, 1) weights that is rare.")
+        say(_("For this seed the product is not below 1: |∂C/∂b₁| / |∂C/∂b₄| = {ratio}. A weight above 4 in size "
+              "can make a factor exceed 1; with N(0, 1) weights that is rare.").format(
+            ratio=format_number(abs(ratio))))
     return {"chain": chain, "explained_value": value, "explained_product": product,
             "factors_back": factors, "ratio_first_last": ratio, "all_factors_below_one": shrinks}
 
@@ -231,15 +234,16 @@ def section_seeded(seed: int) -> dict:
 def section_explode() -> dict:
     chain = zero_z_chain(100.0, 4)
     closed = [0.125 * 25.0 ** (4 - j) for j in range(1, 5)]
-    print(heading("2. Exploding on purpose: every w = 100, b = −50, so every z = 0"))
-    say("σ′(0) = 1/4 exactly, so every factor w·σ′(z) = 100/4 = 25, and "
-        "∂C/∂bⱼ = 25^(4−j)·σ′(z₄)·(a₄ − y) = 0.125·25^(4−j):")
+    print(heading(_("2. Exploding on purpose: every w = 100, b = −50, so every z = 0")))
+    say(_("σ′(0) = 1/4 exactly, so every factor w·σ′(z) = 100/4 = 25, and "
+          "∂C/∂bⱼ = 25^(4−j)·σ′(z₄)·(a₄ − y) = 0.125·25^(4−j):"))
     print(gradient_table(chain, closed_form=lambda j: closed[j - 1]))
     first = chain.checks[0]
-    say(f"Each layer back multiplies by 25: ∂C/∂b₁ / ∂C/∂b₄ = {exact(chain.gradients[0] / chain.gradients[3])} "
-        f"= 25³. The chain is strongly curved (C‴ = {format_number(first.third)} at b₁), so the central "
-        f"difference needs a small step, h = {format_number(first.step, 2)}, chosen from C‴ "
-        f"(demos/finite_differences.py shows why the textbook h = 1e-6 is not good enough here).")
+    say(_("Each layer back multiplies by 25: ∂C/∂b₁ / ∂C/∂b₄ = {ratio} = 25³. The chain is strongly curved "
+          "(C‴ = {third} at b₁), so the central difference needs a small step, h = {step}, chosen from C‴ "
+          "(demos/finite_differences.py shows why the textbook h = 1e-6 is not good enough here).").format(
+        ratio=exact(chain.gradients[0] / chain.gradients[3]), third=format_number(first.third),
+        step=format_number(first.step, 2)))
     return {"chain": chain, "closed_form": closed}
 
 
@@ -247,14 +251,14 @@ def section_quarter() -> dict:
     chain = zero_z_chain(1.0, 4)
     closed = [0.125 * 0.25 ** (4 - j) for j in range(1, 5)]
     ratio = chain.gradients[0] / chain.gradients[2]
-    print(heading("3. Every w = 1, b = −1/2, so again every z = 0: each layer back divides by 4"))
+    print(heading(_("3. Every w = 1, b = −1/2, so again every z = 0: each layer back divides by 4")))
     print(gradient_table(chain, closed_form=lambda j: closed[j - 1]))
-    say(f"∂C/∂b₁ / ∂C/∂b₃ = {exact(ratio)} = 1/16: Nielsen's \"factor of 16\" over two layers.")
+    say(_("∂C/∂b₁ / ∂C/∂b₃ = {ratio} = 1/16: Nielsen's \"factor of 16\" over two layers.").format(ratio=exact(ratio)))
     return {"chain": chain, "closed_form": closed, "ratio_b1_b3": ratio}
 
 
 def section_deep(depths: list, seed: int) -> dict:
-    print(heading("4. Deeper chains: ∂C/∂b₁ is a product of L − 1 such factors"))
+    print(heading(_("4. Deeper chains: ∂C/∂b₁ is a product of L − 1 such factors")))
     rows, profiles, result = [], [], {}
     for L in depths:
         chains = {
@@ -276,34 +280,38 @@ def section_deep(depths: list, seed: int) -> dict:
             rows.append([
                 L, chain.name, format_number(first), format_number(last), format_number(ratio),
                 closed_text[key] + format_number(closed[key]) if closed[key] is not None else "",
-                (error_text(worst) + (f" ({len(finite)} of {len(checks)})" if len(finite) < len(checks) else ""))
-                if finite else "not checked",
-                f"{error_text(max(central))} ({len(central)} of {len(checks)})" if central else "cannot resolve",
+                (_("{error} ({count} of {total})").format(error=error_text(worst), count=len(finite), total=len(checks))
+                 if len(finite) < len(checks) else error_text(worst)) if finite else _("not checked"),
+                _("{error} ({count} of {total})").format(error=error_text(max(central)), count=len(central),
+                                                         total=len(checks)) if central else _("cannot resolve"),
             ])
             profiles.append(f"  L = {L:<3} {chain.name:<17} {profile(chain.gradients)}")
             result[L][key] = {"chain": chain, "first": first, "last": last, "ratio": ratio,
                               "closed_ratio": closed[key], "worst_complex_error": worst,
                               "central_resolved": len(central)}
-    print(table(["L", "chain", "∂C/∂b₁", "∂C/∂b_L", "∂C/∂b₁ ÷ ∂C/∂b_L", "closed form",
-                 "rel. error: complex step", "rel. error: central diff"], rows))
+    print(table(["L", _("chain"), "∂C/∂b₁", "∂C/∂b_L", "∂C/∂b₁ ÷ ∂C/∂b_L", _("closed form"),
+                 _("rel. error: complex step"), _("rel. error: central diff")], rows))
     print()
-    print("|∂C/∂bⱼ| for j = 1 … L, one character per layer (log scale, ▁ smallest, █ largest):")
+    print(_("|∂C/∂bⱼ| for j = 1 … L, one character per layer (log scale, ▁ smallest, █ largest):"))
     print("\n".join(profiles))
     checks = [c for per_depth in result.values() for entry in per_depth.values()
               for c in entry["chain"].checks if c is not None and not c.overflowed]
     reasons = {why: sum(c.unresolved == why for c in checks) for why in ("rounding", "curvature", "spacing")}
     if any(reasons.values()):
-        say(f"Central differences could not resolve {sum(reasons.values())} of these {len(checks)} checked "
-            f"gradients: their best step's predicted error is above {RESOLVABLE:g}, so they are not used.")
+        say(ngettext("Central differences could not resolve {count} of these {total} checked gradient: its best "
+                     "step's predicted error is above {limit}, so it is not used.",
+                     "Central differences could not resolve {count} of these {total} checked gradients: their best "
+                     "step's predicted error is above {limit}, so they are not used.", len(checks)).format(
+            count=sum(reasons.values()), total=len(checks), limit=f"{RESOLVABLE:g}"))
     if reasons["rounding"]:
-        say(f"For {reasons['rounding']} of them the gradient is so small that C changes by less than its own "
-            f"rounding error over any step the curvature allows.")
+        say(_("For {count} of them the gradient is so small that C changes by less than its own rounding error "
+              "over any step the curvature allows.").format(count=reasons["rounding"]))
     if reasons["curvature"]:
-        say(f"For {reasons['curvature']} of them the chain is so curved that even the best step leaves a "
-            f"truncation error above {RESOLVABLE:g}.")
+        say(_("For {count} of them the chain is so curved that even the best step leaves a truncation error above "
+              "{limit}.").format(count=reasons["curvature"], limit=f"{RESOLVABLE:g}"))
     if reasons["spacing"]:
-        say(f"For {reasons['spacing']} of them the step the curvature asks for is below the spacing of the "
-            f"floats near b, so b + h is b itself.")
+        say(_("For {count} of them the step the curvature asks for is below the spacing of the floats near b, so "
+              "b + h is b itself.").format(count=reasons["spacing"]))
     return result
 
 
@@ -311,7 +319,7 @@ def profile(gradients: list, width: int = 60) -> str:
     """A sparkline of |∂C/∂bⱼ|, one character per layer (every k-th layer when there are many)."""
     k = max(1, math.ceil(len(gradients) / width))
     line = sparkline([abs(g) for g in gradients[::k]], log=True)
-    return line if k == 1 else f"{line}  (every {k}th layer)"
+    return line if k == 1 else _("{sparkline}  (every {k}th layer)").format(sparkline=line, k=k)
 
 
 def summary(results: dict) -> bool:
@@ -324,22 +332,33 @@ def summary(results: dict) -> bool:
     ok = all(c.ok for c in every) and bool(checks) and bound_ok and closed_ok
     central = [c for c in checks if c.central is not None]
     overflow = len(every) - len(checks)
-    print(heading("Checks"))
-    say(f"Compared: {len(checks)} gradients from backward, checked on the spot. The complex step agrees "
-        f"within {error_text(max(c.complex_error for c in checks))} relative (tolerance {COMPLEX_STEP_TOL:g}); "
-        f"central differences could resolve {len(central)} of them and agree within {PREDICTION_SLACK:g}× "
-        f"their predicted error. The {len(factors)} factors σ′(zⱼ)·wⱼ₊₁ are each at most |wⱼ₊₁|/4 in size: "
-        f"{'yes' if bound_ok else 'NO'}. The w = 100 and w = 1 chains of sections 2 and 3 equal 0.125·25^(4−j) "
-        f"and 0.125·4^(j−4) to the last bit: {'yes' if closed_ok else 'NO'}. All agree: {'yes' if ok else 'NO'}.")
+    print(heading(_("Checks")))
+    say(" ".join([
+        ngettext("Compared: {count} gradient from backward, checked on the spot.",
+                 "Compared: {count} gradients from backward, checked on the spot.", len(checks)).format(
+            count=len(checks)),
+        _("The complex step agrees within {error} relative (tolerance {tolerance}); central differences could "
+          "resolve {resolved} of them and agree within {slack}× their predicted error.").format(
+            error=error_text(max(c.complex_error for c in checks)), tolerance=f"{COMPLEX_STEP_TOL:g}",
+            resolved=len(central), slack=f"{PREDICTION_SLACK:g}"),
+        (_("The {count} factors σ′(zⱼ)·wⱼ₊₁ are each at most |wⱼ₊₁|/4 in size: yes.") if bound_ok else
+         _("The {count} factors σ′(zⱼ)·wⱼ₊₁ are each at most |wⱼ₊₁|/4 in size: NO.")).format(count=len(factors)),
+        _("The w = 100 and w = 1 chains of sections 2 and 3 equal 0.125·25^(4−j) and 0.125·4^(j−4) to the last "
+          "bit: yes.") if closed_ok else
+        _("The w = 100 and w = 1 chains of sections 2 and 3 equal 0.125·25^(4−j) and 0.125·4^(j−4) to the last "
+          "bit: NO."),
+        _("All agree: yes.") if ok else _("All agree: NO.")]))
     if overflow:
-        say(f"Skipped: {overflow} gradients that overflowed to inf or underflowed to 0, flagged in words: "
-            f"there is no number left to compare.")
+        say(ngettext("Skipped: {count} gradient that overflowed to inf or underflowed to 0, flagged in words: "
+                     "there is no number left to compare.",
+                     "Skipped: {count} gradients that overflowed to inf or underflowed to 0, flagged in words: "
+                     "there is no number left to compare.", overflow).format(count=overflow))
     else:
-        say("Skipped: nothing; no gradient overflowed or underflowed.")
-    lesson("an early layer's gradient is a product of one factor per later layer, and nothing makes that "
-           "product stay near 1. Ordinary weights: it vanishes. Big weights: it explodes.")
-    print("Next: python demos/deep_linear.py (the same product, layer matrices instead of neurons); "
-          "python demos/run_all.py lists every demo.")
+        say(_("Skipped: nothing; no gradient overflowed or underflowed."))
+    lesson(_("an early layer's gradient is a product of one factor per later layer, and nothing makes that "
+             "product stay near 1. Ordinary weights: it vanishes. Big weights: it explodes."))
+    print(_("Next: python demos/deep_linear.py (the same product, layer matrices instead of neurons); "
+            "python demos/run_all.py lists every demo."))
     return ok
 
 
@@ -354,30 +373,31 @@ def save(path: str, results: dict) -> None:
     def profile(chain):
         return list(range(1, chain.layers + 1)), [abs(g) for g in chain.gradients]
 
-    vanishing = {f"4 layers, {results['seeded']['chain'].name}": profile(results["seeded"]["chain"])}
+    vanishing = {_("4 layers, {chain}").format(chain=results['seeded']['chain'].name): profile(results["seeded"]["chain"])}
     for L, entry in results["deep"].items():
-        vanishing[f"{L} layers, N(0, 1)"] = profile(entry["seeded"]["chain"])
-    fixed = {"w = 100 (×25 per layer)": profile(results["explode"]["chain"]),
-             "w = 1 (÷4 per layer)": profile(results["quarter"]["chain"])}
+        vanishing[ngettext("{count} layer, N(0, 1)", "{count} layers, N(0, 1)", L).format(count=L)] = \
+            profile(entry["seeded"]["chain"])
+    fixed = {_("w = 100 (×25 per layer)"): profile(results["explode"]["chain"]),
+             _("w = 1 (÷4 per layer)"): profile(results["quarter"]["chain"])}
     _common.save_figure(path, [
-        ("|∂C/∂bⱼ|, weights from N(0, 1)", vanishing, True, "layer j", "|∂C/∂bⱼ|"),
-        ("|∂C/∂bⱼ|, every z = 0", fixed, True, "layer j", "|∂C/∂bⱼ|"),
+        (_("|∂C/∂bⱼ|, weights from N(0, 1)"), vanishing, True, _("layer j"), "|∂C/∂bⱼ|"),
+        (_("|∂C/∂bⱼ|, every z = 0"), fixed, True, _("layer j"), "|∂C/∂bⱼ|"),
     ])
 
 
 def main(argv: list | None = None) -> dict:
-    p = _common.parser(__doc__, __file__)
+    p = _common.parser(__doc__, __file__, argv)
     p.add_argument("--layers", type=_common.whole_number(1, 1000), nargs="+", default=[10, 30],
-                   help="depths of the deeper chains in section 4, each 1 to 1000 (default: 10 30)")
+                   help=_("depths of the deeper chains in section 4, each 1 to 1000 (default: 10 30)"))
     args = p.parse_args(argv)
     _common.at_most(p, args.layers, 6, "--layers")
-    opening("Nielsen's sigmoid chain: why the first layers learn slowest",
-            "Michael Nielsen, Neural Networks and Deep Learning, chapter 5 (\"Why are deep neural networks hard "
-            "to train?\").",
-            ["∂C/∂b₁ written out as a product σ′(z₁)·w₂·σ′(z₂)⋯, each factor σ′(zⱼ)·wⱼ₊₁ at most |wⱼ₊₁|/4;",
-             "the bars shrinking toward layer 1 with weights from N(0, 1): vanishing;",
-             "1953.125, 78.125, 3.125, 0.125 with w = 100 and every z = 0: exploding, 25× per layer;",
-             "every gradient checked against two numerical estimates, and the checks saying what they compared."])
+    opening(_("Nielsen's sigmoid chain: why the first layers learn slowest"),
+            _("Michael Nielsen, Neural Networks and Deep Learning, chapter 5 (\"Why are deep neural networks hard "
+              "to train?\")."),
+            [_("∂C/∂b₁ written out as a product σ′(z₁)·w₂·σ′(z₂)⋯, each factor σ′(zⱼ)·wⱼ₊₁ at most |wⱼ₊₁|/4;"),
+             _("the bars shrinking toward layer 1 with weights from N(0, 1): vanishing;"),
+             _("1953.125, 78.125, 3.125, 0.125 with w = 100 and every z = 0: exploding, 25× per layer;"),
+             _("every gradient checked against two numerical estimates, and the checks saying what they compared.")])
     print(DIAGRAM)
     results = {
         "seeded": section_seeded(args.seed),

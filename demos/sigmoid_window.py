@@ -26,11 +26,11 @@ from __future__ import annotations
 import math
 
 import _common  # the repository root onto sys.path: runs from a fresh clone
-from _common import chart, error_text, heading, lesson, opening, relative_error, say
+from _common import chart, error_text, format_number, heading, lesson, opening, relative_error, say, table
+from _i18n import _
 
 from tinygrad_edu import ops
 from tinygrad_edu.autodiff import grad
-from tinygrad_edu.plot import format_number, table
 from tinygrad_edu.value import Value
 
 WEIGHTS = [1.0, 2.0, 3.0, 4.0, 4.5, 5.0, 6.0, 6.894, 8.0, 10.0, 20.0, 50.0, 100.0]
@@ -130,7 +130,7 @@ def widest_window(low: float = 4.0, high: float = 20.0, tolerance: float = 1e-10
 # ---------------------------------------------------------------------------
 
 def section_sigma_prime() -> dict:
-    print(heading("1. σ′(z) = σ(z)(1 − σ(z)) ≤ 1/4, with its maximum at z = 0"))
+    print(heading(_("1. σ′(z) = σ(z)(1 − σ(z)) ≤ 1/4, with its maximum at z = 0")))
     rows, values = [], {}
     for z in Z_POINTS:
         engine = sigma_prime(z)
@@ -141,23 +141,24 @@ def section_sigma_prime() -> dict:
         rows.append([format_number(z, flag=False), format_number(engine, 6), format_number(backward, 6),
                      format_number(closed, 6), error_text(relative_error(engine, closed)),
                      format_number(engine / 0.25, 4)])
-    print(table(["z", "σ′(z), ops rule", "σ′(z), backward", "σ(z)(1 − σ(z))", "rel. error", "σ′(z) ÷ 1/4"], rows))
+    print(table(["z", _("σ′(z), ops rule"), _("σ′(z), backward"), "σ(z)(1 − σ(z))", _("rel. error"), "σ′(z) ÷ 1/4"],
+                rows))
     zs = [-8 + 16 * k / 400 for k in range(401)]
     curve = [sigma_prime(z) for z in zs]
     peak = max(range(len(zs)), key=lambda k: curve[k])
     print()
     print(chart({"σ′(z)": curve}, -8, 8, "z", height=8, width=60, title="σ′(z)"))
-    say(f"Largest σ′ on a 401-point grid over [−8, 8]: {format_number(curve[peak], 6)} at z = "
-        f"{format_number(zs[peak], flag=False)}. So a gradient passing back through a sigmoid neuron is "
-        f"multiplied by w·σ′(z), at most |w|/4 in size: below 1 for every |w| < 4.")
+    say(_("Largest σ′ on a 401-point grid over [−8, 8]: {peak} at z = {z}. So a gradient passing back through a "
+          "sigmoid neuron is multiplied by w·σ′(z), at most |w|/4 in size: below 1 for every |w| < 4.").format(
+        peak=format_number(curve[peak], 6), z=format_number(zs[peak], flag=False)))
     return {"values": values, "peak_z": zs[peak], "peak": curve[peak]}
 
 
 def section_windows(points: int) -> dict:
-    print(heading("2. The window of a where |w·σ′(w·a + b)| ≥ 1"))
-    say(f"Scanning a over [0, 1] on a {points}-point grid (spacing {format_number(1 / (points - 1), 2)}), "
-        f"b = −w/2, with the engine's σ′ (each edge placed by linear interpolation between the grid "
-        f"points around it), next to the closed form (2/|w|)·ln(|w|(1 + √(1 − 4/|w|))/2 − 1):")
+    print(heading(_("2. The window of a where |w·σ′(w·a + b)| ≥ 1")))
+    say(_("Scanning a over [0, 1] on a {points}-point grid (spacing {spacing}), b = −w/2, with the engine's σ′ "
+          "(each edge placed by linear interpolation between the grid points around it), next to the closed form "
+          "(2/|w|)·ln(|w|(1 + √(1 − 4/|w|))/2 − 1):").format(points=points, spacing=format_number(1 / (points - 1), 2)))
     rows, result = [], {}
     for w in WEIGHTS:
         scan = scanned_width(w, points)
@@ -165,27 +166,28 @@ def section_windows(points: int) -> dict:
         difference = scan["width"] - closed
         agree = abs(difference) <= scan["spacing"]
         if w < 4:
-            note = "none: |w|·σ′ ≤ |w|/4 < 1" if scan["count"] == 0 else "FOUND POINTS: unexpected"
+            note = _("none: |w|·σ′ ≤ |w|/4 < 1") if scan["count"] == 0 else _("FOUND POINTS: unexpected")
         else:
-            note = "within one grid step" if agree else "NO: more than one grid step apart"
+            note = _("within one grid step") if agree else _("NO: more than one grid step apart")
         edges = scan["edges"]
         rows.append([format_number(w, flag=False), f"{scan['width']:.8f}", f"{closed:.8f}",
                      format_number(difference, 2, flag=False) if difference else "0",
                      f"{edges[0]:.5f} … {edges[1]:.5f}" if edges else "", note])
         result[w] = {"scan": scan["width"], "closed": closed, "spacing": scan["spacing"],
                      "count": scan["count"], "agree": agree}
-    print(table(["|w|", "scanned width", "closed form", "difference", "a from … to", "scan against closed form"],
-                rows))
+    print(table(["|w|", _("scanned width"), _("closed form"), _("difference"), _("a from … to"),
+                 _("scan against closed form")], rows))
     return result
 
 
 def section_shifts(points: int) -> dict:
     w = SHIFTED_W
     closed = window_width(w)
-    print(heading(f"3. b slides the window; its width stays (2/|w|)·ln(…) = {closed:.6f} at |w| = {format_number(w)}"))
-    say(f"|w·σ′(w·a + b)| depends on a only through z = w·a + b, so the window in z, |z| ≤ ln(|w|s₊ − 1), is "
-        f"the same for every b, and in a it is that interval moved to the centre a = −b/w and divided by |w|. "
-        f"Scanning a over [−1, 2] ({points} points) for several b:")
+    print(heading(_("3. b slides the window; its width stays (2/|w|)·ln(…) = {width} at |w| = {w}").format(
+        width=f"{closed:.6f}", w=format_number(w))))
+    say(_("|w·σ′(w·a + b)| depends on a only through z = w·a + b, so the window in z, |z| ≤ ln(|w|s₊ − 1), is the "
+          "same for every b, and in a it is that interval moved to the centre a = −b/w and divided by |w|. Scanning a "
+          "over [−1, 2] ({points} points) for several b:").format(points=points))
     rows, result = [], {}
     for b in SHIFTS:
         scan = scanned_width(w, points, b=b, low=-1.0, high=2.0)
@@ -196,31 +198,32 @@ def section_shifts(points: int) -> dict:
                      "spacing": scan["spacing"]}
         rows.append([format_number(b, flag=False), format_number(-b / w + 0.0, 4, flag=False),
                      f"{left:.5f} … {right:.5f}", f"{scan['width']:.6f}",
-                     "within one grid step" if agree else "NO: more than one grid step apart", f"{inside:.6f}"])
-    print(table(["b", "centre −b/w", "a from … to", "scanned width", "against the closed form",
-                 "width inside (0, 1)"], rows))
+                     _("within one grid step") if agree else _("NO: more than one grid step apart"), f"{inside:.6f}"])
+    print(table(["b", _("centre −b/w"), _("a from … to"), _("scanned width"), _("against the closed form"),
+                 _("width inside (0, 1)")], rows))
     print()
     widths = [r["scan"] for r in result.values()]
-    say(f"The scanned widths range from {min(widths):.6f} to {max(widths):.6f}, the closed form "
-        f"{closed:.6f}: b does not change the width. It only decides how much of the window lies inside "
-        f"(0, 1), where a sigmoid's output a lives (the last column). So choosing b cannot widen the band "
-        f"either.")
+    say(_("The scanned widths range from {low} to {high}, the closed form {closed}: b does not change the width. It "
+          "only decides how much of the window lies inside (0, 1), where a sigmoid's output a lives (the last "
+          "column). So choosing b cannot widen the band either.").format(
+        low=f"{min(widths):.6f}", high=f"{max(widths):.6f}", closed=f"{closed:.6f}"))
     return result
 
 
 def section_widest(points: int) -> dict:
     best_w, best_width = widest_window()
     scan = scanned_width(best_w, points)
-    print(heading("4. The widest possible window"))
-    say(f"Maximising the closed form over |w| (golden-section search): the width peaks at "
-        f"{best_width:.5f} for |w| = {best_w:.3f}. The {points}-point scan at that w measures "
-        f"{scan['width']:.5f} (spacing {format_number(scan['spacing'], 2)}). A neuron whose gradient factor "
-        f"is at least 1 needs its input activation inside a band of width {best_width:.3f} at best, out of "
-        f"(0, 1): large weights are no escape from the vanishing gradient.")
+    print(heading(_("4. The widest possible window")))
+    say(_("Maximising the closed form over |w| (golden-section search): the width peaks at {width} for |w| = {w}. The "
+          "{points}-point scan at that w measures {scanned} (spacing {spacing}). A neuron whose gradient factor is at "
+          "least 1 needs its input activation inside a band of width {band} at best, out of (0, 1): large weights are "
+          "no escape from the vanishing gradient.").format(
+        width=f"{best_width:.5f}", w=f"{best_w:.3f}", points=points, scanned=f"{scan['width']:.5f}",
+        spacing=format_number(scan['spacing'], 2), band=f"{best_width:.3f}"))
     ws = [4 + 26 * k / 300 for k in range(301)]
     print()
-    print(chart({"window width": [window_width(w) for w in ws]}, 4, 30, "|w|", height=8, width=60,
-                title="window width against |w|"))
+    print(chart({_("window width"): [window_width(w) for w in ws]}, 4, 30, "|w|", height=8, width=60,
+                title=_("window width against |w|")))
     return {"w": best_w, "width": best_width, "scan": scan["width"], "spacing": scan["spacing"]}
 
 
@@ -233,31 +236,32 @@ def save(path: str, results: dict) -> None:
     factor = {}
     for w in (2.0, 4.0, widest["w"], 20.0):
         factor[f"|w| = {w:.4g}"] = (a_values, [abs(w * sigma_prime(w * a - w / 2)) for a in a_values])
-    factor["threshold 1"] = (a_values, [1.0] * len(a_values), "k--")
+    factor[_("threshold 1")] = (a_values, [1.0] * len(a_values), "k--")
     _common.save_figure(path, [
         ("σ′(z) ≤ 1/4", {"σ′(z)": (zs, [sigma_prime(z) for z in zs])}, False, "z", "σ′(z)"),
-        ("|w·σ′(w·a + b)| against a, b = −w/2", factor, False, "input activation a", "|w·σ′(w·a + b)|"),
-        ("width of {a : |w·σ′(w·a + b)| ≥ 1}", {
-            "closed form": (ws, [window_width(w) for w in ws]),
-            "scanned with the engine's σ′": ([w for w, _ in scanned], [x for _, x in scanned], "o"),
-            f"widest: {widest['width']:.5f} at |w| = {widest['w']:.3f}": ([widest["w"]], [widest["width"]], "*"),
-        }, False, "|w|", "width"),
+        (_("|w·σ′(w·a + b)| against a, b = −w/2"), factor, False, _("input activation a"), "|w·σ′(w·a + b)|"),
+        (_("width of {window}").format(window="{a : |w·σ′(w·a + b)| ≥ 1}"), {
+            _("closed form"): (ws, [window_width(w) for w in ws]),
+            _("scanned with the engine's σ′"): ([w for w, _x in scanned], [x for _w, x in scanned], "o"),
+            _("widest: {width} at |w| = {w}").format(width=f"{widest['width']:.5f}", w=f"{widest['w']:.3f}"):
+                ([widest["w"]], [widest["width"]], "*"),
+        }, False, "|w|", _("width")),
     ])
 
 
 def main(argv: list | None = None) -> dict:
-    p = _common.parser(__doc__, __file__)
+    p = _common.parser(__doc__, __file__, argv)
     p.add_argument("--grid", type=_common.whole_number(101, 2_000_001), default=GRID,
-                   help=f"points of the scan over a ∈ [0, 1], 101 to 2000001 (default {GRID})")
+                   help=_("points of the scan over a ∈ [0, 1], 101 to 2000001 (default {grid})").format(grid=GRID))
     args = p.parse_args(argv)
-    opening("Why big weights do not rescue sigmoid",
-            "Michael Nielsen, Neural Networks and Deep Learning, chapter 5 (the problem after \"The unstable "
-            "gradient problem\").",
-            ["σ′(z) ≤ 1/4, so a factor w·σ′(z) can only reach 1 when |w| ≥ 4;",
-             "for |w| ≥ 4, the band of input activations a where |w·σ′(w·a + b)| ≥ 1, scanned and in closed form;",
-             "the same width for every b: b only slides the band;",
-             "the widest band, 0.44774 at |w| = 6.894: less than half of (0, 1) at best."])
-    print("(nothing here is random: --seed is accepted, as by every demo, and changes nothing)")
+    opening(_("Why big weights do not rescue sigmoid"),
+            _("Michael Nielsen, Neural Networks and Deep Learning, chapter 5 (the problem after \"The unstable "
+              "gradient problem\")."),
+            [_("σ′(z) ≤ 1/4, so a factor w·σ′(z) can only reach 1 when |w| ≥ 4;"),
+             _("for |w| ≥ 4, the band of input activations a where |w·σ′(w·a + b)| ≥ 1, scanned and in closed form;"),
+             _("the same width for every b: b only slides the band;"),
+             _("the widest band, 0.44774 at |w| = 6.894: less than half of (0, 1) at best.")])
+    print(_("(nothing here is random: --seed is accepted, as by every demo, and changes nothing)"))
     results = {
         "sigma_prime": section_sigma_prime(),
         "windows": section_windows(args.grid),
@@ -272,20 +276,22 @@ def main(argv: list | None = None) -> dict:
     shifts_ok = all(r["agree"] for r in results["shifts"].values())
     widest_ok = abs(widest["scan"] - widest["width"]) <= widest["spacing"]
     results["ok"] = windows_ok and none_ok and shifts_ok and widest_ok
-    print(heading("Checks"))
-    say(f"Compared with the closed form, each to within one grid step: the scanned width for the {len(above)} "
-        f"weights with |w| ≥ 4, for {len(SHIFTS)} values of b at |w| = {format_number(SHIFTED_W)}, and at the "
-        f"widest |w|; and for the {len(below)} weights with |w| < 4, that the scan finds no a at all. "
-        f"All agree: {'yes' if results['ok'] else 'NO'}.")
+    print(heading(_("Checks")))
+    say(" ".join([
+        _("Compared with the closed form, each to within one grid step: the scanned width for the {above} weights "
+          "with |w| ≥ 4, for {shifts} values of b at |w| = {w}, and at the widest |w|; and for the {below} weights "
+          "with |w| < 4, that the scan finds no a at all.").format(
+            above=len(above), shifts=len(SHIFTS), w=format_number(SHIFTED_W), below=len(below)),
+        _("All agree: yes.") if results['ok'] else _("All agree: NO.")]))
     off = [w for w in above if not results["windows"][w]["agree"]] + [w for w in below if results["windows"][w]["count"]]
     if off:
-        say(f"Not as the closed form says, at |w| = {', '.join(format_number(w) for w in off)}.")
+        say(_("Not as the closed form says, at |w| = {weights}.").format(weights=", ".join(format_number(w) for w in off)))
     if not shifts_ok:
-        say("Not within one grid step for some b: see the table of section 3.")
-    lesson("to keep a gradient from shrinking, a sigmoid neuron needs |w·σ′(w·a + b)| ≥ 1. A larger w raises "
-           "the peak |w|/4, but beyond |w| ≈ 6.9 it squeezes the band of inputs where the factor reaches 1. The "
-           "band is never wider than 0.448, wherever b puts it: big weights are no escape from the vanishing "
-           "gradient.")
+        say(_("Not within one grid step for some b: see the table of section 3."))
+    lesson(_("to keep a gradient from shrinking, a sigmoid neuron needs |w·σ′(w·a + b)| ≥ 1. A larger w raises "
+             "the peak |w|/4, but beyond |w| ≈ 6.9 it squeezes the band of inputs where the factor reaches 1. The "
+             "band is never wider than 0.448, wherever b puts it: big weights are no escape from the vanishing "
+             "gradient."))
     if args.plot:
         save(args.plot, results)
     return results

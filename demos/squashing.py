@@ -22,10 +22,10 @@ import math
 import random
 
 import _common  # the repository root onto sys.path: runs from a fresh clone
-from _common import chart, heading, lesson, opening, say, sub
+from _common import chart, format_number, heading, lesson, opening, say, sub, table
+from _i18n import _, ngettext
 
 from tinygrad_edu.autodiff import grad
-from tinygrad_edu.plot import format_number, table
 from tinygrad_edu.value import Value
 
 SAMPLES = 2001  # points per interval for the independent check by sampling
@@ -49,7 +49,7 @@ def sampled_image(low: float, high: float, w: float, b: float) -> tuple:
 
 
 def section_one_layer() -> dict:
-    print(heading("1. One layer: a = σ(w·x + b) maps an interval of width d onto one at most (|w|/4)·d wide"))
+    print(heading(_("1. One layer: a = σ(w·x + b) maps an interval of width d onto one at most (|w|/4)·d wide")))
     cases = [(1.0, 0.0, -10.0, 10.0), (1.0, 0.0, -0.5, 0.5), (4.0, -2.0, 0.0, 1.0), (0.5, 1.0, 0.2, 0.4),
              (-3.0, 1.0, 0.0, 1.0)]
     rows, result = [], []
@@ -63,21 +63,22 @@ def section_one_layer() -> dict:
                      f"[{format_number(low, flag=False)}, {format_number(high, flag=False)}]",
                      f"[{format_number(out_low, 6)}, {format_number(out_high, 6)}]", format_number(width),
                      format_number(bound), format_number(width / (high - low))])
-    print(table(["w", "b", "inputs x", "outputs σ(w·x + b)", "output width", "min(1, |w|/4·d)",
-                 "output width ÷ d"], rows))
+    print(table(["w", "b", _("inputs x"), _("outputs σ(w·x + b)"), _("output width"), "min(1, |w|/4·d)",
+                 _("output width ÷ d")], rows))
     print()
     narrow, wide = result[1], result[0]
-    say(f"Every output interval is at most |w|/4 times as wide as its input interval. The ratio comes close "
-        f"to |w|/4 only for a narrow interval around w·x + b = 0, where σ′ is near 1/4 (the second row: "
-        f"{format_number(narrow['width'] / 1.0)} against {format_number(abs(narrow['w']) / 4)}). A wide input "
-        f"range loses far more (the first row: {format_number(wide['in'][1] - wide['in'][0])} units of input "
-        f"become {format_number(wide['width'])} of output), because σ′ is small in the wings.")
+    say(_("Every output interval is at most |w|/4 times as wide as its input interval. The ratio comes close to "
+          "|w|/4 only for a narrow interval around w·x + b = 0, where σ′ is near 1/4 (the second row: {ratio} against "
+          "{bound}). A wide input range loses far more (the first row: {input} units of input become {output} of "
+          "output), because σ′ is small in the wings.").format(
+        ratio=format_number(narrow['width'] / 1.0), bound=format_number(abs(narrow['w']) / 4),
+        input=format_number(wide['in'][1] - wide['in'][0]), output=format_number(wide['width'])))
     return {"cases": result}
 
 
 def width_text(width: float) -> str:
     """A width for the table: an exact 0 means both ends rounded to the same float, not an underflow."""
-    return "0 (one float)" if width == 0 else format_number(width)
+    return _("0 (one float)") if width == 0 else format_number(width)
 
 
 def stack(layers: int, seed: int) -> tuple:
@@ -90,8 +91,11 @@ def stack(layers: int, seed: int) -> tuple:
 
 def section_stack(weights: list, biases: list, reach: float) -> dict:
     L = len(weights)
-    print(heading(f"2. {L} stacked layers, weights and biases from N(0, 1): the range of a₀ ∈ "
-                  f"[−{format_number(reach, flag=False)}, {format_number(reach, flag=False)}] layer by layer"))
+    print(heading(ngettext("2. {layers} stacked layer, weights and biases from N(0, 1): the range of a₀ ∈ {range} "
+                           "layer by layer",
+                           "2. {layers} stacked layers, weights and biases from N(0, 1): the range of a₀ ∈ {range} "
+                           "layer by layer", L).format(
+        layers=L, range=f"[−{format_number(reach, flag=False)}, {format_number(reach, flag=False)}]")))
     low, high = -reach, reach
     rows, widths, bounds = [], [2 * reach], [2 * reach]
     intervals = [(low, high)]
@@ -104,19 +108,28 @@ def section_stack(weights: list, biases: list, reach: float) -> dict:
         rows.append([j, format_number(w), format_number(b), f"[{format_number(low, 6)}, {format_number(high, 6)}]",
                      width_text(high - low), format_number(bound),
                      format_number(widths[-1] / widths[-2]) if widths[-2] and widths[-1] else ""])
-    print(table(["layer j", "wⱼ", "bⱼ", "range of aⱼ", "width", "min(1, |wⱼ|/4 × previous)", "÷ previous"], rows))
+    print(table([_("layer j"), "wⱼ", "bⱼ", _("range of aⱼ"), _("width"), _("min(1, |wⱼ|/4 × previous)"),
+                 _("÷ previous")], rows))
     print()
     product = 2 * reach * math.prod(abs(w) / 4 for w in weights)
-    print(chart({"min(1, |wⱼ|/4 × previous width)": bounds, "width of the range of aⱼ": widths}, 0, L, "layer j",
-                log=True, height=8, width=min(60, max(10, 4 * L)), title="how wide the range of aⱼ is"))
+    print(chart({_("min(1, |wⱼ|/4 × previous width)"): bounds, _("width of the range of aⱼ"): widths}, 0, L,
+                _("layer j"), log=True, height=8, width=min(60, max(10, 4 * L)), title=_("how wide the range of aⱼ is")))
     if widths[-1] == 0:
-        say(f"The range of inputs, {format_number(2 * reach)} wide, has shrunk to a single float after {L} "
-            f"layers: both ends of the range of a{sub(L)} round to the same number. The product of the "
-            f"factors, 2R·Π|wⱼ|/4, is {format_number(product)}.")
+        say(ngettext("The range of inputs, {width} wide, has shrunk to a single float after {layers} layer: both ends "
+                     "of the range of {a} round to the same number. The product of the factors, 2R·Π|wⱼ|/4, is "
+                     "{product}.",
+                     "The range of inputs, {width} wide, has shrunk to a single float after {layers} layers: both ends "
+                     "of the range of {a} round to the same number. The product of the factors, 2R·Π|wⱼ|/4, is "
+                     "{product}.", L).format(width=format_number(2 * reach), layers=L, a=f"a{sub(L)}",
+                                             product=format_number(product)))
     else:
-        say(f"The range of inputs, {format_number(2 * reach)} wide, is {format_number(widths[-1])} wide after "
-            f"{L} layers; the product of the factors, 2R·Π|wⱼ|/4 = {format_number(product)}, bounds it from "
-            f"above (the bound min(1, …) per layer is tighter).")
+        say(ngettext("The range of inputs, {width} wide, is {final} wide after {layers} layer; the product of the "
+                     "factors, 2R·Π|wⱼ|/4 = {product}, bounds it from above (the bound min(1, …) per layer is "
+                     "tighter).",
+                     "The range of inputs, {width} wide, is {final} wide after {layers} layers; the product of the "
+                     "factors, 2R·Π|wⱼ|/4 = {product}, bounds it from above (the bound min(1, …) per layer is "
+                     "tighter).", L).format(width=format_number(2 * reach), final=format_number(widths[-1]), layers=L,
+                                            product=format_number(product)))
     return {"intervals": intervals, "widths": widths, "bounds": bounds, "product_bound": product}
 
 
@@ -133,7 +146,7 @@ def output(weights: list, biases: list, a0: float, first_bias: float | None = No
 
 def section_parameters(weights: list, biases: list, shift: float) -> dict:
     L = len(weights)
-    print(heading(f"3. A large change of an early parameter barely moves the output"))
+    print(heading(_("3. A large change of an early parameter barely moves the output")))
     a0 = 0.5
     rows, result = [], {}
     for name, j in [("b₁", 1), (f"b{sub(L)}", L)][:2 if L > 1 else 1]:
@@ -150,33 +163,33 @@ def section_parameters(weights: list, biases: list, shift: float) -> dict:
         result[j] = {"moved": moved, "bound": bound, "gradient": gradient, "values": values}
         rows.append([name, f"{format_number(base)} ± {format_number(shift, flag=False)}",
                      format_number(values[0], 6), format_number(values[1], 6),
-                     "0 (no change in float64)" if moved == 0 else format_number(moved),
+                     _("0 (no change in float64)") if moved == 0 else format_number(moved),
                      format_number(bound), format_number(gradient)])
-    print(table(["parameter", "from … to", "a_L at the low end", "a_L at the high end", "|change of a_L|",
-                 "min(1, 2Δ/4·Π later |w|/4)", "∂a_L/∂b at the start"], rows))
+    print(table([_("parameter"), _("from … to"), _("a_L at the low end"), _("a_L at the high end"),
+                 _("|change of a_L|"), _("min(1, 2Δ/4·Π later |w|/4)"), _("∂a_L/∂b at the start")], rows))
     print()
     first, last = result[1], result[L]
+    numbers = {"shift": format_number(shift, flag=False), "first": format_number(first['moved']),
+               "last": format_number(last['moved']), "bias": f"b{sub(L)}", "bound": format_number(first['bound']),
+               "gradient": format_number(first['gradient'])}
     if L == 1 and first["moved"] == 0:
-        say(f"With one layer b₁ is the last bias too: moving it by ±{format_number(shift, flag=False)} does not "
-            f"change the output at all in float64. Add layers (--layers) to see the squashing.")
+        say(_("With one layer b₁ is the last bias too: moving it by ±{shift} does not change the output at all in "
+              "float64. Add layers (--layers) to see the squashing.").format(**numbers))
     elif L == 1:
-        say(f"With one layer b₁ is the last bias too: moving it by ±{format_number(shift, flag=False)} changes "
-            f"the output by {format_number(first['moved'])}. Add layers (--layers) to see the squashing.")
+        say(_("With one layer b₁ is the last bias too: moving it by ±{shift} changes the output by {first}. Add layers "
+              "(--layers) to see the squashing.").format(**numbers))
     elif first["moved"] == 0:
-        say(f"Moving b₁ by ±{format_number(shift, flag=False)} does not change the output at all in float64: the "
-            f"true change, at most {format_number(first['bound'])}, is below the spacing of the floats near "
-            f"a_L. Moving b{sub(L)} by the same amount changes it by {format_number(last['moved'])}. The "
-            f"gradient ∂a_L/∂b₁ = {format_number(first['gradient'])} is the same fact at a single point.")
+        say(_("Moving b₁ by ±{shift} does not change the output at all in float64: the true change, at most {bound}, "
+              "is below the spacing of the floats near a_L. Moving {bias} by the same amount changes it by {last}. "
+              "The gradient ∂a_L/∂b₁ = {gradient} is the same fact at a single point.").format(**numbers))
     elif first["moved"] < last["moved"]:
-        say(f"Moving b₁ by ±{format_number(shift, flag=False)} changes the output by {format_number(first['moved'])}; "
-            f"moving b{sub(L)} by the same amount changes it by {format_number(last['moved'])}, "
-            f"{format_number(last['moved'] / first['moved'], 3)}× more. Every layer after the first squashes "
-            f"the first layer's change again; the small gradient ∂a_L/∂b₁ = {format_number(first['gradient'])} is "
-            f"the same fact at a single point.")
+        say(_("Moving b₁ by ±{shift} changes the output by {first}; moving {bias} by the same amount changes it by "
+              "{last}, {times}× more. Every layer after the first squashes the first layer's change again; the small "
+              "gradient ∂a_L/∂b₁ = {gradient} is the same fact at a single point.").format(
+            times=format_number(last['moved'] / first['moved'], 3), **numbers))
     elif L > 1:
-        say(f"For this seed moving b₁ by ±{format_number(shift, flag=False)} changes the output by "
-            f"{format_number(first['moved'])}, no less than moving b{sub(L)} ({format_number(last['moved'])}): "
-            f"the bound allows it when the later weights are large.")
+        say(_("For this seed moving b₁ by ±{shift} changes the output by {first}, no less than moving {bias} ({last}): "
+              "the bound allows it when the later weights are large.").format(**numbers))
     return result
 
 
@@ -188,41 +201,41 @@ def save(path: str, stacked: dict) -> None:
         js = layers[1:]
         lows = [low for low, _ in stacked["intervals"][1:]]
         highs = [high for _, high in stacked["intervals"][1:]]
-        ax.fill_between(js, lows, highs, alpha=0.35, label="range of aⱼ")
+        ax.fill_between(js, lows, highs, alpha=0.35, label=_("range of aⱼ"))
         ax.plot(js, lows, "o-", markersize=3)
         ax.plot(js, highs, "o-", markersize=3)
         ax.set_ylim(0, 1)
         ax.set_xlim(0.5, js[-1] + 0.5)
         ax.xaxis.get_major_locator().set_params(integer=True)
         reach = stacked["intervals"][0][1]
-        ax.set_title(f"the range of aⱼ, from a₀ ∈ [−{reach:g}, {reach:g}]")
-        ax.set_xlabel("layer j")
+        ax.set_title(_("the range of aⱼ, from a₀ ∈ {range}").format(range=f"[−{reach:g}, {reach:g}]"))
+        ax.set_xlabel(_("layer j"))
         ax.set_ylabel("aⱼ")
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize="small")
 
     _common.save_figure(path, [
         ranges,
-        ("its width against the bound", {"min(1, |wⱼ|/4 × previous)": (layers, stacked["bounds"], "k--"),
-                                         "width": (layers, stacked["widths"])},
-         True, "layer j (0: the input)", "width"),
+        (_("its width against the bound"), {_("min(1, |wⱼ|/4 × previous)"): (layers, stacked["bounds"], "k--"),
+                                            _("width"): (layers, stacked["widths"])},
+         True, _("layer j (0: the input)"), _("width")),
     ])
 
 
 def main(argv: list | None = None) -> dict:
-    p = _common.parser(__doc__, __file__)
-    p.add_argument("--layers", type=_common.whole_number(1, 200), default=6, help="layers L, 1 to 200 (default 6)")
+    p = _common.parser(__doc__, __file__, argv)
+    p.add_argument("--layers", type=_common.whole_number(1, 200), default=6, help=_("layers L, 1 to 200 (default 6)"))
     p.add_argument("--range", dest="reach", type=_common.number(0.0, 1000.0, open_low=True), default=10.0,
-                   help="R: the input range is [−R, R] (above 0 and at most 1000, default 10)")
+                   help=_("R: the input range is [−R, R] (above 0 and at most 1000, default 10)"))
     p.add_argument("--shift", type=_common.number(0.0, 1000.0, open_low=True), default=5.0,
-                   help="Δ: section 3 moves a bias by ±Δ (above 0 and at most 1000, default 5)")
+                   help=_("Δ: section 3 moves a bias by ±Δ (above 0 and at most 1000, default 5)"))
     args = p.parse_args(argv)
-    opening("Squashing: stacked sigmoids map any input range onto an ever narrower output range",
-            "the course texts' squashing argument; σ′ ≤ 1/4 from Nielsen, Neural Networks and Deep Learning, "
-            "ch. 5.",
-            ["one layer narrowing an interval by at most |w|/4, much more when the interval reaches σ's wings;",
-             "the range of aⱼ collapsing layer after layer, under the product of the factors |wⱼ|/4;",
-             "a large change of b₁ moving the output far less than the same change of the last bias."])
+    opening(_("Squashing: stacked sigmoids map any input range onto an ever narrower output range"),
+            _("the course texts' squashing argument; σ′ ≤ 1/4 from Nielsen, Neural Networks and Deep Learning, "
+              "ch. 5."),
+            [_("one layer narrowing an interval by at most |w|/4, much more when the interval reaches σ's wings;"),
+             _("the range of aⱼ collapsing layer after layer, under the product of the factors |wⱼ|/4;"),
+             _("a large change of b₁ moving the output far less than the same change of the last bias.")])
     weights, biases = stack(args.layers, args.seed)
     one = section_one_layer()
     stacked = section_stack(weights, biases, args.reach)
@@ -245,14 +258,22 @@ def main(argv: list | None = None) -> dict:
         low, high = out_low, out_high
     moved_ok = all(within(r["moved"], r["bound"], r["values"]) for r in moved.values())
     ok = one_ok and layer_ok and sampled_ok and moved_ok
-    print(heading("Checks"))
-    say(f"Compared: each of the {len(one['cases'])} one-layer widths and {args.layers} layer widths with its "
-        f"bound min(1, |w|/4 × input width), allowing a rounding of each end; each layer's range, computed from its two ends, with the smallest "
-        f"and largest of {SAMPLES} sampled inputs mapped through the same layer; each change of a_L with its "
-        f"bound. Skipped: nothing. All agree: {'yes' if ok else 'NO'}.")
-    lesson("σ squashes: every sigmoid layer maps its inputs into a range at most |w|/4 times as wide, and "
-           "stacked layers multiply those factors. The early layers' parameters can move their own outputs a "
-           "lot and the network's output hardly at all, which is why their gradients are small.")
+    print(heading(_("Checks")))
+    say(" ".join([
+        ngettext("Compared: each of the {cases} one-layer widths and {layers} layer width with its bound min(1, |w|/4 "
+                 "× input width), allowing a rounding of each end; each layer's range, computed from its two ends, "
+                 "with the smallest and largest of {samples} sampled inputs mapped through the same layer; each "
+                 "change of a_L with its bound.",
+                 "Compared: each of the {cases} one-layer widths and {layers} layer widths with its bound min(1, |w|/4 "
+                 "× input width), allowing a rounding of each end; each layer's range, computed from its two ends, "
+                 "with the smallest and largest of {samples} sampled inputs mapped through the same layer; each "
+                 "change of a_L with its bound.", args.layers).format(
+            cases=len(one['cases']), layers=args.layers, samples=SAMPLES),
+        _("Skipped: nothing."),
+        _("All agree: yes.") if ok else _("All agree: NO.")]))
+    lesson(_("σ squashes: every sigmoid layer maps its inputs into a range at most |w|/4 times as wide, and "
+             "stacked layers multiply those factors. The early layers' parameters can move their own outputs a "
+             "lot and the network's output hardly at all, which is why their gradients are small."))
     if args.plot:
         save(args.plot, stacked)
     return {"one_layer": one, "stack": stacked, "moved": moved, "weights": weights, "biases": biases, "ok": ok}

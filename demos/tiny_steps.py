@@ -24,13 +24,13 @@ from __future__ import annotations
 import math
 
 import _common  # the repository root onto sys.path: runs from a fresh clone
-from _common import heading, lesson, opening, say, sup
+from _common import format_number, heading, lesson, opening, say, sup, table
+from _i18n import N_, _, ngettext
 
 from deep_linear import forward, make_input, norm, power
 from tinygrad_edu import nn
 from tinygrad_edu.matrix import Matrix
 from tinygrad_edu.nn.init import scaled_identity
-from tinygrad_edu.plot import format_number, table
 
 TRAINED = [0.5, 1.0, 1.5]  # the lecture's c: vanishing, stable, exploding
 TRAIN_STEPS = 100
@@ -90,12 +90,18 @@ def train(c: float, layers: int, x_values: list, steps: int) -> dict:
 
 
 def section_training(layers: int, x_values: list, steps: int) -> dict:
-    print(heading(f"1. Gradient descent on the {layers}-layer network, from every Wˡ = c·I"))
-    say(f"Start from every Wˡ = c·I and learn ŷ = 2x (loss ½‖ŷ − 2x‖²/‖x‖²) with plain gradient descent, "
-        f"learning rate η = 0.1/L = {format_number(0.1 / layers, flag=False)}, at most {steps} steps. Each "
-        "weight's gradient at the start is c^(L−1)·(cᴸ − 2)·xxᵀ/‖x‖², of norm |c^(L−1)(cᴸ − 2)|: the factor "
-        "c^(L−1) from the chain, cᴸ − 2 from the error ŷ − 2x. 'largest η·|g|' is the largest step the first "
-        "update asks for, 'largest change' how far a weight really moved.")
+    print(heading(_("1. Gradient descent on the {layers}-layer network, from every Wˡ = c·I").format(layers=layers)))
+    say(ngettext("Start from every Wˡ = c·I and learn ŷ = 2x (loss ½‖ŷ − 2x‖²/‖x‖²) with plain gradient descent, "
+                 "learning rate η = 0.1/L = {rate}, at most {steps} step. Each weight's gradient at the start is "
+                 "c^(L−1)·(cᴸ − 2)·xxᵀ/‖x‖², of norm |c^(L−1)(cᴸ − 2)|: the factor c^(L−1) from the chain, cᴸ − 2 "
+                 "from the error ŷ − 2x. 'largest η·|g|' is the largest step the first update asks for, 'largest "
+                 "change' how far a weight really moved.",
+                 "Start from every Wˡ = c·I and learn ŷ = 2x (loss ½‖ŷ − 2x‖²/‖x‖²) with plain gradient descent, "
+                 "learning rate η = 0.1/L = {rate}, at most {steps} steps. Each weight's gradient at the start is "
+                 "c^(L−1)·(cᴸ − 2)·xxᵀ/‖x‖², of norm |c^(L−1)(cᴸ − 2)|: the factor c^(L−1) from the chain, cᴸ − 2 "
+                 "from the error ŷ − 2x. 'largest η·|g|' is the largest step the first update asks for, 'largest "
+                 "change' how far a weight really moved.", steps).format(
+        rate=format_number(0.1 / layers, flag=False), steps=steps))
     runs = {c: train(c, layers, x_values, steps) for c in TRAINED}
     rows = []
     for c, r in runs.items():
@@ -104,9 +110,10 @@ def section_training(layers: int, x_values: list, steps: int) -> dict:
                      format_number(first["gradient"]) if first else "", format_number(r["closed_gradient"]),
                      format_number(first["size"]) if first else "",
                      format_number(first["moved"], flag=False) if first else "",
-                     len(r["losses"]) - 1, format_number(r["losses"][-1]), outcome(r)])
-    print(table(["c", "loss at start", "‖∂L/∂W¹‖", "|c^(L−1)(cᴸ − 2)|", "largest η·|g|", "largest change",
-                 "steps", "loss at the end", "what happened"], rows))
+                     len(r["losses"]) - 1, format_number(r["losses"][-1]), _(outcome(r))])
+    # TRANSLATORS: "largest η·|g|" and "largest change" are explained in the paragraph above the table.
+    print(table(["c", _("loss at start"), "‖∂L/∂W¹‖", "|c^(L−1)(cᴸ − 2)|", _("largest η·|g|"), _("largest change"),
+                 _("steps"), _("loss at the end"), _("what happened")], rows))
     print()
     for c, r in runs.items():
         explain_training(r, layers)
@@ -114,14 +121,15 @@ def section_training(layers: int, x_values: list, steps: int) -> dict:
 
 
 def outcome(run: dict) -> str:
+    """What the run did, in English words that the code compares; ``_(outcome(run))`` prints them."""
     start, end = run["losses"][0], run["losses"][-1]
     if run["ending"] in ("non-finite loss", "non-finite gradient"):
-        return "blows up"
+        return N_("blows up")
     if run["ending"] == "no weight changed":
-        return "crawls: frozen"
+        return N_("crawls: frozen")
     if end <= 1e-6 * start:
-        return "learns"
-    return "crawls" if end >= 0.5 * start else "learns slowly"
+        return N_("learns")
+    return N_("crawls") if end >= 0.5 * start else N_("learns slowly")
 
 
 def explain_training(run: dict, layers: int) -> None:
@@ -129,56 +137,70 @@ def explain_training(run: dict, layers: int) -> None:
     start, end = run["losses"][0], run["losses"][-1]
     steps = len(run["losses"]) - 1
     if kind == "crawls: frozen" and first["size"] == 0:
-        say(f"c = {c}: the gradient itself underflowed to exactly 0 (c{sup(layers - 1)} is below the smallest "
-            f"float): no weight can move, and the loss stays at {format_number(start)}.")
+        say(_("c = {c}: the gradient itself underflowed to exactly 0 ({power} is below the smallest float): no "
+              "weight can move, and the loss stays at {loss}.").format(c=c, power=f"c{sup(layers - 1)}",
+                                                                       loss=format_number(start)))
     elif kind == "crawls: frozen":
-        say(f"c = {c}: the largest step the gradient asks for, {format_number(first['size'])}, is below the "
-            f"spacing of the floats near the weights (2.2e-16 × |w|): not one weight changed, every later "
-            f"step would be the same, and the loss stays at {format_number(start)}.")
+        say(_("c = {c}: the largest step the gradient asks for, {step}, is below the spacing of the floats near the "
+              "weights (2.2e-16 × |w|): not one weight changed, every later step would be the same, and the loss "
+              "stays at {loss}.").format(c=c, step=format_number(first['size']), loss=format_number(start)))
     elif kind in ("crawls", "learns slowly") and start == end:
-        say(f"c = {c}: tiny steps. A weight moves by at most {format_number(first['moved'])} per step; after "
-            f"{steps} steps the loss is still {format_number(end)}, unchanged in all its digits.")
+        say(ngettext("c = {c}: tiny steps. A weight moves by at most {moved} per step; after {steps} step the loss "
+                     "is still {loss}, unchanged in all its digits.",
+                     "c = {c}: tiny steps. A weight moves by at most {moved} per step; after {steps} steps the loss "
+                     "is still {loss}, unchanged in all its digits.", steps).format(
+            c=c, moved=format_number(first['moved']), steps=steps, loss=format_number(end)))
     elif kind in ("crawls", "learns slowly"):
-        say(f"c = {c}: tiny steps. A weight moves by at most {format_number(first['moved'])} in the first "
-            f"step; after {steps} steps the loss has gone from {format_number(start)} to {format_number(end)} "
-            f"(a change of {format_number(start - end, 2)}).")
+        say(ngettext("c = {c}: tiny steps. A weight moves by at most {moved} in the first step; after {steps} step "
+                     "the loss has gone from {start} to {end} (a change of {change}).",
+                     "c = {c}: tiny steps. A weight moves by at most {moved} in the first step; after {steps} steps "
+                     "the loss has gone from {start} to {end} (a change of {change}).", steps).format(
+            c=c, moved=format_number(first['moved']), steps=steps, start=format_number(start),
+            end=format_number(end), change=format_number(start - end, 2)))
     elif kind == "learns":
-        say(f"c = {c}: the loss falls from {format_number(start)} to {format_number(end)} in {steps} steps.")
+        say(ngettext("c = {c}: the loss falls from {start} to {end} in {steps} step.",
+                     "c = {c}: the loss falls from {start} to {end} in {steps} steps.", steps).format(
+            c=c, start=format_number(start), end=format_number(end), steps=steps))
     elif steps == 0:
-        say(f"c = {c}: the loss is already {format_number(start)} before the first step (c{sup(layers)} "
-            f"overflows): there is nothing to descend.")
+        say(_("c = {c}: the loss is already {loss} before the first step ({power} overflows): there is nothing to "
+              "descend.").format(c=c, loss=format_number(start), power=f"c{sup(layers)}"))
     elif steps == 1:
-        say(f"c = {c}: the first step moves a weight by {format_number(first['moved'])}, far past the "
-            f"solution; after it the loss is {format_number(end)}.")
+        say(_("c = {c}: the first step moves a weight by {moved}, far past the solution; after it the loss is "
+              "{loss}.").format(c=c, moved=format_number(first['moved']), loss=format_number(end)))
     else:
-        say(f"c = {c}: the first step moves a weight by {format_number(first['moved'])}, far past the "
-            f"solution; after {steps} steps the loss is {format_number(end)}.")
+        say(_("c = {c}: the first step moves a weight by {moved}, far past the solution; after {steps} steps the "
+              "loss is {loss}.").format(c=c, moved=format_number(first['moved']), steps=steps, loss=format_number(end)))
 
 
 def save(path: str, runs: dict) -> None:
-    training = {f"c = {c:g}: {outcome(r)}": (list(range(len(r["losses"]))), r["losses"]) for c, r in runs.items()}
-    _common.save_figure(path, [("gradient descent (the lecture's tiny steps)", training, True, "step", "loss")])
+    training = {_("c = {c}: {outcome}").format(c=f"{c:g}", outcome=_(outcome(r))): (list(range(len(r["losses"]))),
+                                                                                    r["losses"])
+                for c, r in runs.items()}
+    _common.save_figure(path, [(_("gradient descent (the lecture's tiny steps)"), training, True, _("step"),
+                                _("loss"))])
 
 
 def main(argv: list | None = None) -> dict:
-    p = _common.parser(__doc__, __file__)
+    p = _common.parser(__doc__, __file__, argv)
     p.add_argument("--layers", type=_common.whole_number(1, 10_000), default=50,
-                   help="depth L, 1 to 10000 (default 50)")
+                   help=_("depth L, 1 to 10000 (default 50)"))
     p.add_argument("--width", type=_common.whole_number(1, 16), default=2,
-                   help="width of every layer, 1 to 16 (default 2)")
+                   help=_("width of every layer, 1 to 16 (default 2)"))
     p.add_argument("--input", choices=["ones", "random"], default="ones",
-                   help="x = (1, …, 1) as in the lecture, or drawn from N(0, 1) with --seed")
+                   help=_("x = (1, …, 1) as in the lecture, or drawn from N(0, 1) with --seed"))
     p.add_argument("--steps", type=_common.whole_number(1, 1000), default=TRAIN_STEPS,
-                   help=f"gradient-descent steps, 1 to 1000 (default {TRAIN_STEPS})")
+                   help=_("gradient-descent steps, 1 to 1000 (default {steps})").format(steps=TRAIN_STEPS))
     args = p.parse_args(argv)
     # c = 0.5 may take every step, c = 1 about 25, c = 1.5 one or two: two passes (forward, backward) each
     _common.refuse_if_too_big(p, args.layers * (args.width ** 2 + _common.NODE) * (2 * args.steps + 60),
-                              "this network")
-    opening(f"The lecture's tiny steps: gradient descent on {args.layers} layers of width {args.width}",
-            "the deep learning course's lecture on vanishing and exploding gradients (Andrew Ng's example).",
-            ["the first gradient, |c^(L−1)(cᴸ − 2)|, printed beside the engine's;",
-             "c = 0.5: steps so tiny the loss does not move; c = 1.5: the first step overflows;",
-             "c = 1: the loss falls, at a rate that does not depend on the depth."])
+                              "network")
+    opening(ngettext("The lecture's tiny steps: gradient descent on {layers} layer of width {width}",
+                     "The lecture's tiny steps: gradient descent on {layers} layers of width {width}",
+                     args.layers).format(layers=args.layers, width=args.width),
+            _("the deep learning course's lecture on vanishing and exploding gradients (Andrew Ng's example)."),
+            [_("the first gradient, |c^(L−1)(cᴸ − 2)|, printed beside the engine's;"),
+             _("c = 0.5: steps so tiny the loss does not move; c = 1.5: the first step overflows;"),
+             _("c = 1: the loss falls, at a rate that does not depend on the depth.")])
     x = make_input(args.width, args.input, args.seed)
     runs = section_training(args.layers, x, args.steps)
     gradient_ok = all(
@@ -188,18 +210,24 @@ def main(argv: list | None = None) -> dict:
     compared = sum(r["first_step"] is not None and math.isfinite(r["closed_gradient"])
                    and r["closed_gradient"] >= 2.2250738585072014e-308 for r in runs.values())
     ok = gradient_ok
-    print(heading("Checks"))
-    say(f"Compared: the engine's first ‖∂L/∂W¹‖ with |c^(L−1)(cᴸ − 2)| within 1e-12, for the {compared} values of c "
-        f"where it is a normal float. The losses themselves are measurements, and the sentences above are chosen "
-        f"from them. All agree: {'yes' if ok else 'NO'}.")
+    print(heading(_("Checks")))
+    say(" ".join([
+        ngettext("Compared: the engine's first ‖∂L/∂W¹‖ with |c^(L−1)(cᴸ − 2)| within 1e-12, for the {count} value of "
+                 "c where it is a normal float.",
+                 "Compared: the engine's first ‖∂L/∂W¹‖ with |c^(L−1)(cᴸ − 2)| within 1e-12, for the {count} values of "
+                 "c where it is a normal float.", compared).format(count=compared),
+        _("The losses themselves are measurements, and the sentences above are chosen from them."),
+        _("All agree: yes.") if ok else _("All agree: NO.")]))
     if compared < len(runs):
-        say(f"Skipped: {len(runs) - compared} values of c where the loss was already non-finite, or the closed "
-            f"form is inf or below 2.2e-308.")
+        say(ngettext("Skipped: {count} value of c where the loss was already non-finite, or the closed form is inf or "
+                     "below 2.2e-308.",
+                     "Skipped: {count} values of c where the loss was already non-finite, or the closed form is inf or "
+                     "below 2.2e-308.", len(runs) - compared).format(count=len(runs) - compared))
     else:
-        say("Skipped: nothing.")
-    lesson("gradient descent moves a weight by the learning rate times its gradient, and in a deep network that "
-           "gradient carries c^(L−1). Away from c = 1 the steps are either too small to change anything or too "
-           "large to survive.")
+        say(_("Skipped: nothing."))
+    lesson(_("gradient descent moves a weight by the learning rate times its gradient, and in a deep network that "
+             "gradient carries c^(L−1). Away from c = 1 the steps are either too small to change anything or too "
+             "large to survive."))
     if args.plot:
         save(args.plot, runs)
     return {"training": runs, "ok": ok}

@@ -7,8 +7,23 @@ examples each time and keep exploring; a failure they find is stored in
 """
 
 import os
+import sys
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+# The demos speak the language gettext's variables ask for (demos/_i18n.py); the suite reads their English,
+# so a learner's LANG=pt_BR.UTF-8 must not translate it.  LANGUAGE is the variable gettext reads first.
+os.environ["LANGUAGE"] = "en"
+
+
+@pytest.fixture(autouse=True)
+def _english_after_each_test():
+    """A test that runs a demo in Portuguese or Turkish leaves the next one in English."""
+    yield
+    if "_i18n" in sys.modules:
+        sys.modules["_i18n"].use("en")
+
 
 settings.register_profile("dev", max_examples=60, deadline=None)
 settings.register_profile(

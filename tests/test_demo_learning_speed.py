@@ -386,5 +386,5 @@ def test_numpy_bands_are_reproduced_by_numpy():
 
 
 def test_gap_verdict_says_so_when_the_first_layer_gradient_is_exactly_zero():
-    assert "‖δ¹‖ is exactly 0 at 1 epochs" in ls.gap_verdict([5.0, math.nan, 6.0])
+    assert "‖δ¹‖ is exactly 0 at 1 epoch)" in ls.gap_verdict([5.0, math.nan, 6.0])  # ngettext: 1 epoch
     assert "has no value at epoch 0 or 2: ‖δ¹‖ is exactly 0 at 1 of the 3 epochs" in ls.gap_verdict([5.0, 6.0, math.nan])
