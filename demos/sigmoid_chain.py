@@ -285,7 +285,7 @@ def section_deep(depths: list, seed: int) -> dict:
                 _("{error} ({count} of {total})").format(error=error_text(max(central)), count=len(central),
                                                          total=len(checks)) if central else _("cannot resolve"),
             ])
-            profiles.append(f"  L = {L:<3} {chain.name:<17} {profile(chain.gradients)}")
+            profiles.append((L, chain.name, profile(chain.gradients)))
             result[L][key] = {"chain": chain, "first": first, "last": last, "ratio": ratio,
                               "closed_ratio": closed[key], "worst_complex_error": worst,
                               "central_resolved": len(central)}
@@ -293,7 +293,8 @@ def section_deep(depths: list, seed: int) -> dict:
                  _("rel. error: complex step"), _("rel. error: central diff")], rows))
     print()
     print(_("|∂C/∂bⱼ| for j = 1 … L, one character per layer (log scale, ▁ smallest, █ largest):"))
-    print("\n".join(profiles))
+    name_width = max(len(name) for _L, name, _bars in profiles)  # names are translated: any length
+    print("\n".join(f"  L = {L:<3} {name:<{name_width}} {bars}" for L, name, bars in profiles))
     checks = [c for per_depth in result.values() for entry in per_depth.values()
               for c in entry["chain"].checks if c is not None and not c.overflowed]
     reasons = {why: sum(c.unresolved == why for c in checks) for why in ("rounding", "curvature", "spacing")}

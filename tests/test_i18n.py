@@ -174,12 +174,6 @@ def test_every_catalog_has_exactly_the_messages_of_the_source(language):
                                        f"{(missing + extra)[:1]}: run python tools/i18n.py update")
 
 
-# Until the translators' work lands, these two fail by design; strict, so the marker must go
-# the moment the catalogs are complete (an unexpected pass fails the suite).
-UNTIL_TRANSLATED = pytest.mark.xfail(strict=True, reason="the pt_BR and tr catalogs are being translated")
-
-
-@UNTIL_TRANSLATED
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_message_of_every_catalog_is_translated(language):
     """FAILS until the translation is complete: no empty and no fuzzy message (docs/translating.md)."""
@@ -522,7 +516,6 @@ def test_the_english_sentence_check_finds_english_and_passes_portuguese_and_turk
     assert not english_lines("İlk katmanın eğimi sonuncununkinden 213 kat küçüktür ve o kadar yavaş öğrenir.")
 
 
-@UNTIL_TRANSLATED
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_no_english_sentence_is_left_in_a_translated_run(language, translated_runs):
     """FAILS until the translation is complete (an untranslated message shows in English)."""
