@@ -26,7 +26,7 @@ import math
 import random
 from collections.abc import Callable, Sequence
 
-from . import ops
+from . import ops, reals
 from .plot import bar_chart, format_number, table
 
 SATURATED = 0.01  # a unit whose activation derivative is below this passes on (almost) nothing
@@ -43,8 +43,8 @@ def _rows(x, where: str) -> list:
     data = getattr(x, "data", x)
     if not isinstance(data, (list, tuple)) or not data:
         raise TypeError(f"{where}: expected a non-empty list of rows (or a Matrix), got {type(x).__name__}")
-    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in data):
-        return [[ops.to_float(v) for v in data]]  # a flat vector: one row
+    if all(reals.is_real(v) for v in data):
+        return [[reals.to_float(v) for v in data]]  # a flat vector: one row
     if not all(isinstance(r, (list, tuple)) for r in data):
         raise TypeError(f"{where}: expected a list of rows of numbers, got {data!r:.80}")
     width = len(data[0])
@@ -52,9 +52,9 @@ def _rows(x, where: str) -> list:
         if len(r) != width or width == 0:
             raise ValueError(f"{where}: rows of different lengths ({width} and {len(r)})")
         for j, v in enumerate(r):
-            if isinstance(v, bool) or not isinstance(v, ops.NUMBERS):
-                raise TypeError(f"{where}: entry ({i}, {j}) is {ops.short(v)}, not a real number")
-    return [[ops.to_float(v) for v in r] for r in data]
+            if not reals.is_real(v):
+                raise TypeError(f"{where}: entry ({i}, {j}) is {reals.short(v)}, not a real number")
+    return [[reals.to_float(v) for v in r] for r in data]
 
 
 def _batch(x, width: int, where: str) -> list:
@@ -97,9 +97,9 @@ def largest_singular_value(matrix, iterations: int = 2000, tolerance: float = 1e
     >>> round(largest_singular_value([[1.0, 1.0], [1.0, 1.0]]), 12)   # rank one: ‖(1,1)‖·‖(1,1)‖
     2.0
     """
-    if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < 1:
+    if not reals.is_int(iterations) or iterations < 1:
         raise ValueError(f"largest_singular_value: iterations must be an integer >= 1, got {iterations!r}")
-    ops.finite_number("largest_singular_value", "tolerance", tolerance, at_least=0)
+    reals.finite_number("largest_singular_value", "tolerance", tolerance, at_least=0)
     m = _rows(matrix, "largest_singular_value")
     mt = _transpose(m)
     rng = random.Random(seed)
@@ -251,7 +251,7 @@ def layer_anatomy(weights: Sequence, pre_activations: Sequence, delta_last, acti
     >>> anatomy.ratio, [l.largest_singular_value for l in anatomy.layers]
     (0.1875, [0.75, 0.25, None])
     """
-    ops.check_number("layer_anatomy", saturation)
+    reals.check_number("layer_anatomy", saturation)
     derivative = activation_derivative(activation)
     name = activation if isinstance(activation, str) else getattr(activation, "__name__", "activation")
     W = [_rows(w, f"layer_anatomy: weights[{l}]") for l, w in enumerate(weights)]
@@ -333,21 +333,21 @@ def _flatten(grad, where: str) -> list:
     data = getattr(grad, "data", grad)  # a gradient held in a Matrix
     if isinstance(data, bool):
         raise TypeError(f"gradient_health: {where} has the gradient {grad!r}, not a number")
-    if isinstance(data, ops.NUMBERS):
-        return [ops.to_float(data)]
+    if isinstance(data, reals.NUMBERS):
+        return [reals.to_float(data)]
     flat = []
     for row in data:
         flat.extend(row if isinstance(row, (list, tuple)) else [row])
     for x in flat:
-        if isinstance(x, bool) or not isinstance(x, ops.NUMBERS):
+        if not reals.is_real(x):
             raise TypeError(f"gradient_health: {where} has a gradient entry {x!r} that is not a number")
-    return [ops.to_float(x) for x in flat]
+    return [reals.to_float(x) for x in flat]
 
 
 def _pairs(named_parameters) -> list:
     """``(name, parameter)`` pairs as a list, or a TypeError saying what was expected."""
     problem = TypeError(f"gradient_health: expected (name, parameter) pairs or a module, got "
-                        f"{ops.short(named_parameters)}")
+                        f"{reals.short(named_parameters)}")
     if isinstance(named_parameters, (str, bytes)):
         raise problem
     try:
@@ -356,7 +356,7 @@ def _pairs(named_parameters) -> list:
         raise problem from None
     for pair in pairs:
         if not (isinstance(pair, (tuple, list)) and len(pair) == 2 and isinstance(pair[0], str)):
-            raise TypeError(f"gradient_health: expected (name, parameter) pairs, got the entry {ops.short(pair)}")
+            raise TypeError(f"gradient_health: expected (name, parameter) pairs, got the entry {reals.short(pair)}")
     return pairs
 
 
@@ -394,11 +394,11 @@ def gradient_health(named_parameters, vanishing: float = VANISHING, exploding: f
     >>> [(l.name, l.verdict) for l in report.layers]
     [('layer1', 'vanishing'), ('layer2', 'healthy'), ('layer3', 'healthy')]
     """
-    ops.check_number("gradient_health", vanishing)
-    ops.check_number("gradient_health", exploding)
+    reals.check_number("gradient_health", vanishing)
+    reals.check_number("gradient_health", exploding)
     if not (0 < vanishing < exploding):
         raise ValueError(f"gradient_health: need 0 < vanishing < exploding, got {vanishing!r} and {exploding!r}")
-    ops.check_function("gradient_health", layer_of, "layer_of")
+    reals.check_function("gradient_health", layer_of, "layer_of")
     if hasattr(named_parameters, "named_parameters"):
         named_parameters = named_parameters.named_parameters()
     pairs = _pairs(named_parameters)

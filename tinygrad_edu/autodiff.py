@@ -21,10 +21,8 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 from .operators import Arithmetic
-from .ops import (
-    NUMBERS, Op, as_constant, as_data, as_number, check_function, check_number, numbers_of, plain_params, rounded,
-    short, to_float,
-)
+from .ops import Op
+from .reals import as_constant, as_data, as_number, check_function, check_number, is_int, is_real, numbers_of, plain_params, rounded, short, to_float
 from .value import Value, backpropagate, zero_like
 
 
@@ -60,7 +58,7 @@ def grad(output, inputs, create_graph: bool = False, grad_output=None) -> list:
     for x in inputs:
         if not isinstance(x, Value):
             raise TypeError(f"grad: every input must be a Value, got {short(x)} of type {type(x).__name__}")
-    if isinstance(output, NUMBERS) and not isinstance(output, bool):
+    if is_real(output):
         grads: dict = {}  # a constant: nothing depends on anything
     elif isinstance(output, Value):
         if grad_output is not None:
@@ -97,7 +95,7 @@ def derivative(f: Callable, x: float, order: int = 1) -> float:
     >>> derivative(lambda t: t.exp(), 0.0, order=3)
     1.0
     """
-    if isinstance(order, bool) or not isinstance(order, int):
+    if not is_int(order):
         raise TypeError(f"derivative: order must be an int, got {order!r}")
     if order < 1:
         raise ValueError(f"derivative: order must be at least 1, got {order!r}")
@@ -186,7 +184,7 @@ def _jvp(where: str, f: Callable, inputs: list, tangents: list) -> tuple:
     if len(inputs) != len(tangents):
         raise ValueError(f"{where}: {len(inputs)} inputs but {len(tangents)} tangents")
     out = f(*[Dual(x, t) for x, t in zip(inputs, tangents)])
-    if isinstance(out, NUMBERS) and not isinstance(out, bool):  # f ignored its inputs
+    if is_real(out):  # f ignored its inputs
         return out, 0.0
     if not isinstance(out, Dual):
         raise TypeError(f"{where}: f must return a number computed from its inputs, got {short(out)}")

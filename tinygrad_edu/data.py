@@ -25,6 +25,8 @@ import math
 import random
 from collections.abc import Sequence
 
+from .reals import is_int, is_real
+
 Rows = list[list[float]]
 
 # The two sign patterns of XOR: label 1 where exactly one coordinate is negative.
@@ -48,7 +50,7 @@ def as_rng(rng: random.Random | int, caller: str = "as_rng") -> random.Random:
     """
     if isinstance(rng, random.Random):
         return rng
-    if isinstance(rng, int) and not isinstance(rng, bool):
+    if is_int(rng):
         return random.Random(rng)
     raise TypeError(
         f"{caller}: rng must be an int seed or a random.Random, got {rng!r}"
@@ -56,14 +58,13 @@ def as_rng(rng: random.Random | int, caller: str = "as_rng") -> random.Random:
 
 
 def _check_count(caller: str, name: str, value: object, minimum: int = 1) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+    if not is_int(value) or value < minimum:
         raise ValueError(f"{caller}: {name} must be an integer >= {minimum}, got {value!r}")
 
 
 def _check_scale(caller: str, name: str, value: object) -> None:
     """A noise level or spread: a finite number, zero allowed."""
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if not ok or not math.isfinite(value) or value < 0:
+    if not is_real(value) or not math.isfinite(value) or value < 0:
         raise ValueError(f"{caller}: {name} must be a finite number >= 0, got {value!r}")
 
 
@@ -332,7 +333,7 @@ def one_hot(labels: Sequence[int], classes: int) -> Rows:
     _check_count("one_hot", "classes", classes)
     rows = []
     for label in labels:
-        if isinstance(label, bool) or not isinstance(label, int) or not 0 <= label < classes:
+        if not is_int(label) or not 0 <= label < classes:
             raise ValueError(
                 f"one_hot: labels must be integers in [0, {classes - 1}], got {label!r}"
             )

@@ -50,7 +50,7 @@ import re
 from fractions import Fraction
 from collections.abc import Sequence
 
-from .ops import check_number, numbers_of
+from .reals import check_number, is_int, numbers_of
 from .plot import format_number
 from .symbolic import MINUS, Expr, format_constant, pretty_label, render, to_expr
 from .value import Value, backpropagate, topological_order
@@ -422,7 +422,7 @@ def chain_rule(output: Value, wrt: Value, max_paths: int = 4, simplify: bool = T
         raise TypeError(
             f"chain_rule: output and wrt must be Values, got {type(output).__name__} and {type(wrt).__name__}"
         )
-    if isinstance(max_paths, bool) or not isinstance(max_paths, int) or max_paths < 0:
+    if not is_int(max_paths) or max_paths < 0:
         raise ValueError(f"chain_rule: max_paths must be a whole number >= 0, got {max_paths!r}")
     if not isinstance(simplify, bool):
         raise TypeError(f"chain_rule: simplify must be True or False, got {simplify!r}")

@@ -29,6 +29,7 @@ import subprocess
 from .plot import format_number
 from .symbolic import MINUS, pretty_label
 from .value import topological_order
+from .reals import is_int
 
 
 def _number(x) -> str:
@@ -194,7 +195,7 @@ def to_text_tree(root, max_depth: int | None = None) -> str:
     """
     if not hasattr(root, "_prev"):
         raise TypeError(f"to_text_tree: expected a Value or a Matrix, got {type(root).__name__}")
-    if max_depth is not None and (isinstance(max_depth, bool) or not isinstance(max_depth, int) or max_depth < 1):
+    if max_depth is not None and (not is_int(max_depth) or max_depth < 1):
         raise ValueError(f"to_text_tree: max_depth must be an integer >= 1 or None, got {max_depth!r}")
     limit = DEPTH_LIMIT if max_depth is None else max_depth
     lines = [_tree_line(root)]

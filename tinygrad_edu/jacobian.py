@@ -29,7 +29,7 @@ from typing import Callable
 from .matrix import Matrix, matrix_from
 from .mode import no_grad
 from .numeric import default_step, positive_step
-from .ops import check_function
+from .reals import check_function
 
 __all__ = ["jacobian", "numeric_jacobian"]
 

@@ -31,7 +31,7 @@ from typing import Sequence
 
 from . import ops
 from .matrix import Matrix, matrix_from
-from .ops import short
+from .reals import is_int, short
 
 __all__ = [
     "binary_cross_entropy_with_logits",
@@ -135,7 +135,7 @@ def cross_entropy(logits: Matrix, targets: Sequence[int], reduction: str = "mean
     if len(targets) != m:
         raise ValueError(f"cross_entropy: {len(targets)} targets for {m} rows of logits {logits.shape}")
     for i, t in enumerate(targets):
-        if isinstance(t, bool) or not isinstance(t, int):
+        if not is_int(t):
             raise TypeError(f"cross_entropy: target {short(t)} of row {i} is not a class index (an int)")
         if not 0 <= t < n:
             raise ValueError(f"cross_entropy: target {short(t)} of row {i} is not a class index 0..{n - 1}")

@@ -40,7 +40,7 @@ from . import matrix_ops
 from .matrix_ops import MatrixOp, elementwise, first_nonfinite
 from .mode import AnomalyError, flags
 from .operators import Arithmetic
-from .ops import NUMBERS, as_constant, as_data, finite_number, plain_params, short, to_float
+from .reals import as_constant, as_data, finite_number, is_int, is_real, plain_params, short, to_float
 from .seeding import generator
 from .value import Value, topological_order
 
@@ -326,7 +326,7 @@ class Matrix(Arithmetic):
         if not index:
             raise ValueError("select_rows: no rows selected (a matrix needs at least one row)")
         for i in index:
-            if isinstance(i, bool) or not isinstance(i, int):
+            if not is_int(i):
                 raise TypeError(f"select_rows: row index {i!r} is not an int")
             if not 0 <= i < m:
                 raise IndexError(f"select_rows: row {i} out of range for a matrix of shape {self.shape}")
@@ -339,7 +339,7 @@ class Matrix(Arithmetic):
             raise ValueError(f"scatter_rows: {len(index)} row numbers for a matrix of shape {self.shape}")
         _check_dimensions("scatter_rows", m, self.shape[1])
         for i in index:
-            if isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < m:
+            if not is_int(i) or not 0 <= i < m:
                 raise IndexError(f"scatter_rows: row {i!r} out of range for {m} rows")
         return self.apply(matrix_ops.scatter_rows, (self,), (index, m))
 
@@ -380,7 +380,7 @@ class Matrix(Arithmetic):
             except TypeError:  # a slice of floats or strings
                 raise TypeError(f"Matrix: a slice of rows needs int bounds, got {key!r}") from None
             return self.select_rows(rows)
-        if isinstance(key, bool) or not isinstance(key, int):
+        if not is_int(key):
             raise TypeError(f"Matrix index must be an int or a slice of rows, got {short(key)}")
         if not -m <= key < m:
             raise IndexError(f"Matrix: row {key} out of range for a matrix of shape {self.shape}")
@@ -582,7 +582,7 @@ def _checked_rows(where: str, rows) -> list:
             result.append(list(row))
             continue
         for j, x in enumerate(row):
-            if isinstance(x, bool) or not isinstance(x, NUMBERS):
+            if not is_real(x):
                 raise TypeError(
                     f"{where}: entry ({i}, {j}) is {short(x)} of type {type(x).__name__}, "
                     f"expected a real number (int, float or Fraction)"
@@ -599,7 +599,7 @@ def rounded_rows(rows: list) -> list:
 def _number(where: str, x, partner) -> Matrix:
     """A plain number mixed into a matrix expression, as a 1×1 constant
     (a Fraction beside a Fraction matrix, so ``A / 2`` stays exact)."""
-    if isinstance(x, bool) or not isinstance(x, NUMBERS):
+    if not is_real(x):
         raise TypeError(
             f"{where}: expected a Matrix or a real number, got {short(x)} of type {type(x).__name__}"
         )
@@ -613,7 +613,7 @@ MAX_ENTRIES = 10 ** 8
 
 def _check_dimensions(where: str, m, n) -> None:
     for size in (m, n):
-        if isinstance(size, bool) or not isinstance(size, int):
+        if not is_int(size):
             raise TypeError(f"{where}: dimensions must be ints, got {(m, n)!r}")
     if m < 1 or n < 1:
         raise ValueError(f"{where}: shape {(m, n)}: both dimensions must be at least 1")
@@ -664,7 +664,7 @@ def _column_index(where: str, index, m: int, n: int) -> tuple:
     if len(index) != m:
         raise ValueError(f"{where}: {len(index)} column numbers for a matrix of {m} rows")
     for i, j in enumerate(index):
-        if isinstance(j, bool) or not isinstance(j, int):
+        if not is_int(j):
             raise TypeError(f"{where}: the column number of row {i} is {short(j)}, not an int")
         if not 0 <= j < n:
             raise IndexError(f"{where}: column {j} of row {i} is out of range for {n} columns")

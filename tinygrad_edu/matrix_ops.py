@@ -57,7 +57,7 @@ import operator
 
 from . import ops
 from .mode import flags
-from .ops import NUMBERS
+from .reals import NUMBERS
 
 _mul = operator.mul
 

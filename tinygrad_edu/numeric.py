@@ -27,7 +27,7 @@ from typing import Callable, Sequence
 
 from .autodiff import grad
 from .mode import no_grad
-from .ops import check_function, check_number, finite_number, numbers_of, short, to_float
+from .reals import check_function, check_number, finite_number, is_int, numbers_of, short, to_float
 from .value import Value
 
 EPSILON = sys.float_info.epsilon  # 2.22e-16: the gap between 1.0 and the next float
@@ -74,7 +74,7 @@ def complex_step(f: Callable[[complex], complex], x: float, h: float = 1e-20) ->
 def partial_difference(f: Callable[..., float], xs: Sequence[float], i: int, h: float | None = None) -> float:
     """∂f/∂xᵢ at ``xs`` by central differences, the other coordinates held fixed."""
     xs = numbers_of("partial_difference", xs)
-    if isinstance(i, bool) or not isinstance(i, int):
+    if not is_int(i):
         raise TypeError(f"partial_difference: the input number i must be an int, got {short(i)}")
     if not 0 <= i < len(xs):
         raise IndexError(f"partial_difference: input {i} out of range for {len(xs)} inputs")

@@ -11,7 +11,7 @@ modes, and a new op needs one line here to become a method.
 from __future__ import annotations
 
 from . import ops
-from .ops import NUMBERS, as_number
+from .reals import NUMBERS, as_number
 
 
 class Arithmetic:

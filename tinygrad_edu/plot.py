@@ -25,7 +25,7 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 
-from .ops import check_number, numbers_of, to_float
+from .reals import check_number, is_int, numbers_of, to_float
 
 # Fixed notation is readable between these magnitudes. Outside them it is
 # either long ("0.0000001234") or falsely precise ("123456789.0"), so we
@@ -97,7 +97,7 @@ def format_number(x: float, digits: int = 4, *, flag: bool = True) -> str:
     >>> format_number(0.0), format_number(0.0, flag=False)
     ('0 (underflow)', '0.0')
     """
-    if isinstance(digits, bool) or not isinstance(digits, int):
+    if not is_int(digits):
         raise TypeError(f"format_number: digits must be an int, got {digits!r}")
     if digits < 1:
         raise ValueError(f"format_number: digits must be at least 1, got {digits!r}")
@@ -376,7 +376,7 @@ def _checked_series(where: str, series) -> dict:
 
 
 def _check_size(where: str, name: str, size, least: int) -> None:
-    if isinstance(size, bool) or not isinstance(size, int):
+    if not is_int(size):
         raise TypeError(f"{where}: {name} must be an int, got {size!r}")
     if size < least:
         raise ValueError(f"{where}: {name} must be at least {least}, got {size!r}")
@@ -386,7 +386,7 @@ def _check_line_chart_args(series, height, width) -> None:
     if not series:
         raise ValueError("line_chart: series is empty; give at least one name -> values")
     for size in (height, width):
-        if isinstance(size, bool) or not isinstance(size, int):
+        if not is_int(size):
             raise TypeError(f"line_chart: height and width must be ints, got {height!r} and {width!r}")
     if height < 2 or width < 2:
         raise ValueError(

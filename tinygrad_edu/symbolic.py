@@ -42,7 +42,7 @@ import re
 from fractions import Fraction
 from collections.abc import Mapping
 
-from . import ops
+from . import ops, reals
 from .operators import Arithmetic
 from .autodiff import grad
 from .ops import Op
@@ -69,7 +69,7 @@ def pretty_label(label: str) -> str:
 
 def superscript(n: int) -> str:
     """An integer as a superscript: ``superscript(-2) == '⁻²'``."""
-    if isinstance(n, bool) or not isinstance(n, int):
+    if not reals.is_int(n):
         raise TypeError(f"superscript: expected an int, got {n!r:.40}")
     return str(n).translate(_SUPERSCRIPTS)
 
@@ -80,9 +80,9 @@ def format_constant(x) -> str:
     >>> format_constant(2.0), format_constant(-0.25), format_constant(1 / 3), format_constant(Fraction(1, 3))
     ('2', '−0.25', '0.333333', '1/3')
     """
-    ops.check_number("format_constant", x)
-    if isinstance(x, int) and not -ops.FLOAT_LIMIT < x < ops.FLOAT_LIMIT:
-        x = ops.to_float(x)
+    reals.check_number("format_constant", x)
+    if isinstance(x, int) and not -reals.FLOAT_LIMIT < x < reals.FLOAT_LIMIT:
+        x = reals.to_float(x)
     if isinstance(x, Fraction):
         text = str(x)
     elif isinstance(x, float) and not math.isfinite(x):
@@ -124,14 +124,14 @@ class Expr(Arithmetic):
 
     @classmethod
     def constant(cls, x) -> "Expr":
-        return cls(ops.as_number("Expr.constant", x))
+        return cls(reals.as_number("Expr.constant", x))
 
     @classmethod
     def symbol(cls, name: str, value=0.0) -> "Expr":
         """A named input: printed as its name, evaluated as ``value`` unless told otherwise."""
         if not isinstance(name, str) or not name:
             raise ValueError(f"Expr.symbol: the name must be a non-empty string, got {name!r}")
-        return cls(ops.as_number("Expr.symbol", value), name=name)
+        return cls(reals.as_number("Expr.symbol", value), name=name)
 
     @property
     def _prev(self) -> tuple:

@@ -74,7 +74,7 @@ except ImportError as error:
         'tinygrad_edu.testing needs Hypothesis 6.80 or newer: python -m pip install -e ".[test]"'
     ) from error
 
-from . import ops
+from . import ops, reals
 from .autodiff import Dual, forward_gradient, grad
 from .numeric import EPSILON, complex_step, default_step, evaluate
 from .ops import Interval, Op
@@ -286,7 +286,7 @@ def assert_op_derivative_matches(op: Op, inputs: Sequence[float] | float, params
     Traceback (most recent call last):
     ValueError: assert_op_derivative_matches: relu cannot be checked at (0.0,): input 0 is on a declared kink, pole or edge of the domain ℝ (kinks: relu′(0) = 0); test the value there on its own
     """
-    inputs = [inputs] if isinstance(inputs, ops.NUMBERS) else list(inputs)
+    inputs = [inputs] if isinstance(inputs, reals.NUMBERS) else list(inputs)
     params = tuple(params)
     if len(inputs) != op.arity:
         raise ValueError(f"assert_op_derivative_matches: {op.name} takes {op.arity} input(s), got {inputs!r}")

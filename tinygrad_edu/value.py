@@ -43,7 +43,8 @@ from fractions import Fraction
 
 from .mode import AnomalyError, flags
 from .operators import Arithmetic
-from .ops import Op, as_constant, as_data, as_number, plain_params, rounded, short, to_float
+from .ops import Op
+from .reals import add, as_constant, as_data, as_number, multiply, plain_params, rounded, short
 
 
 class Value(Arithmetic):
@@ -197,22 +198,6 @@ def _misuse(op, inputs) -> Exception:
 def zero_like(x):
     """The zero a gradient starts from: ``Fraction(0)`` beside a Fraction (exact), else 0.0."""
     return Fraction(0) if isinstance(x, Fraction) else 0.0
-
-
-def add(a, b):
-    """a + b, rounding both to floats when one is a Fraction beyond float range and the other a float."""
-    try:
-        return a + b
-    except OverflowError:
-        return to_float(a) + to_float(b)
-
-
-def multiply(a, b):
-    """a · b, rounding both to floats when one is a Fraction beyond float range and the other a float."""
-    try:
-        return a * b
-    except OverflowError:
-        return to_float(a) * to_float(b)
 
 
 def _constant(op: Op, x, partner) -> Value:

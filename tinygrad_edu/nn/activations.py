@@ -37,7 +37,7 @@ from typing import Callable
 
 from ..matrix import Matrix
 from ..operators import Arithmetic
-from ..ops import finite_number
+from ..reals import finite_number, is_int
 from .module import Module
 
 
@@ -199,7 +199,7 @@ class PReLU(Module):
     """
 
     def __init__(self, num_parameters: int = 1, init: float = 0.25) -> None:
-        if isinstance(num_parameters, bool) or not isinstance(num_parameters, int) or num_parameters < 1:
+        if not is_int(num_parameters) or num_parameters < 1:
             raise ValueError(f"PReLU: num_parameters must be an integer >= 1, got {num_parameters!r}")
         _check_finite_number("PReLU", "init", init)
         self.weight = Matrix.full(1, num_parameters, init)

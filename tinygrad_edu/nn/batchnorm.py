@@ -37,7 +37,7 @@ from __future__ import annotations
 import math
 
 from ..matrix import Matrix, matrix_from
-from ..ops import check_number, finite_number, numbers_of, short, to_float
+from ..reals import check_number, finite_number, is_int, numbers_of, short, to_float
 from .module import Module
 
 
@@ -52,7 +52,7 @@ class BatchNorm1d(Module):
     """
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1) -> None:
-        if isinstance(num_features, bool) or not isinstance(num_features, int) or num_features < 1:
+        if not is_int(num_features) or num_features < 1:
             raise ValueError(f"BatchNorm1d: num_features must be an integer >= 1, got {num_features!r}")
         eps = finite_number("BatchNorm1d", "eps", eps, at_least=0)
         check_number("BatchNorm1d", momentum)

@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 from typing import Iterable
 
-from ..ops import finite_number, short
+from ..reals import finite_number, short
 from .params import as_floats, check_parameters, flat_grad, write_grad
 
 

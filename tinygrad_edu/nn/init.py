@@ -70,7 +70,7 @@ import random
 from typing import Callable
 
 from ..matrix import Matrix, check_entries
-from ..ops import check_number, finite_number, to_float
+from ..reals import check_number, finite_number, is_int, to_float
 from ..seeding import generator
 
 #: The signature every initialiser has (after its keyword options are fixed).
@@ -83,7 +83,7 @@ Initialiser = Callable[[int, int, random.Random], Matrix]
 
 def _check_shape(where: str, n_out, n_in) -> None:
     for size in (n_out, n_in):
-        if isinstance(size, bool) or not isinstance(size, int):
+        if not is_int(size):
             raise TypeError(f"{where}: n_out and n_in must be ints, got {(n_out, n_in)!r}")
     if n_out < 1 or n_in < 1:
         raise ValueError(f"{where}: shape {(n_out, n_in)}: both sizes must be at least 1")

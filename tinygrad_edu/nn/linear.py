@@ -27,6 +27,7 @@ from typing import Callable, Sequence
 
 from ..matrix import Matrix, check_entries, matrix_from
 from ..seeding import generator
+from ..reals import is_int
 from . import init as initialisers
 from .activations import make_activation
 from .module import Module, Sequential
@@ -56,7 +57,7 @@ class Linear(Module):
         bias_init: str | Callable = "zeros",
     ) -> None:
         for size in (n_in, n_out):
-            if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            if not is_int(size) or size < 1:
                 raise ValueError(f"Linear: n_in and n_out must be integers >= 1, got {(n_in, n_out)!r}")
         check_entries("Linear", n_out, n_in, what="a weight of shape")
         if not isinstance(bias, bool):
@@ -132,7 +133,7 @@ class MLP(Sequential):
         if len(sizes) < 2:
             raise ValueError(f"MLP: sizes needs at least an input and an output size, got {sizes!r}")
         for size in sizes:
-            if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            if not is_int(size) or size < 1:
                 raise ValueError(f"MLP: every size must be an integer >= 1, got {sizes!r:.60}")
         rng = generator("MLP", rng)
         # Every name checked before the first layer draws from rng: a bad argument changes nothing.

@@ -40,7 +40,7 @@ import os
 from typing import Iterator
 
 from ..matrix import Matrix
-from ..ops import NUMBERS, short, to_float
+from ..reals import is_int, is_real, short, to_float
 
 
 class StateDictError(ValueError):
@@ -238,7 +238,7 @@ class Sequential(Module):
     def __getitem__(self, i: int | slice) -> Module:
         if isinstance(i, slice):  # model[:3] is the first three layers, as a Sequential
             return Sequential(*self._layers[i])
-        if isinstance(i, bool) or not isinstance(i, int):
+        if not is_int(i):
             raise TypeError(f"Sequential: a layer index must be an int or a slice, got {i!r:.40}")
         if not -len(self._layers) <= i < len(self._layers):
             raise IndexError(f"Sequential: layer {i} out of range for {len(self._layers)} layers")
@@ -298,7 +298,7 @@ def _rows_of(where: str, name: str, value) -> list:
                 f"{where}: {name!r} is ragged: row {i} has {len(row)} entries, row 0 has {len(value[0])}"
             )
         for j, x in enumerate(row):
-            if isinstance(x, bool) or not isinstance(x, NUMBERS):
+            if not is_real(x):
                 raise StateDictError(f"{where}: {name!r} entry ({i}, {j}) is {_show(x)}, expected a number")
         # An int too large for a float becomes inf here (IEEE 754), and is refused as not finite below.
         rows.append([to_float(x) for x in row])

@@ -38,7 +38,7 @@ from __future__ import annotations
 import math
 from typing import Iterable
 
-from ..ops import check_number, finite_number, short, to_float
+from ..reals import check_number, finite_number, short, to_float
 from .params import as_floats, check_parameters, clear_grad, flat_data, flat_grad, size, write_data
 
 

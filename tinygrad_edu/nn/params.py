@@ -26,7 +26,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from ..matrix import Matrix
-from ..ops import NUMBERS, short, to_float
+from ..reals import is_real, short, to_float
 from ..value import Value
 
 Parameter = Matrix | Value
@@ -68,7 +68,7 @@ def as_floats(where: str, k: int, what: str, values: list) -> list:
     floats = []
     for i, x in enumerate(values):
         if type(x) is not float:
-            if isinstance(x, bool) or not isinstance(x, NUMBERS):
+            if not is_real(x):
                 raise TypeError(f"{where}: the {what} of parameter {k} has the entry {short(x)} "
                                 f"(number {i}), of type {type(x).__name__}, not a number")
             x = to_float(x)

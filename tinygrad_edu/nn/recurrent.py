@@ -36,7 +36,7 @@ import random
 from typing import Callable, Sequence
 
 from ..matrix import Matrix, check_entries, matrix_from
-from ..ops import finite_number, short
+from ..reals import finite_number, is_int, short
 from ..seeding import generator
 from . import init as initialisers
 from .module import Module
@@ -44,7 +44,7 @@ from .module import Module
 
 def _check_sizes(where: str, input_size, hidden_size) -> None:
     for size in (input_size, hidden_size):
-        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        if not is_int(size) or size < 1:
             raise ValueError(f"{where}: input_size and hidden_size must be integers >= 1, "
                              f"got {(input_size, hidden_size)!r}")
     check_entries(where, hidden_size, max(input_size, hidden_size), what="a weight of shape")

@@ -40,7 +40,7 @@ from typing import Callable, Sequence
 
 from ..matrix import Matrix, matrix_from
 from ..mode import no_grad
-from ..ops import check_function, finite_number, short
+from ..reals import check_function, finite_number, is_int, short
 from ..seeding import generator
 from .clip import clip_grad_norm
 from .module import Module
@@ -149,10 +149,10 @@ def fit(
         raise TypeError(f"fit: y must be a list (or a Matrix) with one target per row of X, got {short(y)}")
     if len(y) != m:
         raise ValueError(f"fit: X has {m} rows but y has {len(y)}")
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+    if not is_int(epochs) or epochs < 1:
         raise ValueError(f"fit: epochs must be an integer >= 1, got {epochs!r}")
     if batch_size is not None:
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        if not is_int(batch_size) or batch_size < 1:
             raise ValueError(f"fit: batch_size must be an integer >= 1 or None, got {batch_size!r}")
         rng = generator("fit", rng)  # mini-batches are shuffled: the shared generator without rng=
     if progress is not None and not isinstance(progress, bool):
