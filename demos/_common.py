@@ -29,7 +29,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tinygrad_edu.plot import format_number, load_pyplot  # noqa: E402  (needs the path above)
+from tinygrad_edu.notation import format_number  # noqa: E402  (needs the path above)
+from tinygrad_edu.notation import subscript as sub, superscript as sup  # noqa: E402, F401  (for the demos)
+from tinygrad_edu.plot import load_pyplot  # noqa: E402
 
 
 def _printable_output() -> None:
@@ -143,20 +145,6 @@ def save_figure(path: str, panels: list) -> bool:
 
 def _drawable(y: float, log_y: bool) -> bool:
     return math.isfinite(y) and (y > 0 or not log_y)
-
-
-_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-_SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
-
-
-def sub(n: int) -> str:
-    """An index as a subscript, as in b₁: ``sub(12) == '₁₂'``."""
-    return str(n).translate(_SUBSCRIPTS)
-
-
-def sup(n: int) -> str:
-    """An exponent as a superscript, as in c⁵⁰: ``sup(-3) == '⁻³'``."""
-    return str(n).translate(_SUPERSCRIPTS)
 
 
 WIDTH = 100  # prose is wrapped to this many columns

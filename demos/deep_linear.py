@@ -36,7 +36,8 @@ from tinygrad_edu.jacobian import jacobian
 from tinygrad_edu.matrix import Matrix
 from tinygrad_edu.mode import AnomalyError, detect_anomaly, no_grad
 from tinygrad_edu.nn.init import scaled_identity
-from tinygrad_edu.plot import format_number, line_chart, table
+from tinygrad_edu.notation import format_number
+from tinygrad_edu.plot import line_chart, table
 
 SCALES = [1.5, 1.0, 0.9, 0.5]  # the lecture's c values; --scale adds more
 RESNET_DEPTH = 152  # the residual networks the lecture cites

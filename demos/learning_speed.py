@@ -47,7 +47,8 @@ from tinygrad_edu.losses import binary_cross_entropy_with_logits, cross_entropy
 from tinygrad_edu.matrix import Matrix
 from tinygrad_edu.mode import no_grad
 from tinygrad_edu.nn import train_step
-from tinygrad_edu.plot import bar_chart, format_number, line_chart, sparkline, table
+from tinygrad_edu.notation import format_number
+from tinygrad_edu.plot import bar_chart, line_chart, sparkline, table
 
 CLASSES = 10  # Nielsen's ten digits; here ten Gaussian blobs
 NIELSEN_BATCH = 10  # Nielsen's mini-batch size

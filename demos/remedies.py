@@ -41,7 +41,8 @@ from tinygrad_edu.losses import binary_cross_entropy_with_logits
 from tinygrad_edu.matrix import Matrix
 from tinygrad_edu.mode import no_grad
 from tinygrad_edu.nn import init
-from tinygrad_edu.plot import format_number, line_chart, sparkline, table
+from tinygrad_edu.notation import format_number
+from tinygrad_edu.plot import line_chart, sparkline, table
 from tinygrad_edu.value import Value
 
 LN2 = math.log(2)  # the cross-entropy of the best constant guess, σ = 1/2, on balanced labels

@@ -47,7 +47,8 @@ from tinygrad_edu.losses import binary_cross_entropy_with_logits
 from tinygrad_edu.matrix import Matrix
 from tinygrad_edu.mode import no_grad
 from tinygrad_edu.nn import init
-from tinygrad_edu.plot import format_number, line_chart, sparkline, table
+from tinygrad_edu.notation import format_number
+from tinygrad_edu.plot import line_chart, sparkline, table
 
 # A product of T factors, taken by backward in one order and by the closed form in another:
 # each multiplication rounds once, so they agree to about T·ε (T ≤ a few hundred here).

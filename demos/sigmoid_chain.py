@@ -40,7 +40,8 @@ from tinygrad_edu import ops
 from tinygrad_edu.autodiff import derivative, grad
 from tinygrad_edu.explain import chain_rule, sigmoid_chain
 from tinygrad_edu.numeric import EPSILON, central_difference, complex_step, default_step
-from tinygrad_edu.plot import bar_chart, format_number, sparkline, table
+from tinygrad_edu.notation import format_number
+from tinygrad_edu.plot import bar_chart, sparkline, table
 from tinygrad_edu.value import Value
 
 A0 = 0.5  # the input activation a₀

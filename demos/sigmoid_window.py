@@ -29,7 +29,8 @@ from _common import error_text, heading, relative_error, say
 
 from tinygrad_edu import ops
 from tinygrad_edu.autodiff import grad
-from tinygrad_edu.plot import format_number, line_chart, table
+from tinygrad_edu.notation import format_number
+from tinygrad_edu.plot import line_chart, table
 from tinygrad_edu.value import Value
 
 WEIGHTS = [1.0, 2.0, 3.0, 4.0, 4.5, 5.0, 6.0, 6.894, 8.0, 10.0, 20.0, 50.0, 100.0]

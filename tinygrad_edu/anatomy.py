@@ -27,7 +27,8 @@ import random
 from collections.abc import Callable, Sequence
 
 from . import ops, reals
-from .plot import bar_chart, format_number, table
+from .notation import format_number
+from .plot import bar_chart, table
 
 SATURATED = 0.01  # a unit whose activation derivative is below this passes on (almost) nothing
 VANISHING = 1e-2  # a layer whose gradient is 100× smaller than the last layer's is "vanishing"

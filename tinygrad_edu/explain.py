@@ -46,13 +46,12 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
-import re
 from fractions import Fraction
 from collections.abc import Sequence
 
 from .reals import check_number, is_int, numbers_of
-from .plot import format_number
-from .symbolic import MINUS, Expr, format_constant, pretty_label, render, to_expr
+from .notation import MINUS, format_constant, math_number, pretty_label
+from .symbolic import Expr, render, to_expr
 from .value import Value, backpropagate, topological_order
 
 #: Activations whose local derivative is printed as f′(input), Nielsen's notation.
@@ -165,24 +164,13 @@ class ChainRule:
         for k, path in enumerate(self.paths, start=1):
             label = f"  path {k} = "
             block = _product_lines(label, " " * (len(label) - 2) + "= ", path)
-            block[-1] += f" = {_number(path.product)}"
+            block[-1] += f" = {math_number(path.product)}"
             lines.extend(block)
         if self.omitted:
             more = "path" if self.omitted == 1 else "paths"
-            lines.append(f"  {self.omitted} more {more}, together {_number(self.omitted_sum)}")
+            lines.append(f"  {self.omitted} more {more}, together {math_number(self.omitted_sum)}")
         lines.append(f"{head} = {_total(self.value)}")
         return "\n".join(lines)
-
-
-def _number(x) -> str:
-    """A factor's value: 4 significant digits, a real minus sign, a short exponent (−3.1e−4).
-
-    >>> _number(100.0), _number(-0.41023), _number(-0.000310237)
-    ('100', '−0.4102', '−3.102e−4')
-    """
-    text = format_number(x, digits=4, flag=False)
-    text = re.sub(r"e([+-])0*(\d)", lambda m: "e" + ("-" if m.group(1) == "-" else "") + m.group(2), text)
-    return text.removesuffix(".0").replace("-", MINUS)
 
 
 def _total(x) -> str:
@@ -190,16 +178,14 @@ def _total(x) -> str:
     exact = repr(float(x))
     if len(exact) <= 10 and "e" not in exact:
         return exact.replace("-", MINUS)
-    text = format_number(x, digits=6, flag=False)
-    text = re.sub(r"e([+-])0*(\d)", lambda m: "e" + ("-" if m.group(1) == "-" else "") + m.group(2), text)
-    return text.replace("-", MINUS)
+    return math_number(x, digits=6)
 
 
 def _product_lines(symbol_prefix: str, value_prefix: str, path: Path, width: int = WIDTH) -> list:
     """Two lines per row: the symbols joined by ·, their values underneath joined by ×, in columns."""
     columns = []
     for factor in path:
-        value = _number(factor.value)
+        value = math_number(factor.value)
         columns.append((factor.symbol, f"({value})" if value.startswith(MINUS) else value))
     if not columns:
         columns = [("1", "1")]

@@ -26,15 +26,9 @@ import os
 import shutil
 import subprocess
 
-from .plot import format_number
-from .symbolic import MINUS, pretty_label
+from .notation import math_number, pretty_label
 from .value import topological_order
 from .reals import is_int
-
-
-def _number(x) -> str:
-    text = format_number(x, digits=4, flag=False)
-    return text.removesuffix(".0").replace("-", MINUS)
 
 
 def _show(x) -> str:
@@ -43,11 +37,11 @@ def _show(x) -> str:
         rows = len(x)
         cols = len(x[0]) if rows and isinstance(x[0], (list, tuple)) else 1
         if rows * cols <= 4:
-            return "[" + "; ".join(" ".join(_number(v) for v in row) for row in x) + "]"
+            return "[" + "; ".join(" ".join(math_number(v) for v in row) for row in x) + "]"
         return f"{rows}×{cols}"
     if x is None:
         return "none"
-    return _number(x)
+    return math_number(x)
 
 
 def _name(node) -> str:

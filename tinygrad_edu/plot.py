@@ -25,13 +25,8 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 
-from .reals import check_number, is_int, numbers_of, to_float
-
-# Fixed notation is readable between these magnitudes. Outside them it is
-# either long ("0.0000001234") or falsely precise ("123456789.0"), so we
-# switch to scientific notation.
-_SMALL = 1e-3
-_LARGE = 1e4
+from .notation import flag_nonfinite, format_number
+from .reals import is_int, numbers_of, to_float
 
 # Partial blocks: one to seven eighths of a character cell. They let a bar
 # grow in steps of 1/8 of a cell, so close values still look different.
@@ -43,84 +38,6 @@ _MISSING = "·"  # a point a sparkline cannot draw (nan, inf, or <= 0 on a log s
 _MARKERS = "*o+x#@%&"  # one marker per series in a line chart
 
 MATPLOTLIB_HINT = '--plot needs matplotlib: python -m pip install -e ".[plot]"'
-
-
-# --- numbers -----------------------------------------------------------------
-
-
-def flag_nonfinite(x: float) -> str | None:
-    """Name a value that must not be printed as an ordinary number, else None.
-
-    Exact zero is flagged too: in a long product of small factors it means
-    the true value fell below the smallest float (about 5e-324).
-
-    >>> flag_nonfinite(float("inf"))
-    'inf (overflow)'
-    >>> flag_nonfinite(-float("inf"))
-    '-inf (overflow)'
-    >>> flag_nonfinite(float("nan"))
-    'nan (not a number)'
-    >>> flag_nonfinite(0.0)
-    '0 (underflow)'
-    >>> flag_nonfinite(1e-300) is None
-    True
-    """
-    check_number("flag_nonfinite", x)
-    x = to_float(x)  # an int beyond float range is inf, and flagged so
-    if math.isnan(x):
-        return "nan (not a number)"
-    if math.isinf(x):
-        return "inf (overflow)" if x > 0 else "-inf (overflow)"
-    if x == 0.0:  # true for -0.0 as well
-        return "0 (underflow)"
-    return None
-
-
-def format_number(x: float, digits: int = 4, *, flag: bool = True) -> str:
-    """Format a number compactly with `digits` significant digits.
-
-    Fixed notation for magnitudes from 0.001 up to 10000, scientific
-    notation outside. inf, nan and exact 0 are flagged in words (see
-    `flag_nonfinite`); pass ``flag=False`` where a zero is an ordinary
-    setting, such as a momentum of 0.
-
-    >>> format_number(0.25)
-    '0.25'
-    >>> format_number(3.14159265)
-    '3.142'
-    >>> format_number(3.888e26)
-    '3.888e+26'
-    >>> format_number(-1.5e-12, digits=2)
-    '-1.5e-12'
-    >>> format_number(float("inf"))
-    'inf (overflow)'
-    >>> format_number(0.0), format_number(0.0, flag=False)
-    ('0 (underflow)', '0.0')
-    """
-    if not is_int(digits):
-        raise TypeError(f"format_number: digits must be an int, got {digits!r}")
-    if digits < 1:
-        raise ValueError(f"format_number: digits must be at least 1, got {digits!r}")
-    check_number("format_number", x)
-    x = to_float(x)
-    special = flag_nonfinite(x)
-    if special is not None:
-        return special if flag else repr(x)  # repr gives 'inf', 'nan', '0.0'
-    if _SMALL <= abs(x) < _LARGE:
-        return _fixed(x, digits)
-    return f"{x:.{digits - 1}e}"
-
-
-def _fixed(x: float, digits: int) -> str:
-    """Fixed notation with `digits` significant digits, trailing zeros dropped."""
-    exponent = math.floor(math.log10(abs(x)))
-    decimals = max(digits - 1 - exponent, 0)
-    text = f"{x:.{decimals}f}"
-    if "." in text:
-        text = text.rstrip("0")
-        if text.endswith("."):
-            text += "0"  # keep "1.0" looking like a float, as Python prints it
-    return text
 
 
 # --- tables ------------------------------------------------------------------

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import keyword
 import math
-import re
 from fractions import Fraction
 from collections.abc import Mapping
 
@@ -46,53 +45,8 @@ from . import ops, reals
 from .operators import Arithmetic
 from .autodiff import grad
 from .ops import Op
+from .notation import MINUS, format_constant, pretty_label, superscript
 from .value import Value, topological_order
-
-_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-_SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
-MINUS = "−"  # U+2212, the minus sign of typeset mathematics (a hyphen is shorter)
-
-
-def pretty_label(label: str) -> str:
-    """A node label as mathematics writes it: trailing digits become subscripts.
-
-    >>> pretty_label("z2"), pretty_label("w_10"), pretty_label("C"), pretty_label("42")
-    ('z₂', 'w₁₀', 'C', '42')
-    """
-    if not isinstance(label, str):
-        raise TypeError(f"pretty_label: expected a str, got {label!r:.40}")
-    match = re.fullmatch(r"(.*[^\d_])_?(\d+)", label)
-    if match is None:
-        return label
-    return match.group(1) + match.group(2).translate(_SUBSCRIPTS)
-
-
-def superscript(n: int) -> str:
-    """An integer as a superscript: ``superscript(-2) == '⁻²'``."""
-    if not reals.is_int(n):
-        raise TypeError(f"superscript: expected an int, got {n!r:.40}")
-    return str(n).translate(_SUPERSCRIPTS)
-
-
-def format_constant(x) -> str:
-    """A constant as it appears in a formula: integers without '.0', 6 significant digits.
-
-    >>> format_constant(2.0), format_constant(-0.25), format_constant(1 / 3), format_constant(Fraction(1, 3))
-    ('2', '−0.25', '0.333333', '1/3')
-    """
-    reals.check_number("format_constant", x)
-    if isinstance(x, int) and not -reals.FLOAT_LIMIT < x < reals.FLOAT_LIMIT:
-        x = reals.to_float(x)
-    if isinstance(x, Fraction):
-        text = str(x)
-    elif isinstance(x, float) and not math.isfinite(x):
-        text = repr(x)
-    elif float(x).is_integer() and abs(x) < 1e15:
-        text = str(int(x))
-    else:
-        text = f"{x:.6g}"
-    return text.replace("-", MINUS)
-
 
 # ---------------------------------------------------------------------------
 # Expr: a node of a formula
