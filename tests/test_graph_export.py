@@ -10,7 +10,8 @@ from tinygrad_edu.explain import sigmoid_chain
 from tinygrad_edu.notation import pretty_label
 from tinygrad_edu.graph_export import render_dot, to_dot, to_text_tree
 from tinygrad_edu.matrix import Matrix
-from tinygrad_edu.value import Value, topological_order
+from tinygrad_edu.backward import topological_order
+from tinygrad_edu.value import Value
 
 NODE = re.compile(r'^  (n\d+) \[label="\{(.*)\}"\];$')
 EDGE = re.compile(r'^  (n\d+) -> (n\d+)(?: \[label="×(.*)"\])?;$')

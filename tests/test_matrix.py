@@ -25,7 +25,8 @@ from hypothesis import strategies as st
 
 from tinygrad_edu import ops
 from tinygrad_edu.autodiff import derivative, grad
-from tinygrad_edu.matrix import Matrix, describe
+from tinygrad_edu.anomaly import describe
+from tinygrad_edu.matrix import Matrix
 from tinygrad_edu.matrix_ops import BUILTIN_KERNELS, MASKED_VJPS, MATRIX_OPS, ROW_KERNELS, elementwise
 from tinygrad_edu.mode import AnomalyError, detect_anomaly, no_grad
 from tinygrad_edu.numeric import EPSILON, default_step

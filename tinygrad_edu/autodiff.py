@@ -23,7 +23,9 @@ from typing import Callable, Sequence
 from .operators import Arithmetic
 from .ops import Op
 from .reals import as_constant, as_data, as_number, check_function, check_number, is_int, is_real, numbers_of, plain_params, rounded, short, to_float
-from .value import Value, backpropagate, zero_like
+from .backward import backpropagate
+from .matrix import Matrix
+from .value import Value, one_like, zero_like
 
 
 def grad(output, inputs, create_graph: bool = False, grad_output=None) -> list:
@@ -52,18 +54,16 @@ def grad(output, inputs, create_graph: bool = False, grad_output=None) -> list:
     if not isinstance(create_graph, bool):
         raise TypeError(f"grad: create_graph must be True or False, got {create_graph!r}")
     inputs = _input_list(inputs)
-    gradients = getattr(output, "gradients", None)
-    if gradients is not None:  # a Matrix: it knows its own backward
-        return gradients(inputs, create_graph=create_graph, grad_output=grad_output)
+    if isinstance(output, Matrix):  # a Matrix knows its seed's shape and how to return zeros
+        return output.gradients(inputs, create_graph=create_graph, grad_output=grad_output)
     for x in inputs:
         if not isinstance(x, Value):
             raise TypeError(f"grad: every input must be a Value, got {short(x)} of type {type(x).__name__}")
     if is_real(output):
         grads: dict = {}  # a constant: nothing depends on anything
     elif isinstance(output, Value):
-        if grad_output is not None:
-            grad_output = as_number("grad", grad_output)
-        grads = backpropagate(output, grad_output, create_graph=create_graph)
+        seed = one_like(output.data) if grad_output is None else as_number("grad", grad_output)
+        grads = backpropagate(output, seed, create_graph)
     else:
         raise TypeError(f"grad: output must be a Value, a Matrix or a number, got {short(output)} "
                         f"of type {type(output).__name__}")

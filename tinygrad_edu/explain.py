@@ -52,7 +52,8 @@ from collections.abc import Sequence
 from .reals import check_number, is_int, numbers_of
 from .notation import MINUS, format_constant, math_number, pretty_label
 from .symbolic import Expr, render, to_expr
-from .value import Value, backpropagate, topological_order
+from .backward import backpropagate, topological_order
+from .value import Value, one_like
 
 #: Activations whose local derivative is printed as f′(input), Nielsen's notation.
 PRIMES = {
@@ -413,7 +414,7 @@ def chain_rule(output: Value, wrt: Value, max_paths: int = 4, simplify: bool = T
     if not isinstance(simplify, bool):
         raise TypeError(f"chain_rule: simplify must be True or False, got {simplify!r}")
     order = topological_order(output)
-    grads = backpropagate(output)
+    grads = backpropagate(output, one_like(output.data))
     namer = _Namer()
     output_name = pretty_label(output.label) if output.label else "f"
     wrt_name = pretty_label(wrt.label) if wrt.label else ("x" if wrt.is_leaf else namer.node(wrt))

@@ -27,7 +27,7 @@ import shutil
 import subprocess
 
 from .notation import math_number, pretty_label
-from .value import topological_order
+from .backward import topological_order
 from .reals import is_int
 
 

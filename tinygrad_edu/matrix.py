@@ -33,16 +33,16 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from contextlib import contextmanager
-from typing import Iterator
 
 from . import matrix_ops
-from .matrix_ops import MatrixOp, elementwise, first_nonfinite
-from .mode import AnomalyError, flags
+from .anomaly import check_output
+from .backward import backpropagate, topological_order
+from .matrix_ops import MatrixOp, elementwise, shape_of
+from .mode import flags
 from .operators import Arithmetic
 from .reals import as_constant, as_data, finite_number, is_int, is_real, plain_params, short, to_float
 from .seeding import generator
-from .value import Value, topological_order
+from .value import Value
 
 
 class Matrix(Arithmetic):
@@ -61,6 +61,8 @@ class Matrix(Arithmetic):
     """
 
     __slots__ = ("data", "_grad", "label", "requires_grad", "_prev", "_op", "_params")
+    #: A Matrix stores no local derivatives (they would be Jacobians): backward calls :meth:`vjp`.
+    _partials = None
 
     def __init__(self, rows, label: str = "", requires_grad: bool = True) -> None:
         self.data = _checked_rows("Matrix", rows)
@@ -117,8 +119,8 @@ class Matrix(Arithmetic):
             rows = matrix_op.forward(*[x.data for x in inputs], *params)
         except OverflowError:  # a Fraction beyond float range met a float: round it, as IEEE 754 does
             rows = matrix_op.forward(*[rounded_rows(x.data) for x in inputs], *params)
-        if flags.detect_anomaly:
-            _check_finite(matrix_op, rows, inputs)
+        if flags.detect_anomaly:  # skip on a first reading: an error if an entry is inf or nan
+            check_output(matrix_op, rows, inputs, params)
         node = cls.__new__(cls)
         node.data = rows
         node._grad = None
@@ -134,6 +136,19 @@ class Matrix(Arithmetic):
             node._op = None
             node._params = ()
         return node
+
+    def vjp(self, g: Matrix) -> list[tuple[Matrix, Matrix]]:
+        """``(input, g·∂self/∂input)`` for each input that wants a gradient (``requires_grad``):
+        the op's vector-Jacobian rule, given the upstream gradient ``g`` (a matrix of self's shape).
+
+        >>> A, B = Matrix([[1.0, 2.0]]), Matrix([[3.0], [4.0]])
+        >>> [(x is B, g.data) for x, g in (A @ B).vjp(Matrix([[1.0]]))]
+        [(False, [[3.0, 4.0]]), (True, [[1.0], [2.0]])]
+        """
+        assert self._op is not None, "a leaf has no inputs to pass a gradient to"
+        needs = [x.requires_grad for x in self._prev]
+        products = self._op.vjp(g, self, needs, *self._prev, *self._params)
+        return [(x, p) for x, need, p in zip(self._prev, needs, products) if need]
 
     # -- constructors ----------------------------------------------------------
 
@@ -243,8 +258,8 @@ class Matrix(Arithmetic):
             self._grad = None
             return
         rows = _checked_rows("grad", rows)
-        if _shape_of(rows) != self.shape:
-            raise ValueError(f"grad: a gradient of shape {_shape_of(rows)} for a matrix of shape {self.shape}")
+        if shape_of(rows) != self.shape:
+            raise ValueError(f"grad: a gradient of shape {shape_of(rows)} for a matrix of shape {self.shape}")
         self._grad = rows
 
     @property
@@ -450,53 +465,6 @@ class Matrix(Arithmetic):
             node._grad = None
 
 
-# ---------------------------------------------------------------------------
-# Backward
-# ---------------------------------------------------------------------------
-
-@contextmanager
-def _recording(create_graph: bool) -> Iterator[None]:
-    """The mode the vjp rules run in: recording only for ``create_graph``, and
-    anomaly checks done by backward itself (so an error names the op being
-    differentiated, not the ``mul`` inside its rule)."""
-    previous = flags.grad_enabled, flags.detect_anomaly
-    flags.grad_enabled, flags.detect_anomaly = create_graph, False
-    try:
-        yield
-    finally:
-        flags.grad_enabled, flags.detect_anomaly = previous
-
-
-def backpropagate(root: Matrix, seed: Matrix, create_graph: bool = False) -> dict:
-    """∂L/∂node for every node ``root`` depends on, where ∂L/∂root = ``seed``.
-
-    Visits the nodes in topological order (each after all the nodes that
-    used it), calls each op's vector-Jacobian rule with the node's finished
-    gradient, and adds the results into its inputs' gradients (an input used
-    twice receives two contributions).  Returns a dict node → Matrix;
-    ``.grad`` is not touched.
-    """
-    anomaly = flags.detect_anomaly
-    grads = {root: seed}
-    with _recording(create_graph):
-        for node in topological_order(root):
-            op = node._op
-            g = grads.get(node)
-            if op is None or g is None:
-                continue
-            inputs = node._prev
-            needs = [x.requires_grad for x in inputs]
-            contributions = op.vjp(g, node, needs, *inputs, *node._params)
-            for position, (child, need, contribution) in enumerate(zip(inputs, needs, contributions)):
-                if not need:
-                    continue
-                if anomaly:
-                    _check_gradient(op, node, position, child, contribution)
-                previous = grads.get(child)
-                grads[child] = contribution if previous is None else previous + contribution
-    return grads
-
-
 def _seed(where: str, root: Matrix, gradient, copy: bool = True) -> Matrix:
     """The upstream gradient backward starts from: 1 for a 1×1 output, else ``gradient``
     (used as it is when ``copy`` is False, so that a gradient with a graph keeps it)."""
@@ -516,34 +484,9 @@ def _seed(where: str, root: Matrix, gradient, copy: bool = True) -> Matrix:
     return gradient
 
 
-def _check_finite(op: MatrixOp, rows: list, inputs: tuple) -> None:
-    found = first_nonfinite(rows)
-    if found is not None:
-        i, j, value = found
-        shapes = ", ".join(str(x.shape) for x in inputs)
-        raise AnomalyError(
-            f"{op.name} produced {value!r} at entry ({i}, {j}) of its {_shape_of(rows)} result "
-            f"(inputs of shape {shapes}): {describe_inputs(op, inputs)}"
-        )
-
-
-def _check_gradient(op: MatrixOp, node: Matrix, position: int, child: Matrix, contribution: Matrix) -> None:
-    found = first_nonfinite(contribution.data)
-    if found is not None:
-        i, j, value = found
-        raise AnomalyError(
-            f"backward through {op.name} gave the gradient {value!r} at entry ({i}, {j}) "
-            f"for its input {position} of shape {child.shape}: {describe(node)}"
-        )
-
-
 # ---------------------------------------------------------------------------
 # Checks on what users pass in
 # ---------------------------------------------------------------------------
-
-def _shape_of(rows: list) -> tuple[int, int]:
-    return (len(rows), len(rows[0]))
-
 
 def _check_structure(where: str, rows) -> list:
     """``rows`` as a list of lists, or TypeError/ValueError naming the first bad row."""
@@ -677,32 +620,10 @@ def _check_axis(where: str, axis):
     raise ValueError(f"{where}: axis must be None, 0 or 1, got {axis!r}")
 
 
-# ---------------------------------------------------------------------------
-# Describing a node (for error messages)
-# ---------------------------------------------------------------------------
-
-def describe(node: Matrix, depth: int = 3) -> str:
-    """The expression that produced ``node``, with shapes instead of numbers.
-
-    >>> X, W = Matrix([[1.0, 2.0]], label="X"), Matrix([[1.0], [1.0]], label="W")
-    >>> describe((X @ W).tanh())
-    'tanh(matmul(X(1, 2), W(2, 1)))'
-    """
-    if node._op is None:
-        return f"{node.label or 'Matrix'}{node.shape}"
-    if depth == 0:
-        return f"{node._op.name}(…)"
-    return describe_inputs(node._op, node._prev, depth)
-
-
-def describe_inputs(op: MatrixOp, inputs: tuple, depth: int = 3) -> str:
-    return f"{op.name}({', '.join(describe(x, depth - 1) for x in inputs)})"
-
-
 def matrix_from(x, where: str = "Matrix") -> Matrix:
     """``x`` if it is a Matrix, else a constant Matrix made from a list of rows (checked; an
     error names ``where``, the function the rows were given to)."""
     return x if isinstance(x, Matrix) else Matrix._wrap(_checked_rows(where, x), False)
 
 
-__all__ = ["Matrix", "backpropagate", "describe", "matrix_from"]
+__all__ = ["Matrix", "matrix_from"]

@@ -52,7 +52,6 @@ local derivative is the scalar ``op.derivative`` -- see :class:`Elementwise`.
 
 from __future__ import annotations
 
-import math
 import operator
 
 from . import ops
@@ -649,18 +648,3 @@ MATRIX_OPS: dict[str, MatrixOp] = {
     for op in (matmul, transpose, sum_op, mean, broadcast_to, select_rows, scatter_rows,
                gather_columns, scatter_columns, *_ELEMENTWISE.values())
 }
-
-
-def is_finite_rows(rows: list) -> bool:
-    """True when every entry is a finite number (no inf, no nan)."""
-    isfinite = math.isfinite
-    return all(all(map(isfinite, row)) for row in rows)
-
-
-def first_nonfinite(rows: list):
-    """(i, j, value) of the first inf or nan entry, or None."""
-    for i, row in enumerate(rows):
-        for j, x in enumerate(row):
-            if not math.isfinite(x):
-                return i, j, x
-    return None

@@ -46,7 +46,8 @@ from .operators import Arithmetic
 from .autodiff import grad
 from .ops import Op
 from .notation import MINUS, format_constant, pretty_label, superscript
-from .value import Value, topological_order
+from .backward import topological_order
+from .value import Value
 
 # ---------------------------------------------------------------------------
 # Expr: a node of a formula
