@@ -27,6 +27,7 @@ import random
 from collections.abc import Callable, Sequence
 
 from . import ops, reals
+from .matrix_ops import transpose_rows
 from .notation import format_number
 from .plot import bar_chart, table
 
@@ -80,10 +81,6 @@ def _mat_vec(matrix: list, v: Sequence[float]) -> list:
     return [math.fsum(a * b for a, b in zip(row, v)) for row in matrix]
 
 
-def _transpose(matrix: list) -> list:
-    return [list(column) for column in zip(*matrix)]
-
-
 def largest_singular_value(matrix, iterations: int = 2000, tolerance: float = 1e-14, seed: int = 0) -> float:
     """σ_max(M) = max ‖Mv‖/‖v‖, by power iteration on MᵀM (standard library only).
 
@@ -102,7 +99,7 @@ def largest_singular_value(matrix, iterations: int = 2000, tolerance: float = 1e
         raise ValueError(f"largest_singular_value: iterations must be an integer >= 1, got {iterations!r}")
     reals.finite_number("largest_singular_value", "tolerance", tolerance, at_least=0)
     m = _rows(matrix, "largest_singular_value")
-    mt = _transpose(m)
+    mt = transpose_rows(m)
     rng = random.Random(seed)
     v = [rng.gauss(0.0, 1.0) for _ in mt]
     estimate = 0.0
@@ -127,7 +124,9 @@ def activation_derivative(activation: str | Callable) -> Callable[[float], float
     """The derivative σ′(z) of an activation, by name ('sigmoid', 'tanh', 'relu', 'leaky_relu',
     'linear', or any unary op of the op table), or a function you pass.
 
-    Uses the op table's own rules, so it is the derivative backward uses.
+    Uses the op table's own rules, so it is the derivative backward uses; an op
+    with a parameter uses its default (leaky relu's slope ``ops.LEAKY_SLOPE``; pass
+    ``lambda z: ...`` for another).
 
     >>> activation_derivative("sigmoid")(0.0), activation_derivative("relu")(-1.0)
     (0.25, 0.0)
@@ -137,12 +136,10 @@ def activation_derivative(activation: str | Callable) -> Callable[[float], float
     if activation in ("linear", "identity"):
         return lambda z: 1.0
     op = ops.OPS.get(activation)
-    if op is None or op.arity != 1:
-        names = sorted(n for n, o in ops.OPS.items() if o.arity == 1)
+    if op is None or op.arity != 1 or len(op.defaults) != len(op.param_names):
+        names = sorted(n for n, o in ops.OPS.items() if o.arity == 1 and len(o.defaults) == len(o.param_names))
         raise ValueError(f"activation_derivative: unknown activation {activation!r}; use one of {names} or 'linear'")
-    if op.name == "leaky_relu":
-        return lambda z: float(op.local_derivatives(z, 0.01)[0])
-    return lambda z: float(op.local_derivatives(z)[0])
+    return lambda z: float(op.local_derivatives(z, *op.defaults)[0])  # leaky relu: its default slope
 
 
 class LayerFactor:

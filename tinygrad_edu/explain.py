@@ -55,17 +55,6 @@ from .symbolic import Expr, render, to_expr
 from .backward import backpropagate, topological_order
 from .value import Value, one_like
 
-#: Activations whose local derivative is printed as f′(input), Nielsen's notation.
-PRIMES = {
-    "sigmoid": "σ′",
-    "tanh": "tanh′",
-    "relu": "relu′",
-    "leaky_relu": "leaky_relu′",
-    "softplus": "softplus′",
-    "log_sigmoid": "log_sigmoid′",
-    "abs": "abs′",
-}
-
 NAME_LIMIT = 30  # longer sub-formulas in a factor's symbol print as "…"
 WIDTH = 100  # formulas wider than this are wrapped
 
@@ -237,7 +226,7 @@ class _Namer:
 
 
 def _edge_symbol(node, i: int, namer: _Namer) -> str:
-    """The symbol of ∂node/∂(its i-th input): σ′(z₂) for activations, else the op's own rule, in symbols.
+    """The symbol of ∂node/∂(its i-th input): σ′(z₂) for an op with a ``prime``, else the op's own rule, in symbols.
 
     The rules of :mod:`tinygrad_edu.ops` are written with arithmetic, so
     applying them to formulas instead of numbers prints them: the rule of
@@ -245,8 +234,8 @@ def _edge_symbol(node, i: int, namer: _Namer) -> str:
     """
     op = node._op
     child = node._prev[i]
-    if op.name in PRIMES:
-        return f"{PRIMES[op.name]}({namer.node(child)})"
+    if op.prime is not None:  # Nielsen's notation, σ′(z₂), rather than the rule written out
+        return f"{op.prime}({namer.node(child)})"
     inputs = [namer.expr(c) for c in node._prev]
     try:
         partials = op.derivative(*inputs, *node._params, namer.expr(node))
@@ -258,9 +247,9 @@ def _edge_symbol(node, i: int, namer: _Namer) -> str:
 
 
 def _is_routing(node, i: int) -> bool:
-    """True for the factor 1 of ``+`` (both sides) and of the left side of ``−``."""
-    name = node._op.name
-    return name == "add" or (name == "sub" and i == 0)
+    """True for the factor 1 of a sum: both sides of ``+``, the left side of ``−``."""
+    op = node._op
+    return op.arity == 2 and op.python_operator in ("+", "-") and node._partials[i] == 1
 
 
 # ---------------------------------------------------------------------------

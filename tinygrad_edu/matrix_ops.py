@@ -52,6 +52,7 @@ local derivative is the scalar ``op.derivative`` -- see :class:`Elementwise`.
 
 from __future__ import annotations
 
+import math
 import operator
 
 from . import ops
@@ -402,75 +403,6 @@ class ScatterColumns(MatrixOp):
 # Elementwise operations: the scalar table, applied entry by entry.
 # ---------------------------------------------------------------------------
 
-#: Python's built-in operators compute exactly the scalar table's forward rule
-#: for these ops (ops.add is ``x + y``...), but ``map(operator.add, ...)`` runs
-#: the loop in C, without a Python-level call per element.  A test checks that
-#: they agree with ``op.forward``.
-BUILTIN_KERNELS = {
-    ops.add: operator.add,
-    ops.sub: operator.sub,
-    ops.mul: operator.mul,
-    ops.div: operator.truediv,
-    ops.neg: operator.neg,
-}
-
-#: The symbols used in shape errors: ``add: (2, 3) + (3, 2): ...``.
-SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**"}
-
-#: Piecewise-linear ops.  Their local derivative is a constant (0, 1, the
-#: slope, ±1) chosen by comparing the input with the kink, so it is computed
-#: on numbers and used as a constant matrix even under ``create_graph``.
-#: That is exact: their second derivative is 0 everywhere except the kink.
-PIECEWISE_LINEAR = frozenset({ops.relu, ops.leaky_relu, ops.absolute})
-
-#: Ops whose scalar rule tests the input with ``value_of`` to handle a
-#: vertical tangent at 0 (√x, xᶜ with 0 < c < 1).  On a whole matrix that test
-#: never fires, so under ``create_graph`` the rule builds the smooth formula
-#: (0.5/√x, c·xᶜ⁻¹), which is right wherever no entry sits on that point; an
-#: entry there raises ``NotImplementedError`` instead of a wrong graph.
-INFINITE_SLOPE_AT_ZERO = frozenset({ops.sqrt, ops.power})
-
-
-# The piecewise-linear ops' backward, g ⊙ f′(X), as a selection instead of a
-# product: one comprehension with the comparison inline, in place of two
-# Python calls per entry (the rule and ``value_of``).  In the MLP benchmark
-# that is a fifth of the Matrix engine's backward.  Each gives exactly
-# ``gv * op.derivative(xv, out)``, bit for bit, kinks and inf/nan included
-# (hence ``0.0 * gv``, which is nan when gv is inf, as the product is);
-# tests/test_matrix.py checks that against the scalar rule.
-
-def _relu_vjp(g: list, x: list) -> list:
-    """relu′(x) = 1 if x > 0 else 0: pass g where the unit was active."""
-    return [[gv if xv > 0 else 0.0 * gv for gv, xv in zip(g_row, x_row)] for g_row, x_row in zip(g, x)]
-
-
-def _leaky_relu_vjp(g: list, x: list, slope) -> list:
-    """leaky_relu′(x) = 1 if x > 0 else slope."""
-    return [[gv if xv > 0 else gv * slope for gv, xv in zip(g_row, x_row)] for g_row, x_row in zip(g, x)]
-
-
-def _abs_vjp(g: list, x: list) -> list:
-    """abs′(x) = sign(x), and 0 at the kink."""
-    return [
-        [gv if xv > 0 else (-gv if xv < 0 else 0 * gv) for gv, xv in zip(g_row, x_row)]
-        for g_row, x_row in zip(g, x)
-    ]
-
-
-MASKED_VJPS = {ops.relu: _relu_vjp, ops.leaky_relu: _leaky_relu_vjp, ops.absolute: _abs_vjp}
-
-
-def _relu_rows(a: list) -> list:
-    """relu on every entry, the comparison inline: exactly ``ops.relu.forward``
-    (written ``0.0 if x <= 0 else x`` so that relu(nan) is nan), without a
-    Python call per entry.  relu is in every hidden layer of the benchmark."""
-    return [[0.0 if x <= 0 else x for x in row] for row in a]
-
-
-#: Whole-matrix forward kernels that replace mapping ``op.forward`` (tested equal to it).
-ROW_KERNELS = {ops.relu: _relu_rows}
-
-
 def _located(error: Exception, i: int, j: int, shape: tuple) -> Exception:
     """The same error, with the entry where it happened added to the message."""
     return type(error)(f"{error} (at entry ({i}, {j}) of a {shape[0]}×{shape[1]} matrix)")
@@ -496,7 +428,6 @@ class Elementwise(MatrixOp):
         self.op = op
         self.name = op.name
         self.arity = op.arity
-        self.kernel = BUILTIN_KERNELS.get(op, op.forward)
         self.__doc__ = f"{op.name} applied entry by entry.  {op.__doc__}"
 
     def __repr__(self) -> str:
@@ -520,10 +451,9 @@ class Elementwise(MatrixOp):
                         op.validate((x,), params)
                     except (ValueError, ZeroDivisionError) as error:
                         raise _located(error, i, j, shape_of(a)) from None
-        rows_kernel = ROW_KERNELS.get(op)
-        if rows_kernel is not None:
-            return rows_kernel(a)
-        f = self.kernel
+        if op.matrix_forward is not None:  # speed only: the same rule on all the rows at once
+            return op.matrix_forward(a, *params)
+        f = op.forward
         if params:
             return [[f(x, *params) for x in row] for row in a]
         return [list(map(f, row)) for row in a]
@@ -531,7 +461,7 @@ class Elementwise(MatrixOp):
     def _forward_binary(self, a: list, b: list, params: tuple) -> list:
         op = self.op
         shape_a, shape_b = shape_of(a), shape_of(b)
-        m, n = broadcast_shape(op.name, SYMBOLS.get(op.name, "with"), shape_a, shape_b)
+        m, n = broadcast_shape(op.name, op.python_operator or "with", shape_a, shape_b)
         rows_a, rows_b = _stretched(a, m, n), _stretched(b, m, n)
         if op.restricted:  # div by zero, a non-positive base of x ** y: find it before computing
             for i, (ra, rb) in enumerate(zip(rows_a, rows_b)):
@@ -540,7 +470,7 @@ class Elementwise(MatrixOp):
                         op.validate((x, y), params)
                     except (ValueError, ZeroDivisionError) as error:
                         raise _located(error, i, j, (m, n)) from None
-        f = self.kernel
+        f = op.forward
         if n == 1:  # columns (m×1): one entry per row, so unpack it rather than map over the row
             return [[f(x, y)] for (x,), (y,) in zip(rows_a, rows_b)]
         return [list(map(f, ra, rb)) for ra, rb in zip(rows_a, rows_b)]
@@ -557,27 +487,26 @@ class Elementwise(MatrixOp):
         derivative = op.derivative
         if not flags.grad_enabled:
             # Plain backward: f′ entry by entry on numbers, multiplied into g in the same pass.
-            masked = MASKED_VJPS.get(op)
-            if masked is not None:
-                return _constant_like(g, masked(g.data, x.data, *params))
+            if op.matrix_vjp is not None:  # speed only: the same products, fused into one comprehension
+                return _constant_like(g, op.matrix_vjp(g.data, x.data, *params))
             return _constant_like(g, [
                 [gv * derivative(xv, *params, ov) for gv, xv, ov in zip(g_row, x_row, out_row)]
                 for g_row, x_row, out_row in zip(g.data, x.data, out.data)
             ])
         # create_graph: the local derivative must itself be a graph (or an exact constant).
-        if op in PIECEWISE_LINEAR:
-            local = _constant_like(g, [
-                [derivative(xv, *params, ov) for xv, ov in zip(x_row, out_row)]
-                for x_row, out_row in zip(x.data, out.data)
-            ])
+        if op.piecewise_linear or op.kinks:
+            local = _entrywise_derivative(op, x, out, params)
         else:
-            if op in INFINITE_SLOPE_AT_ZERO:
-                _refuse_zero_entries(op, x, params)
+            if op.vertical_tangents:
+                _refuse_infinite_slopes(op, x, out, params)
             local = derivative(x, *params, out)  # the scalar rule, run on Matrix nodes
         return g * local
 
     def _vjp_binary(self, g, out, needs, a, b) -> tuple:
-        local_a, local_b = self.op.derivative(a, b, out)  # the scalar rule on whole matrices
+        if self.op.piecewise_linear or self.op.kinks:  # a rule that reads the numbers: entry by entry
+            local_a, local_b = _entrywise_binary_derivative(self.op, a, b, out)
+        else:
+            local_a, local_b = self.op.derivative(a, b, out)  # the scalar rule on whole matrices
         return (
             sum_to(_times(g, local_a), a.shape) if needs[0] else None,
             sum_to(_times(g, local_b), b.shape) if needs[1] else None,
@@ -594,12 +523,46 @@ def _times(g, local):
     return g * local
 
 
-def _refuse_zero_entries(op: ops.Op, x, params: tuple) -> None:
-    for i, row in enumerate(x.data):
-        for j, xv in enumerate(row):
-            if xv == 0 and (op is ops.sqrt or 0 < params[0] < 1):
+def _entrywise_derivative(op: ops.Op, x, out, params: tuple):
+    """f′ of a kinked op at every entry, from its rule on the numbers, as a constant matrix.
+
+    A rule that reads its input's number (relu′ is 1 for x > 0) cannot run on
+    a whole matrix.  For a piecewise-linear op the numbers are exact even
+    under ``create_graph``: the derivative is a constant on each side of the
+    kink, so its own derivative is 0 there.  For any other kinked op a graph
+    of f′ would be needed, which this engine cannot build from such a rule.
+    """
+    if not op.piecewise_linear:
+        raise NotImplementedError(
+            f"{op.name}: a second derivative through a Matrix needs the derivative as a graph, and this op's "
+            f"rule reads its input's number (it has kinks) without being piecewise linear; use Values"
+        )
+    return _constant_like(out, [
+        [op.derivative(xv, *params, ov) for xv, ov in zip(x_row, out_row)]
+        for x_row, out_row in zip(x.data, out.data)
+    ])
+
+
+def _entrywise_binary_derivative(op: ops.Op, a, b, out) -> tuple:
+    """∂f/∂a and ∂f/∂b of a kinked binary op at every entry (a, b broadcast to out's shape)."""
+    if not op.piecewise_linear and flags.grad_enabled:
+        _entrywise_derivative(op, a, out, ())  # raises the NotImplementedError above
+    m, n = out.shape
+    rows_a, rows_b = _stretched(a.data, m, n), _stretched(b.data, m, n)
+    pairs = [[op.derivative(av, bv, ov) for av, bv, ov in zip(ra, rb, ro)]
+             for ra, rb, ro in zip(rows_a, rows_b, out.data)]
+    return (_constant_like(out, [[p[0] for p in row] for row in pairs]),
+            _constant_like(out, [[p[1] for p in row] for row in pairs]))
+
+
+def _refuse_infinite_slopes(op: ops.Op, x, out, params: tuple) -> None:
+    """Under create_graph, an entry where the op's slope is infinite (√x at 0) has no second
+    derivative, and its rule's formula on a matrix would divide by zero there: say so."""
+    for i, (x_row, out_row) in enumerate(zip(x.data, out.data)):
+        for j, (xv, ov) in enumerate(zip(x_row, out_row)):
+            if not math.isfinite(op.derivative(xv, *params, ov)):
                 raise NotImplementedError(
-                    f"{op.name}: create_graph at entry ({i}, {j}) = 0, where the derivative is "
+                    f"{op.name}: create_graph at entry ({i}, {j}) = {xv!r}, where the derivative is "
                     f"infinite: second derivatives are not defined there"
                 )
 

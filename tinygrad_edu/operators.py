@@ -92,7 +92,7 @@ class Arithmetic:
     def relu(self):
         return self.apply(ops.relu, (self,))
 
-    def leaky_relu(self, slope: float = 0.01):
+    def leaky_relu(self, slope: float = ops.LEAKY_SLOPE):
         return self.apply(ops.leaky_relu, (self,), (as_number("leaky_relu", slope),))
 
     def abs(self):

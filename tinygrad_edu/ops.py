@@ -40,8 +40,10 @@ from __future__ import annotations
 
 import cmath
 import math
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any
 
 from .reals import NUMBERS, as_number, inf, is_int, is_integer, plain_params, rounded, short, to_float
 
@@ -93,56 +95,137 @@ POSITIVE = Interval(0, inf, closed_low=False)
 NON_NEGATIVE = Interval(0, inf)
 
 
-class Op:
-    """A primitive operation: forward rule, local derivative, domain, kinks.
+#: How a formula can write an op: σ(x), x + y, −x, √x, x², |x| (see ``Op``).
+LAYOUTS = ("call", "infix", "prefix", "radical", "power", "bars")
 
-    ``forward(*inputs, *params)`` returns the output.  ``derivative(*inputs,
-    *params, out)`` returns ∂out/∂input for each of the first ``arity``
-    arguments (a single expression when ``arity`` is 1, a tuple otherwise).
-    ``params`` are plain constants that are not differentiated, such as the
-    exponent of ``x ** 3`` or the slope of a leaky relu.
+
+def _check_op_arguments(name: object, forward: object, derivative: object, arity: object, domain: object,
+                        param_names: object, param_domains: object, layout: object) -> None:
+    """TypeError or ValueError, naming the op, for an ``Op(...)`` that cannot work."""
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"Op: the name must be a non-empty str, got {short(name)}")
+    for rule, function in (("forward", forward), ("derivative", derivative)):
+        if not callable(function):
+            raise TypeError(f"Op: {rule} must be a function, got {short(function)}")
+    if not is_int(arity):
+        raise TypeError(f"Op: arity must be an int, got {short(arity)}")
+    assert isinstance(arity, int)
+    if arity < 1:
+        raise ValueError(f"Op: arity must be 1 or more, got {arity}")
+    if domain is not None and (not isinstance(domain, tuple) or len(domain) != arity
+                               or not all(isinstance(d, Interval) for d in domain)):
+        count = len(domain) if isinstance(domain, tuple) else short(domain)
+        raise ValueError(f"Op {name}: {count} domain intervals for {arity} input{'s' if arity > 1 else ''}"
+                         f" (one Interval per input)")
+    if param_domains is not None and (not isinstance(param_domains, tuple) or not isinstance(param_names, tuple)
+                                      or len(param_domains) != len(param_names)):
+        raise ValueError(f"Op {name}: param_domains needs one Interval per name in param_names")
+    if layout not in LAYOUTS:
+        raise ValueError(f"Op {name}: layout must be one of {', '.join(LAYOUTS)}, got {short(layout)}")
+
+
+class Op:
+    """A primitive operation: one row of the table, with every fact about it.
+
+    The rule itself:
+
+    * ``forward(*inputs, *params)`` returns the output;
+    * ``derivative(*inputs, *params, out)`` returns ∂out/∂input for each of the
+      first ``arity`` arguments (one expression when ``arity`` is 1, a tuple
+      otherwise);
+    * ``params`` are constants after the inputs that are not differentiated:
+      the exponent c of ``x ** c``, the slope of a leaky relu (``param_names``,
+      their ``param_domains`` and ``defaults``).
+
+    Where the rule holds (the tests and the engines read these):
+
+    * ``domain``: one :class:`Interval` per input (ℝ unless given), and
+      ``check``, a further test returning None or ``(error type, message)``;
+    * ``kinks``: points of input 0 where the derivative jumps, each with the
+      value the rule takes there (relu′(0) = 0); ``piecewise_linear=True``
+      when the derivative is a constant between the kinks, so its own
+      derivative is 0 (relu, leaky relu, |x|);
+    * ``vertical_tangents``: points of input 0 where the derivative is infinite
+      (√x at 0); ``poles``: input → points where it is unbounded (1/y at 0).
+
+    How it is written (the explainer, symbolic formulas, error messages):
+    ``symbol`` (σ, +, √; the name unless given), ``layout`` (``"call"`` σ(x),
+    ``"infix"`` x + y, ``"prefix"`` −x, ``"radical"`` √x, ``"power"`` x², ``"bars"``
+    |x|), ``python_operator`` (``"+"``, ``"**"``: the operator Python writes it
+    with, if any) and ``prime``, the name of its derivative when the
+    explainer writes σ′(z) rather than the rule.
+
+    Extras a first reading may skip: ``complex_forward`` (the same function
+    on complex numbers, for the complex-step check), and ``matrix_forward``
+    and ``matrix_vjp``, the same forward rule and g ⊙ f′(X) on whole lists of
+    rows at once, a speed-up the Matrix engine uses when they are given.
+
+    >>> softsign = Op("softsign", forward=lambda x: x / (1 + abs(x)),
+    ...               derivative=lambda x, out: 1 / (1 + absolute(x)) ** 2)
+    >>> softsign(1.0), softsign.local_derivatives(1.0), softsign.domain, softsign.symbol
+    (0.5, (0.25,), (Interval(low=-inf, high=inf, closed_low=True, closed_high=True),), 'softsign')
     """
 
     def __init__(
         self,
         name: str,
-        forward: Callable,
-        derivative: Callable,
+        forward: Callable[..., Any],
+        derivative: Callable[..., Any],
         *,
         arity: int = 1,
-        domain: tuple[Interval, ...] | None = None,
-        check: Callable | None = None,
-        kinks: dict | None = None,
-        poles: dict | None = None,
-        complex_forward: Callable | None = None,
         param_names: tuple[str, ...] = (),
+        param_domains: tuple[Interval, ...] | None = None,
+        defaults: tuple[Any, ...] = (),
+        domain: tuple[Interval, ...] | None = None,
+        check: Callable[..., Any] | None = None,
+        kinks: dict[float, str] | None = None,
+        piecewise_linear: bool = False,
+        vertical_tangents: dict[float, str] | None = None,
+        poles: dict[int, tuple[float, ...]] | None = None,
+        symbol: str = "",
+        layout: str = "call",
+        python_operator: str | None = None,
+        prime: str | None = None,
+        complex_forward: Callable[..., Any] | None = None,
+        matrix_forward: Callable[..., Any] | None = None,
+        matrix_vjp: Callable[..., Any] | None = None,
         doc: str = "",
     ) -> None:
-        if not isinstance(name, str) or not name:
-            raise TypeError(f"Op: the name must be a non-empty str, got {short(name)}")
-        for rule, function in (("forward", forward), ("derivative", derivative)):
-            if not callable(function):
-                raise TypeError(f"Op: {rule} must be a function, got {short(function)}")
-        if not is_int(arity):
-            raise TypeError(f"Op: arity must be an int, got {short(arity)}")
-        if arity < 1:
-            raise ValueError(f"Op: arity must be 1 or more, got {arity}")
-        if domain is not None and (len(domain) != arity or not all(isinstance(d, Interval) for d in domain)):
-            raise ValueError(f"Op {name}: {len(domain)} domain intervals for {arity} input{'s' if arity > 1 else ''}"
-                             f" (one Interval per input)")
+        _check_op_arguments(name, forward, derivative, arity, domain, param_names, param_domains, layout)
         self.name = name
         self.forward = forward
         self.derivative = derivative
         self.arity = arity
+        self.param_names = param_names
+        self.param_domains = param_domains if param_domains is not None else (REALS,) * len(param_names)
+        self.defaults = defaults
         self.domain = domain if domain is not None else (REALS,) * arity
-        self.check = check  # extra test beyond the intervals: None, or (error type, message)
-        self.kinks = kinks or {}  # point of input 0 -> the convention used there
-        self.poles = poles or {}  # input index -> points where the derivative is unbounded
+        self.check = check
+        self.kinks = kinks or {}
+        self.piecewise_linear = piecewise_linear
+        self.vertical_tangents = vertical_tangents or {}
+        self.poles = poles or {}
+        self.symbol = symbol or name
+        self.layout = layout
+        self.python_operator = python_operator
+        # A piecewise-linear rule written out is just a number (1 or 0): name it f′ instead.
+        self.prime = prime if prime is not None or not piecewise_linear else f"{self.symbol}′"
         self.complex_forward = complex_forward
-        self.param_names = param_names  # constants after the inputs: the c of x ** c
+        self.matrix_forward = matrix_forward
+        self.matrix_vjp = matrix_vjp
         # Most ops accept every real input: skip the domain test for them (it runs per node).
         self.restricted = check is not None or any(d != REALS for d in self.domain)
         self.__doc__ = doc or f"The primitive operation {name}."
+
+    @property
+    def smooth(self) -> bool:
+        """True when the rule holds on all of ℝ with no special point: no kink, pole,
+        vertical tangent, domain edge, extra check or parameter (random test graphs use these).
+
+        >>> tanh.smooth, relu.smooth, log.smooth
+        (True, False, False)
+        """
+        return not (self.kinks or self.vertical_tangents or self.poles or self.restricted or self.param_names)
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
@@ -188,33 +271,7 @@ class Op:
         return (partials,) if self.arity == 1 else tuple(partials)
 
 
-# ---------------------------------------------------------------------------
-# Forward rules that are plain Python operators.  Named (not lambdas) because
-# each serves twice: as the forward rule and, since operators work on complex
-# numbers too, as the complex extension for the complex-step check.
-# ---------------------------------------------------------------------------
-
-def _add(x, y):
-    return x + y
-
-
-def _subtract(x, y):
-    return x - y
-
-
-def _multiply(x, y):
-    return x * y
-
-
-def _divide(x, y):
-    return x / y
-
-
-def _negate(x):
-    return -x
-
-
-def _complex_power(x, c):
+def _complex_power(x: Any, c: Any) -> Any:
     return x ** c
 
 
@@ -303,46 +360,86 @@ def _check_power(x, c):
 
 
 # ---------------------------------------------------------------------------
-# The table.  Read each entry as: name, forward rule, local derivative.
+# Speed only (skip on a first reading): whole-matrix kernels for the Matrix
+# engine, given to an op as ``matrix_forward`` and ``matrix_vjp``.  Each is
+# the row's own rule on every entry of a list of rows, written as one
+# comprehension with the comparison inline instead of two Python calls per
+# entry (the rule and ``value_of``); relu is in every hidden layer of the
+# benchmark.  Each gives exactly ``op.forward(x)`` and ``g * op.derivative(x,
+# out)``, bit for bit, kinks and inf/nan included (hence ``0.0 * gv``, which
+# is nan when gv is inf, as the product is): tests/test_matrix.py checks.
 # ---------------------------------------------------------------------------
 
+def _relu_rows(a: list[list[Any]]) -> list[list[Any]]:
+    """relu on every entry, written ``0.0 if x <= 0 else x`` so that relu(nan) is nan."""
+    return [[0.0 if x <= 0 else x for x in row] for row in a]
+
+
+def _relu_vjp_rows(g: list[list[Any]], x: list[list[Any]]) -> list[list[Any]]:
+    """g ⊙ relu′(x): pass g where the unit was active."""
+    return [[gv if xv > 0 else 0.0 * gv for gv, xv in zip(g_row, x_row)] for g_row, x_row in zip(g, x)]
+
+
+def _leaky_relu_vjp_rows(g: list[list[Any]], x: list[list[Any]], slope: Any) -> list[list[Any]]:
+    """g ⊙ leaky_relu′(x): g where x > 0, else g·slope."""
+    return [[gv if xv > 0 else gv * slope for gv, xv in zip(g_row, x_row)] for g_row, x_row in zip(g, x)]
+
+
+def _abs_vjp_rows(g: list[list[Any]], x: list[list[Any]]) -> list[list[Any]]:
+    """g ⊙ sign(x), and 0 at the kink."""
+    return [[gv if xv > 0 else (-gv if xv < 0 else 0 * gv) for gv, xv in zip(g_row, x_row)]
+            for g_row, x_row in zip(g, x)]
+
+
+# ---------------------------------------------------------------------------
+# The table.  Read each entry as: name, forward rule, local derivative; then
+# where it holds and how it is written.
+# ---------------------------------------------------------------------------
+
+#: The leaky relu's default slope, PyTorch's ``negative_slope=0.01``.
+LEAKY_SLOPE = 0.01
+
 add = Op(
-    "add", forward=_add, derivative=lambda x, y, out: (1, 1), arity=2, complex_forward=_add,
+    "add", forward=operator.add, derivative=lambda x, y, out: (1, 1), arity=2,
+    symbol="+", layout="infix", python_operator="+", complex_forward=operator.add,
     doc="x + y.  ∂/∂x = 1, ∂/∂y = 1: addition passes the gradient through unchanged.",
 )
 
 sub = Op(
-    "sub", forward=_subtract, derivative=lambda x, y, out: (1, -1), arity=2,
-    complex_forward=_subtract,
+    "sub", forward=operator.sub, derivative=lambda x, y, out: (1, -1), arity=2,
+    symbol="−", layout="infix", python_operator="-", complex_forward=operator.sub,
     doc="x − y.  ∂/∂x = 1, ∂/∂y = −1.",
 )
 
 mul = Op(
-    "mul", forward=_multiply, derivative=lambda x, y, out: (y, x), arity=2,
-    complex_forward=_multiply,
+    "mul", forward=operator.mul, derivative=lambda x, y, out: (y, x), arity=2,
+    symbol="·", layout="infix", python_operator="*", complex_forward=operator.mul,
     doc="x · y.  ∂/∂x = y, ∂/∂y = x: each input's gradient is scaled by the *other* input.",
 )
 
 div = Op(
-    "div", forward=_divide, derivative=lambda x, y, out: (1 / y, -out / y), arity=2,
-    check=_check_divisor, poles={1: (0.0,)}, complex_forward=_divide,
+    "div", forward=operator.truediv, derivative=lambda x, y, out: (1 / y, -out / y), arity=2,
+    check=_check_divisor, poles={1: (0.0,)},
+    symbol="/", layout="infix", python_operator="/", complex_forward=operator.truediv,
     doc="x / y.  ∂/∂x = 1/y, ∂/∂y = −x/y² = −out/y.  y = 0 raises ZeroDivisionError.",
 )
 
 neg = Op(
-    "neg", forward=_negate, derivative=lambda x, out: -1, complex_forward=_negate,
+    "neg", forward=operator.neg, derivative=lambda x, out: -1,
+    symbol="−", layout="prefix", python_operator="-", complex_forward=operator.neg,
     doc="−x.  d/dx = −1.",
 )
 
 pow_xy = Op(
     "pow", forward=_power, derivative=lambda x, y, out: (y * pow_xy(x, y - 1), out * log(x)), arity=2,
-    domain=(POSITIVE, REALS), complex_forward=_complex_power,
+    domain=(POSITIVE, REALS),
+    symbol="^", layout="power", python_operator="**", complex_forward=_complex_power,
     doc="x ** y with both x and y differentiable.  ∂/∂x = y·x^(y−1), ∂/∂y = x^y·ln x,\n"
         "which needs x > 0 (use a plain-number exponent, ``x ** 3``, for a negative base).",
 )
 
 
-def _power_const_derivative(x, c, out):
+def _power_const_derivative(x: Any, c: Any, out: Any) -> Any:
     # d/dx xᶜ = c·xᶜ⁻¹.  At x = 0 with 0 < c < 1 (√x, say) the tangent is
     # vertical: report +inf there rather than dividing by zero.
     if c == 0:
@@ -355,10 +452,9 @@ def _power_const_derivative(x, c, out):
 
 
 power = Op(
-    "power", forward=_power, derivative=_power_const_derivative,
-    check=_check_power, kinks={0.0: "xᶜ′(0) = +inf when 0 < c < 1"}, poles={0: (0.0,)},
-    param_names=("c",),
-    complex_forward=_complex_power,
+    "power", forward=_power, derivative=_power_const_derivative, param_names=("c",),
+    check=_check_power, vertical_tangents={0.0: "xᶜ′(0) = +inf when 0 < c < 1"}, poles={0: (0.0,)},
+    layout="power", python_operator="**", complex_forward=_complex_power,
     doc="x ** c for a constant c.  d/dx xᶜ = c·xᶜ⁻¹.  0 ** negative raises ZeroDivisionError;\n"
         "a negative base with a non-integer exponent raises ValueError.",
 )
@@ -376,32 +472,33 @@ log = Op(
 
 sqrt = Op(
     "sqrt", forward=math.sqrt, derivative=lambda x, out: inf if value_of(out) == 0 else 0.5 / out,
-    domain=(NON_NEGATIVE,), kinks={0.0: "√′(0) = +inf (a vertical tangent)"},
-    complex_forward=cmath.sqrt,
+    domain=(NON_NEGATIVE,), vertical_tangents={0.0: "√′(0) = +inf"},
+    symbol="√", layout="radical", complex_forward=cmath.sqrt,
     doc="√x for x ≥ 0.  √′(x) = 1/(2√x), +inf at x = 0.",
 )
 
 tanh = Op(
-    "tanh", forward=math.tanh, derivative=lambda x, out: 1 - out * out, complex_forward=cmath.tanh,
+    "tanh", forward=math.tanh, derivative=lambda x, out: 1 - out * out,
+    prime="tanh′", complex_forward=cmath.tanh,
     doc="tanh x.  tanh′(x) = 1 − tanh²(x) ≤ 1, with equality only at x = 0.",
 )
 
 sigmoid = Op(
     "sigmoid", forward=_sigmoid, derivative=lambda x, out: out * (1 - out),
-    complex_forward=lambda z: 1 / (1 + cmath.exp(-z)),
+    symbol="σ", prime="σ′", complex_forward=lambda z: 1 / (1 + cmath.exp(-z)),
     doc="σ(x) = 1/(1 + e^(−x)).  σ′(x) = σ(x)(1 − σ(x)) ≤ 1/4, with equality only at x = 0:\n"
         "the reason deep sigmoid networks' gradients vanish.  Stable for any finite x.",
 )
 
 softplus = Op(
     "softplus", forward=_softplus, derivative=lambda x, out: sigmoid(x),
-    complex_forward=lambda z: cmath.log(1 + cmath.exp(z)),
+    prime="softplus′", complex_forward=lambda z: cmath.log(1 + cmath.exp(z)),
     doc="softplus(x) = ln(1 + e^x), a smooth relu.  softplus′ = σ.  Stable for any finite x.",
 )
 
 log_sigmoid = Op(
     "log_sigmoid", forward=lambda x: -_softplus(-x), derivative=lambda x, out: sigmoid(-x),
-    complex_forward=lambda z: -cmath.log(1 + cmath.exp(-z)),
+    prime="log_sigmoid′", complex_forward=lambda z: -cmath.log(1 + cmath.exp(-z)),
     doc="ln σ(x) = −softplus(−x).  Its derivative is 1 − σ(x) = σ(−x).  Stable for any finite x.",
 )
 
@@ -418,7 +515,8 @@ cos = Op(
 relu = Op(
     "relu", forward=lambda x: 0.0 if x <= 0 else x,  # written so that relu(nan) is nan
     derivative=lambda x, out: 1.0 if value_of(x) > 0 else 0.0,
-    kinks={0.0: "relu′(0) = 0"},
+    kinks={0.0: "relu′(0) = 0"}, piecewise_linear=True,
+    matrix_forward=_relu_rows, matrix_vjp=_relu_vjp_rows,
     doc="relu(x) = max(x, 0).  relu′ = 1 for x > 0 and 0 for x ≤ 0 (we take 0 at the kink,\n"
         "as PyTorch does).  On the active side it does not shrink the gradient at all.",
 )
@@ -426,7 +524,8 @@ relu = Op(
 leaky_relu = Op(
     "leaky_relu", forward=lambda x, slope: slope * x if x <= 0 else x,
     derivative=lambda x, slope, out: 1.0 if value_of(x) > 0 else slope,
-    kinks={0.0: "leaky_relu′(0) = slope"}, param_names=("slope",),
+    param_names=("slope",), defaults=(LEAKY_SLOPE,),
+    kinks={0.0: "leaky_relu′(0) = slope"}, piecewise_linear=True, matrix_vjp=_leaky_relu_vjp_rows,
     doc="leaky_relu(x) = x for x > 0, slope·x otherwise.  Its derivative never reaches 0,\n"
         "so a unit pushed to the negative side still gets a gradient (it does not 'die').",
 )
@@ -434,7 +533,8 @@ leaky_relu = Op(
 absolute = Op(
     "abs", forward=lambda x: -x if x < 0 else x,
     derivative=lambda x, out: (value_of(x) > 0) - (value_of(x) < 0),
-    kinks={0.0: "abs′(0) = 0"},
+    kinks={0.0: "abs′(0) = 0"}, piecewise_linear=True,
+    symbol="|", layout="bars", prime="abs′", matrix_vjp=_abs_vjp_rows,
     doc="|x|.  abs′ = sign(x), and 0 at the kink x = 0.",
 )
 
@@ -465,6 +565,7 @@ def describe_rule(op: Op) -> str:
     names = ", ".join(["x", "y"][: op.arity] + list(op.param_names))
     head = f"{op.name}({names})".ljust(16) + f" domain {' × '.join(str(d) for d in op.domain)}"
     special = [f"kink: {text}" for text in op.kinks.values()]
+    special += [f"vertical tangent: {text}" for text in op.vertical_tangents.values()]
     special += [f"pole at {p} (input {i})" for i, points in op.poles.items() for p in points]
     if special:
         head += "    " + "; ".join(special)

@@ -154,27 +154,31 @@ def _is_constant(e: Expr, value) -> bool:
 
 
 def _simplify(op: Op, args: tuple, params: tuple) -> Expr | None:
-    """A simpler formula with exactly the same value, or None to keep ``op(args)`` as it is."""
-    name = op.name
+    """A simpler formula with exactly the same value, or None to keep ``op(args)`` as it is.
+
+    These are identities of the arithmetic rows of the table (0 adds nothing,
+    1 multiplies by nothing, −(−x) = x): algebra used only to tidy a printed
+    formula.  An op without a rule here is printed as it is.
+    """
     if all(a.is_constant for a in args):  # fold: 2·3 → 6, σ(0) → 0.5
         return Expr.constant(op(*[a.data for a in args], *params))
     x = args[0]
     y = args[1] if len(args) > 1 else None
-    if name == "add":
+    if op is ops.add:
         if _is_constant(x, 0):
             return y
         if _is_constant(y, 0):
             return x
         if y.op is ops.neg:  # x + (−y) → x − y (the same float)
             return Expr.apply(ops.sub, (x, y.args[0]))
-    elif name == "sub":
+    elif op is ops.sub:
         if _is_constant(y, 0):
             return x
         if _is_constant(x, 0):
             return Expr.apply(ops.neg, (y,))
         if y.op is ops.neg:  # x − (−y) → x + y
             return Expr.apply(ops.add, (x, y.args[0]))
-    elif name == "mul":
+    elif op is ops.mul:
         if _is_constant(x, 0) or _is_constant(y, 0):
             return Expr.constant(0.0)
         if _is_constant(x, 1):
@@ -185,21 +189,21 @@ def _simplify(op: Op, args: tuple, params: tuple) -> Expr | None:
             return Expr.apply(ops.neg, (y,))
         if _is_constant(y, -1):
             return Expr.apply(ops.neg, (x,))
-    if name in ("mul", "div"):
-        if name == "div" and _is_constant(y, 1):
+    if op is ops.mul or op is ops.div:
+        if op is ops.div and _is_constant(y, 1):
             return x
-        if name == "div" and _is_constant(x, 0):
+        if op is ops.div and _is_constant(x, 0):
             return Expr.constant(0.0)
         if x.op is ops.neg:  # (−x)·y → −(x·y): negation is exact, so the same number
             return Expr.apply(ops.neg, (Expr.apply(op, (x.args[0], y)),))
         if y.op is ops.neg:
             return Expr.apply(ops.neg, (Expr.apply(op, (x, y.args[0])),))
-    elif name == "neg":
+    elif op is ops.neg:
         if x.op is ops.neg:
             return x.args[0]
         if x.op is ops.sub:  # −(x − y) → y − x (rounding to nearest is symmetric: the same number)
             return Expr.apply(ops.sub, (x.args[1], x.args[0]))
-    elif name == "power":
+    elif op is ops.power:
         if params[0] == 1:
             return x
         if params[0] == 0:
@@ -308,14 +312,8 @@ def symbolic_derivative(output: Value, wrt: Value, expand: bool = True) -> Expr:
 
 _SUM, _PRODUCT, _UNARY, _POWER, _ATOM = 1, 2, 3, 4, 5
 
-_BINARY = {  # op name: (unicode symbol, python symbol, precedence)
-    "add": (" + ", " + ", _SUM),
-    "sub": (f" {MINUS} ", " - ", _SUM),
-    "mul": ("·", " * ", _PRODUCT),
-    "div": ("/", " / ", _PRODUCT),
-}
-
-_FUNCTION_NAMES = {"sigmoid": "σ"}  # everything else prints under its op name
+#: Where an infix operator binds: a sum below a product (a + b inside a product is (a + b)).
+_INFIX_PRECEDENCE = {"+": _SUM, "-": _SUM}  # any other infix operator binds like a product
 
 #: Names ``eval`` needs for :meth:`Expr.python` output: every op of the table
 #: (called through the table, so domains are checked), ``inf``, ``nan``, ``Fraction``.
@@ -389,30 +387,32 @@ def _exponent_text(c, python: bool) -> str:
 
 
 def _node_text(node: Expr, parts: list, python: bool) -> tuple:
-    name = node.op.name
-    if name in _BINARY:
-        unicode_symbol, python_symbol, precedence = _BINARY[name]
+    """A node's text and precedence, from its op's ``layout`` and ``symbol`` (see :class:`~tinygrad_edu.ops.Op`)."""
+    op = node.op
+    layout = op.layout
+    if layout == "infix":
+        precedence = _INFIX_PRECEDENCE.get(op.python_operator, _PRODUCT)
         left = _wrap(parts[0], precedence, allow_minus=True)
         right = _wrap(parts[1], precedence + 1)
-        return left + (python_symbol if python else unicode_symbol) + right, precedence
-    if name == "neg":
+        symbol = f" {op.python_operator} " if python else (op.symbol if precedence == _PRODUCT else f" {op.symbol} ")
+        return left + symbol + right, precedence
+    if layout == "prefix" and (op.python_operator or not python):
         # −x·y may be read as (−x)·y or −(x·y): the same number, so no parentheses are needed.
-        return ("-" if python else MINUS) + _wrap(parts[0], _PRODUCT, allow_minus=False), _UNARY
+        return (op.python_operator if python else op.symbol) + _wrap(parts[0], _PRODUCT, allow_minus=False), _UNARY
     extra = [_python_constant(p) if python else format_constant(p) for p in node.params]
     if python:  # every other op is a call of the op table's function: power(x, 2), pow(x, y)
-        return f"{name}({', '.join([parts[0][0]] + [p[0] for p in parts[1:]] + extra)})", _ATOM
-    if name == "power":
+        return f"{op.name}({', '.join([parts[0][0]] + [p[0] for p in parts[1:]] + extra)})", _ATOM
+    if layout == "power" and op.arity == 1:  # x², the constant exponent as a superscript
         return _wrap(parts[0], _ATOM, allow_minus=False) + _exponent_text(node.params[0], python), _POWER
-    if name == "pow":
+    if layout == "power":  # x^y
         exponent = parts[1][0] if parts[1][1] == _ATOM and not parts[1][0].startswith(MINUS) else f"({parts[1][0]})"
-        return _wrap(parts[0], _ATOM, allow_minus=False) + "^" + exponent, _POWER
-    if name == "abs":
-        return f"|{parts[0][0]}|", _ATOM
-    if name == "sqrt":
+        return _wrap(parts[0], _ATOM, allow_minus=False) + op.symbol + exponent, _POWER
+    if layout == "bars":
+        return f"{op.symbol}{parts[0][0]}{op.symbol}", _ATOM
+    if layout == "radical":
         inner = parts[0][0] if parts[0][1] == _ATOM and not parts[0][0].startswith(MINUS) else f"({parts[0][0]})"
-        return "√" + inner, _ATOM
-    shown = _FUNCTION_NAMES.get(name, name)
-    return f"{shown}({', '.join([p[0] for p in parts] + extra)})", _ATOM
+        return op.symbol + inner, _ATOM
+    return f"{op.symbol}({', '.join([p[0] for p in parts] + extra)})", _ATOM
 
 
 def render(expr: Expr, python: bool = False, limit: int | None = None, memo: dict | None = None) -> str:

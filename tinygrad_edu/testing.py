@@ -88,6 +88,7 @@ SAFETY = 2  # times the Richardson estimate of the truncation error (see the mod
 LOWEST_ORDER = 1.0  # the order assumed unless the differences show a lower one
 MAX_REFINEMENTS = 4  # steps down to h/8⁴ where h is too wide for a steep function
 BOUND = 30.0  # inputs are drawn from [−BOUND, BOUND] ∩ domain: e^30 and 30^30 are finite and well-scaled
+PARAM_BOUND = 3.0  # an op's fractional parameters are drawn from [−3, 3] ∩ their domain
 
 
 @dataclass(frozen=True)
@@ -213,14 +214,17 @@ def matrix_rows(m: int, n: int, elements: st.SearchStrategy) -> st.SearchStrateg
 
 
 def params_for(op: Op) -> st.SearchStrategy:
-    """The constant parameters an op takes: the exponent of ``power``, the slope of ``leaky_relu``."""
-    if op is ops.power:
-        integers = st.integers(-4, 6)
-        fractional = st.floats(-3.0, 3.0, allow_nan=False).filter(lambda c: not c.is_integer())
-        return st.tuples(st.one_of(integers, fractional))
-    if op is ops.leaky_relu:
-        return st.tuples(st.floats(0.0, 0.5, allow_nan=False, allow_subnormal=False))
-    return st.just(())
+    """The constant parameters an op takes (the exponent of ``power``, the slope of
+    ``leaky_relu``), each drawn from its ``param_domains``: integers from −4 to 6
+    (x ** 3, x ** −2, where a negative base is allowed) and fractions in
+    [−PARAM_BOUND, PARAM_BOUND] (x ** 0.5, a slope of 0.2)."""
+    return st.tuples(*[_parameter_values(interval) for interval in op.param_domains])
+
+
+def _parameter_values(interval: Interval) -> st.SearchStrategy:
+    integers = st.integers(-4, 6).filter(interval.contains)
+    fractional = floats_in(interval, PARAM_BOUND).filter(lambda c: not c.is_integer())
+    return st.one_of(integers, fractional)
 
 
 def op_arguments(op: Op, bound: float = BOUND) -> st.SearchStrategy:
@@ -239,12 +243,12 @@ def op_arguments(op: Op, bound: float = BOUND) -> st.SearchStrategy:
 
 
 def distance_to_special_point(op: Op, inputs: Sequence[float], i: int) -> float:
-    """How far input ``i`` is from the nearest domain edge, kink or pole of ``op`` (inf if none)."""
+    """How far input ``i`` is from the nearest domain edge, kink, vertical tangent or pole of ``op`` (inf if none)."""
     x = inputs[i]
     interval = op.domain[i]
     special = [interval.low, interval.high, *op.poles.get(i, ())]
     if i == 0:
-        special += list(op.kinks)
+        special += [*op.kinks, *op.vertical_tangents]
     return min((math.fabs(x - s) for s in special if math.isfinite(s)), default=math.inf)
 
 
@@ -427,10 +431,10 @@ def assert_gradients_match(f: Callable, inputs: Sequence[float], rel_tol: float 
 # Random expression graphs with shared sub-expressions
 # ---------------------------------------------------------------------------
 
-#: Ops that are smooth on their whole domain: random graphs use these, so a
+#: Ops that are smooth on all of ℝ (``Op.smooth``): random graphs use these, so a
 #: central difference never straddles a kink.  (Kinked ops are tested alone.)
-SMOOTH_UNARY = (ops.neg, ops.exp, ops.tanh, ops.sigmoid, ops.softplus, ops.log_sigmoid, ops.sin, ops.cos)
-SMOOTH_BINARY = (ops.add, ops.sub, ops.mul)
+SMOOTH_UNARY = tuple(op for op in ops.OPS.values() if op.smooth and op.arity == 1)
+SMOOTH_BINARY = tuple(op for op in ops.OPS.values() if op.smooth and op.arity == 2)
 
 
 class Program:

@@ -37,6 +37,7 @@ from typing import Callable
 
 from ..matrix import Matrix
 from ..operators import Arithmetic
+from ..ops import LEAKY_SLOPE
 from ..reals import finite_number, is_int
 from .module import Module
 
@@ -78,7 +79,7 @@ def relu(x):
     return x.relu()
 
 
-def leaky_relu(x, negative_slope: float = 0.01):
+def leaky_relu(x, negative_slope: float = LEAKY_SLOPE):
     """x for x > 0, ``negative_slope``·x otherwise; the derivative is 1 or the slope."""
     _check_input("leaky_relu", x)
     _check_finite_number("leaky_relu", "negative_slope", negative_slope)
@@ -158,7 +159,7 @@ class ReLU(Module):
 class LeakyReLU(Module):
     """Elementwise leaky relu with a fixed ``negative_slope`` (default 0.01, as in PyTorch)."""
 
-    def __init__(self, negative_slope: float = 0.01) -> None:
+    def __init__(self, negative_slope: float = LEAKY_SLOPE) -> None:
         _check_finite_number("LeakyReLU", "negative_slope", negative_slope)
         self.negative_slope = negative_slope
 
