@@ -29,9 +29,8 @@ from tinygrad_edu.anomaly import describe
 from tinygrad_edu.matrix import Matrix
 from tinygrad_edu.matrix_ops import MATRIX_OPS, elementwise
 from tinygrad_edu.mode import AnomalyError, detect_anomaly, no_grad
-from tinygrad_edu.numeric import EPSILON, default_step
+from tinygrad_edu.numeric import EPSILON, ROUNDING_FACTOR, default_step
 from tinygrad_edu.testing import (
-    ROUNDING_FACTOR,
     central_difference_with_error,
     close,
     finite_floats,

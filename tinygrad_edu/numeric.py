@@ -2,11 +2,12 @@
 
 Two references, with different weaknesses:
 
-* **Central differences**, f′(x) ≈ (f(x + h) − f(x − h)) / 2h.  The error has
-  two parts: truncation, about h²·|f‴|/6, which wants h small, and rounding,
-  about ε·|f|/h (ε = 2.2e-16, the float64 spacing near 1), which wants h
-  large.  They balance at h ≈ ε^(1/3) ≈ 6e-6 (times the size of x), where the
-  error is roughly ε^(2/3) ≈ 4e-11 relative: the default step here.
+* **Central differences**, f′(x) ≈ D(h) = (f(x + h) − f(x − h)) / 2h.  The
+  error has two parts: truncation, which wants h small, and rounding, about
+  ε·|f|/h (ε = 2.2e-16, the float64 spacing near 1), which wants h large.
+  Where f is smooth the truncation is about h²·|f‴|/6, and the two balance at
+  h ≈ ε^(1/3) ≈ 6e-6 (times the size of x), where the error is roughly
+  ε^(2/3) ≈ 4e-11 relative: the default step here.
 * **The complex step**, f′(x) ≈ Im f(x + ih) / h.  For an analytic f there is
   no subtraction, hence no cancellation: h = 1e-20 gives f′ to rounding.  It
   needs f written with complex-capable functions (``cmath``).
@@ -16,6 +17,43 @@ Two references, with different weaknesses:
 1.0
 >>> complex_step(lambda z: z * z * z, 2.0)      # d/dx x³ = 3x² = 12, exactly
 12.0
+
+How far off is D(h)?  Measured, not assumed
+-------------------------------------------
+The h² law needs f″ to be continuous at x.  Where f″ jumps (softsign
+x/(1 + |x|) and x·|x| at 0: f′ is continuous but bends) the two sides no
+longer cancel and D(h) − f′ ≈ (f″(x⁺) − f″(x⁻))·h/4 shrinks only like h:
+softsign at 0 has f″ = ∓2 on either side, so D(h) = 1/(1 + h) ≈ 1 − h, off
+by 6e-6 at the default step, while the estimate that is right for h²,
+(D(2h) − D(h))/3, says 2e-6.  Where f″ is unbounded (x·√|x| at 0) it is
+slower still, like √h.
+
+So :func:`estimate_derivative` *measures* the truncation error, the way
+Richardson extrapolation does.  If D(h) − f′ ≈ C·hᵖ, then
+D(2h) − D(h) = (2ᵖ − 1)·(D(h) − f′), hence error of D(h) = (D(2h) − D(h)) / (2ᵖ − 1),
+and one more step gives the order itself: (D(4h) − D(2h)) / (D(2h) − D(h)) = 2ᵖ.
+Measured orders are noisy (rounding, and h not yet small enough), so the
+estimate uses the lowest order accepted, p = 1, unless the differences show a
+lower one, and allows ``SAFETY`` = 2 times it.  With p = 1 the error of D(h)
+is at most |D(2h) − D(h)|, and at most |D(4h) − D(2h)|/2: the larger is taken
+(an accidental D(2h) ≈ D(h) cannot shrink the bar).  For a smooth f (p = 2)
+that is 12 times the true error: loose, but the truncation of a smooth f at
+h ≈ 6e-6 is about 1e-11 relative, still far below any error of a wrong rule.
+If the differences do not shrink at all (order ≤ 0), f′ itself jumps near x:
+no bar is honest there.  And where the step is too wide for a steep f
+(tanh(10⁶·x)), the bar is mostly truncation and above ``REL_TOL``: then the
+step shrinks eightfold, up to ``MAX_REFINEMENTS`` times.
+
+The rounding part: f(x ± h) are each rounded to ~ε·|f|, and the difference
+is divided by 2h.  Where the derivative is tiny compared with f (tanh′(20) ≈
+1e-17 while tanh(20) ≈ 1) this dominates, and no relative tolerance can be
+met; the bar allows ``ROUNDING_FACTOR``·ε·|f|/h, which also covers the
+rounding inside D(2h) − D(h).  And x ± h is itself rounded to an ulp of x, a
+shift of ε·|x|/2 that moves D by about ε·|x|·|f′|/h: allowed too.
+
+:func:`gradcheck` compares each analytic derivative with D(h) within that
+measured error bar (and the tolerances you give), so it passes softsign at 0
+where a check that assumed h² would fail.
 """
 
 from __future__ import annotations
@@ -107,6 +145,94 @@ def evaluate(f: Callable, xs: Sequence[float]) -> float:
 
 
 # ---------------------------------------------------------------------------
+# How far off is a central difference?  Measured, not assumed.
+# ---------------------------------------------------------------------------
+
+REL_TOL = 1e-6  # the relative tolerance the checks add on top of the measured error bar
+ABS_FLOOR = 1e-12  # the smallest error bar: never a large absolute tolerance (see tinygrad_edu.testing)
+ROUNDING_FACTOR = 8  # a few ulps of f(x+h) and f(x−h), each rounded, plus the rounding of x ± h
+SAFETY = 2  # times the Richardson estimate of the truncation error (see the module docstring)
+LOWEST_ORDER = 1.0  # the order assumed unless the differences show a lower one
+MAX_REFINEMENTS = 4  # steps down to h/8⁴ where h is too wide for a steep function
+
+
+@dataclass(frozen=True)
+class NumericDerivative:
+    """A central difference D(h) with its error bar, and the evidence for the bar.
+
+    ``differences`` are D(h), D(2h), D(4h).  ``order`` is the measured order p of
+    convergence (D(h) − f′ ≈ C·hᵖ: 2 where f is smooth, 1 where f″ jumps), or
+    None when rounding hides the truncation error (then it is too small to matter).
+    """
+
+    value: float
+    error_bar: float
+    h: float
+    differences: tuple
+    rounding: float
+    truncation: float
+    order: float | None
+
+    @property
+    def converges(self) -> bool:
+        """False when D(kh) moves *more* as h shrinks: then f′ probably jumps near x."""
+        return self.order is None or self.order > 0
+
+
+def estimate_derivative(f: Callable[[float], float], x: float, h: float,
+                        refinements: int = MAX_REFINEMENTS) -> NumericDerivative:
+    """The central difference of ``f`` at ``x`` with a measured error bar (see the module docstring).
+
+    >>> est = estimate_derivative(math.exp, 0.0, 1e-5)
+    >>> abs(est.value - 1.0) < est.error_bar < 1e-9
+    True
+    >>> softsign = lambda t: t / (1 + abs(t))          # f″ jumps at 0: D(h) ≈ 1 − h
+    >>> est = estimate_derivative(softsign, 0.0, 1e-5)
+    >>> round(est.order, 3), abs(est.value - 1.0) < est.error_bar
+    (1.0, True)
+
+    A step too wide for a steep ``f`` (tanh(10⁶·x) turns over a width of 1e-6)
+    shows as an error bar dominated by truncation and above ``REL_TOL``: while
+    it is, the step shrinks eightfold, at most ``refinements`` times.  Never
+    where rounding dominates: a smaller step would only add rounding.  The
+    choice depends on the estimate alone, never on the value it is compared with.
+
+    >>> steep = lambda t: math.tanh(1e6 * t)
+    >>> round(estimate_derivative(steep, 0.0, 6e-6, refinements=0).value)  # tanh(6)/6e-6
+    166665
+    >>> est = estimate_derivative(steep, 0.0, 6e-6)
+    >>> est.h, round(est.value), est.error_bar < 10
+    (1.46484375e-09, 999999, True)
+    """
+    est = _estimate_at(f, x, h)
+    for _ in range(refinements):
+        if est.truncation <= est.rounding or est.error_bar <= REL_TOL * math.fabs(est.value):
+            break
+        est = _estimate_at(f, x, est.h / 8)
+    return est
+
+
+def _estimate_at(f: Callable[[float], float], x: float, h: float) -> NumericDerivative:
+    """D(h) and its error bar from D(h), D(2h), D(4h), for one step h."""
+    steps = (h, 2 * h, 4 * h)
+    pairs = [(f(x + k), f(x - k)) for k in steps]
+    d1, d2, d4 = [(up - down) / (2 * k) for (up, down), k in zip(pairs, steps)]
+    largest = max(math.fabs(v) for pair in pairs for v in pair)
+    rounding = (ROUNDING_FACTOR * EPSILON * largest + EPSILON * math.fabs(x) * math.fabs(d1)) / h
+    near, far = d2 - d1, d4 - d2
+    order, p = None, LOWEST_ORDER
+    if math.fabs(near) > rounding and math.fabs(far) > rounding and (near > 0) == (far > 0):
+        order = math.log2(far / near)
+        # The lowest order the differences allow, each possibly off by the rounding:
+        lowest = math.log2((math.fabs(far) - rounding) / (math.fabs(near) + rounding))
+        if 0 < lowest < p:
+            p = lowest
+    truncation = SAFETY * max(math.fabs(near), math.fabs(far) / 2 ** p) / (2 ** p - 1)
+    return NumericDerivative(d1, max(ABS_FLOOR, rounding + truncation), h, (d1, d2, d4),
+                             rounding, truncation, order)
+
+
+# ---------------------------------------------------------------------------
 # gradcheck: analytic against numeric, per input, with a readable report
 # ---------------------------------------------------------------------------
 
@@ -120,6 +246,7 @@ class GradcheckEntry:
     abs_error: float
     rel_error: float
     ok: bool
+    error_bar: float = 0.0  # how far off the numeric side may be (estimate_derivative)
 
 
 class GradcheckError(AssertionError):
@@ -139,13 +266,15 @@ class GradcheckReport:
         return all(e.ok for e in self.entries)
 
     def __str__(self) -> str:
-        lines = [f"{'input':>5}  {'analytic':>22}  {'numeric':>22}  {'abs err':>9}  {'rel err':>9}  ok"]
+        lines = [f"{'input':>5}  {'analytic':>22}  {'numeric':>22}  {'abs err':>9}  {'rel err':>9}  "
+                 f"{'num. bar':>9}  ok"]
         for e in self.entries:
             lines.append(
                 f"{e.index:>5}  {e.analytic:>22.15g}  {e.numeric:>22.15g}  "
-                f"{e.abs_error:>9.2e}  {e.rel_error:>9.2e}  {'yes' if e.ok else 'NO'}"
+                f"{e.abs_error:>9.2e}  {e.rel_error:>9.2e}  {e.error_bar:>9.2e}  {'yes' if e.ok else 'NO'}"
             )
-        lines.append(f"tolerance: rel {self.rel_tol:g}, abs {self.abs_tol:g}")
+        lines.append(f"tolerance: rel {self.rel_tol:g}, abs {self.abs_tol:g} or the numeric side's measured "
+                     f"error bar (num. bar), whichever is larger")
         return "\n".join(lines)
 
 
@@ -160,16 +289,23 @@ def gradcheck(
 ) -> GradcheckReport:
     """Compare reverse-mode gradients of ``f`` with central differences, input by input.
 
-    ``f`` takes one Value per input and returns a Value.  An entry passes when
-    ``math.isclose(analytic, numeric, rel_tol=rel_tol, abs_tol=abs_tol)``.  On a
-    mismatch :class:`GradcheckError` is raised with the whole report (unless
-    ``raise_exception=False``), like ``torch.autograd.gradcheck``.
+    ``f`` takes one Value per input and returns a Value.  Each numeric
+    derivative comes with its measured error bar (:func:`estimate_derivative`,
+    from D(h), D(2h) and D(4h)), and an entry passes when
+    ``math.isclose(analytic, numeric, rel_tol=rel_tol, abs_tol=max(abs_tol, error_bar))``.
+    On a mismatch :class:`GradcheckError` is raised with the whole report
+    (unless ``raise_exception=False``), like ``torch.autograd.gradcheck``.
+    ``h`` fixes the step; by default it starts at :func:`default_step` and
+    shrinks where ``f`` is too steep for it.
+
+    >>> gradcheck(lambda x: x / (1 + abs(x)), [0.0]).ok     # softsign at 0: D(h) = 1 − h, an order-1 error
+    True
 
     >>> report = gradcheck(lambda x, y: (x * y).tanh(), [0.3, -0.7])
     >>> report.ok
     True
     >>> print(report)                                  # doctest: +ELLIPSIS
-    input                analytic                 numeric    abs err    rel err  ok
+    input                analytic                 numeric    abs err    rel err   num. bar  ok
         0  ...
     """
     check_function("gradcheck", f)
@@ -186,11 +322,18 @@ def gradcheck(
     analytic = grad(f(*points), points)
     report = GradcheckReport(rel_tol=rel_tol, abs_tol=abs_tol)
     for i, a in enumerate(analytic):
-        n = partial_difference(lambda *ys: evaluate(f, ys), xs, i, h)
+        def along_i(t: float, i: int = i) -> float:
+            return evaluate(f, [*xs[:i], t, *xs[i + 1:]])
+
+        if h is None:
+            est = estimate_derivative(along_i, xs[i], default_step(xs[i]))
+        else:
+            est = estimate_derivative(along_i, xs[i], h, refinements=0)  # the step asked for, and no other
+        n = est.value
         abs_error = math.fabs(a - n)
         rel_error = abs_error / max(math.fabs(a), math.fabs(n), 1e-300)
-        ok = math.isclose(a, n, rel_tol=rel_tol, abs_tol=abs_tol)
-        report.entries.append(GradcheckEntry(i, a, n, abs_error, rel_error, ok))
+        ok = math.isclose(a, n, rel_tol=rel_tol, abs_tol=max(abs_tol, est.error_bar))
+        report.entries.append(GradcheckEntry(i, a, n, abs_error, rel_error, ok, est.error_bar))
     if raise_exception and not report.ok:
         raise GradcheckError(f"gradcheck: analytic and numeric gradients differ\n{report}")
     return report

@@ -16,54 +16,26 @@ or check it at one point, as a plain call: ``assert_op_derivative_matches(my_op,
 
 How close is close enough
 -------------------------
-A central difference D(h) = (f(x + h) − f(x − h)) / 2h is off from the true
-derivative f′(x) by
+Every comparison with a central difference D(h) = (f(x + h) − f(x − h)) / 2h
+allows for that difference's own error, *measured* at the point rather than
+assumed: :func:`tinygrad_edu.numeric.estimate_derivative` finds from D(h), D(2h)
+and D(4h) how fast the difference converges (like h² where f is smooth, only
+like h where f″ jumps, as softsign's and x·|x|'s do at 0) and bounds its
+truncation and rounding errors accordingly; the reasons are written there.
 
-* truncation.  Where f is smooth, D(h) − f′(x) ≈ h²·f‴/6: it shrinks like h².
-  Where f″ jumps at x (softsign x/(1 + |x|) and x·|x| at 0: f′ is continuous
-  but bends), the two sides no longer cancel and it shrinks only like h:
-  D(h) − f′ ≈ (f″(x⁺) − f″(x⁻))·h/4.  softsign at 0 has f″ = ∓2 on either
-  side, so D(h) = 1/(1 + h) ≈ 1 − h: off by 6e-6 at the default step, while
-  the estimate that is right for h², (D(2h) − D(h))/3, says 2e-6.  Where f′
-  is continuous but f″ is unbounded (x·√|x| at 0) it shrinks slower still,
-  like √h.
-
-  So we do not assume the order: we *measure* the truncation error, the way
-  Richardson extrapolation does.  If D(h) − f′ ≈ C·hᵖ, then
-  D(2h) − D(h) = (2ᵖ − 1)·(D(h) − f′), hence error of D(h) = (D(2h) − D(h)) / (2ᵖ − 1),
-  and one more step gives the order itself: (D(4h) − D(2h)) / (D(2h) − D(h)) = 2ᵖ.
-  Measured orders are noisy (rounding, and h not yet small enough), so we
-  estimate with the lowest order we accept, p = 1, unless the differences show
-  a lower one, and allow ``SAFETY`` = 2 times the estimate.  With p = 1 the
-  error of D(h) is at most |D(2h) − D(h)|, and at most |D(4h) − D(2h)|/2:
-  we take the larger (an accidental D(2h) ≈ D(h) cannot shrink the bar).
-  For a smooth f (p = 2) that is 12 times the true error: loose, but the
-  truncation of a smooth f at h ≈ 6e-6 is about 1e-11 relative, so the bar is
-  still far below any error of a wrong rule (the tests check that a rule off
-  by one part in a thousand is caught).  If the differences do not shrink at
-  all (order ≤ 0), f′ itself jumps near x: no bar is honest there, and the
-  failure message says to declare a kink.  And where the step is too wide for
-  a steep f (tanh(10⁶·x)), the bar is mostly truncation and above ``REL_TOL``:
-  then the step shrinks eightfold, up to ``MAX_REFINEMENTS`` times.
-* rounding, about ε·|f(x)|/h: f(x ± h) are each rounded to ~ε·|f|, and the
-  difference is divided by 2h.  Where the derivative is tiny compared with f
-  (tanh′(20) ≈ 1e-17 while tanh(20) ≈ 1) this dominates, and no relative
-  tolerance can be met; we allow ``ROUNDING_FACTOR·ε·|f|/h``, which also covers
-  the rounding inside D(2h) − D(h).  And x ± h is itself rounded to an ulp of
-  x, a shift of ε·|x|/2 that moves D by about ε·|x|·|f′|/h: allowed too.
-
-On top of those two error bars, a relative tolerance ``REL_TOL = 1e-6``, and an
+On top of that error bar, a relative tolerance ``REL_TOL = 1e-6``, and an
 absolute floor ``ABS_FLOOR = 1e-12``.  The absolute tolerance is never a large
 constant: one of, say, 1e-6 would let exp′ and log′ pass with *any* rule
 wherever they are small (``tests/test_testing.py`` checks that wrong rules fail).
-The complex step has neither truncation worth the name (h = 1e-20) nor
+Inputs are drawn away from the kinks, poles and vertical tangents an op
+declares, with a step that stays clear of them (:func:`safe_step`).  The
+complex step has neither truncation worth the name (h = 1e-20) nor
 cancellation, so it is held to ``COMPLEX_REL_TOL = 1e-9``.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Callable, Sequence
 
 try:  # Hypothesis is a test tool, not a runtime dependency: the `test` extra installs it
@@ -76,95 +48,15 @@ except ImportError as error:
 
 from . import ops, reals
 from .autodiff import Dual, forward_gradient, grad
-from .numeric import EPSILON, complex_step, default_step, evaluate
+from .numeric import (
+    ABS_FLOOR, REL_TOL, NumericDerivative, complex_step, default_step, estimate_derivative, evaluate,
+)
 from .ops import Interval, Op
 from .value import Value
 
-REL_TOL = 1e-6
 COMPLEX_REL_TOL = 1e-9
-ABS_FLOOR = 1e-12
-ROUNDING_FACTOR = 8  # a few ulps of f(x+h) and f(x−h), each rounded, plus the rounding of x ± h
-SAFETY = 2  # times the Richardson estimate of the truncation error (see the module docstring)
-LOWEST_ORDER = 1.0  # the order assumed unless the differences show a lower one
-MAX_REFINEMENTS = 4  # steps down to h/8⁴ where h is too wide for a steep function
 BOUND = 30.0  # inputs are drawn from [−BOUND, BOUND] ∩ domain: e^30 and 30^30 are finite and well-scaled
 PARAM_BOUND = 3.0  # an op's fractional parameters are drawn from [−3, 3] ∩ their domain
-
-
-@dataclass(frozen=True)
-class NumericDerivative:
-    """A central difference D(h) with its error bar, and the evidence for the bar.
-
-    ``differences`` are D(h), D(2h), D(4h).  ``order`` is the measured order p of
-    convergence (D(h) − f′ ≈ C·hᵖ: 2 where f is smooth, 1 where f″ jumps), or
-    None when rounding hides the truncation error (then it is too small to matter).
-    """
-
-    value: float
-    error_bar: float
-    h: float
-    differences: tuple
-    rounding: float
-    truncation: float
-    order: float | None
-
-    @property
-    def converges(self) -> bool:
-        """False when D(kh) moves *more* as h shrinks: then f′ probably jumps near x."""
-        return self.order is None or self.order > 0
-
-
-def estimate_derivative(f: Callable[[float], float], x: float, h: float,
-                        refinements: int = MAX_REFINEMENTS) -> NumericDerivative:
-    """The central difference of ``f`` at ``x`` with a measured error bar (see the module docstring).
-
-    >>> est = estimate_derivative(math.exp, 0.0, 1e-5)
-    >>> abs(est.value - 1.0) < est.error_bar < 1e-9
-    True
-    >>> softsign = lambda t: t / (1 + abs(t))          # f″ jumps at 0: D(h) ≈ 1 − h
-    >>> est = estimate_derivative(softsign, 0.0, 1e-5)
-    >>> round(est.order, 3), abs(est.value - 1.0) < est.error_bar
-    (1.0, True)
-
-    A step too wide for a steep ``f`` (tanh(10⁶·x) turns over a width of 1e-6)
-    shows as an error bar dominated by truncation and above ``REL_TOL``: while
-    it is, the step shrinks eightfold, at most ``refinements`` times.  Never
-    where rounding dominates: a smaller step would only add rounding.  The
-    choice depends on the estimate alone, never on the value it is compared with.
-
-    >>> steep = lambda t: math.tanh(1e6 * t)
-    >>> round(estimate_derivative(steep, 0.0, 6e-6, refinements=0).value)  # tanh(6)/6e-6
-    166665
-    >>> est = estimate_derivative(steep, 0.0, 6e-6)
-    >>> est.h, round(est.value), est.error_bar < 10
-    (1.46484375e-09, 999999, True)
-    """
-    est = _estimate_at(f, x, h)
-    for _ in range(refinements):
-        if est.truncation <= est.rounding or est.error_bar <= REL_TOL * math.fabs(est.value):
-            break
-        est = _estimate_at(f, x, est.h / 8)
-    return est
-
-
-def _estimate_at(f: Callable[[float], float], x: float, h: float) -> NumericDerivative:
-    """D(h) and its error bar from D(h), D(2h), D(4h), for one step h."""
-    steps = (h, 2 * h, 4 * h)
-    pairs = [(f(x + k), f(x - k)) for k in steps]
-    d1, d2, d4 = [(up - down) / (2 * k) for (up, down), k in zip(pairs, steps)]
-    largest = max(math.fabs(v) for pair in pairs for v in pair)
-    rounding = (ROUNDING_FACTOR * EPSILON * largest + EPSILON * math.fabs(x) * math.fabs(d1)) / h
-    near, far = d2 - d1, d4 - d2
-    order, p = None, LOWEST_ORDER
-    if math.fabs(near) > rounding and math.fabs(far) > rounding and (near > 0) == (far > 0):
-        order = math.log2(far / near)
-        # The lowest order the differences allow, each possibly off by the rounding:
-        lowest = math.log2((math.fabs(far) - rounding) / (math.fabs(near) + rounding))
-        if 0 < lowest < p:
-            p = lowest
-    truncation = SAFETY * max(math.fabs(near), math.fabs(far) / 2 ** p) / (2 ** p - 1)
-    return NumericDerivative(d1, max(ABS_FLOOR, rounding + truncation), h, (d1, d2, d4),
-                             rounding, truncation, order)
 
 
 def central_difference_with_error(f: Callable[[float], float], x: float, h: float) -> tuple:
