@@ -4,9 +4,8 @@
     python demos/run_all.py sigmoid_chain --seed 3   # run one, passing its own options on
     python demos/run_all.py all                      # run every demo at its default settings
 
-``python -m tinygrad_edu`` does the same.  A demo is any ``demos/<name>.py``
-(not starting with ``_``) with a ``main(argv)`` function: a new demo appears
-here by itself.
+A demo is any ``demos/<name>.py`` (not starting with ``_``) with a
+``main(argv)`` function: a new demo appears here by itself.
 """
 
 from __future__ import annotations
@@ -36,9 +35,7 @@ def load(name: str):
     """Import ``demos/<name>.py`` as a module (its ``main(argv)`` runs the demo)."""
     if name not in demo_names():
         raise ValueError(f"run_all: no demo named {name!r}; the demos are: {', '.join(demo_names())}")
-    if str(DEMOS) not in sys.path:
-        sys.path.insert(0, str(DEMOS))
-    return importlib.import_module(name)
+    return importlib.import_module(name)  # demos/ is on sys.path: the folder of the script that runs
 
 
 def summary(name: str) -> str:
@@ -54,7 +51,7 @@ def listing() -> str:
         "",
         table(["demo", "what it shows"], rows),
         "",
-        "Run one:  python demos/run_all.py NAME [options]     (or python -m tinygrad_edu NAME [options])",
+        "Run one:  python demos/run_all.py NAME [options]",
         "Run all:  python demos/run_all.py all",
         "What to look for in each: demos/README.md",
     ])

@@ -101,7 +101,7 @@ def test_nielsens_mnist_numbers_are_printed_beside_ours_with_their_source(run):
 def test_each_layer_back_divides_the_gradient_by_about_four_to_five(run):
     result, out = run
     deepest = result["results"][4]
-    assert deepest["hidden_deltas"][3] / deepest["hidden_deltas"][0] > 50  # science.md: above 50 in 300 seeds
+    assert deepest["hidden_deltas"][3] / deepest["hidden_deltas"][0] > 50  # above 50 in each of 300 seeds (checked with NumPy on the UCI digits)
     ratios = [x for r in result["results"].values() for x in r["ratios"]]
     assert all(2 < x < 10 for x in ratios), ratios
     assert 3.5 < math.exp(sum(map(math.log, ratios)) / len(ratios)) < 6.5

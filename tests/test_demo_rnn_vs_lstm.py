@@ -132,7 +132,7 @@ def test_rnn_gradient_decays_through_time_while_the_lstm_holds_it(run):
     assert len(rnn["norms"]) == len(lstm["norms"]) == LENGTH
     rnn_ratio = rnn["norms"][0] / rnn["norms"][-1]
     lstm_ratio = lstm["norms"][0] / lstm["norms"][-1]
-    assert rnn_ratio < 0.1 < 0.2 < lstm_ratio
+    assert rnn_ratio < 0.1 and lstm_ratio > 0.2
     assert rnn["rate"] == pytest.approx(rnn_ratio ** (1 / (LENGTH - 1)), rel=1e-12)
     assert rnn["rate"] < rnn["lambda"] < 1  # tanh′ ≤ 1 and ‖W_hh‖ = λ < 1: at most λ per step, on average
     rows = read_table(out, "t", after="4. ‖∂loss/∂xₜ‖")

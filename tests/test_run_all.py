@@ -1,4 +1,4 @@
-"""demos/run_all.py and ``python -m tinygrad_edu``: list the demos, run one or all, from a fresh clone."""
+"""demos/run_all.py: list the demos, run one or all, from a fresh clone; and ``python -m tinygrad_edu``."""
 
 import os
 import subprocess
@@ -100,14 +100,26 @@ def test_a_demo_runs_as_a_script_from_a_fresh_clone_without_install(tmp_path):
     assert "the width peaks at 0.44774" in " ".join(done.stdout.split())
 
 
-def test_python_m_tinygrad_edu_lists_and_runs_the_demos():
-    listed = _bare_python(["-m", "tinygrad_edu"], cwd=ROOT)
-    assert listed.returncode == 0, listed.stderr
-    for name in FIRST_DEMOS:
-        assert name in listed.stdout
-    ran = _bare_python(["-m", "tinygrad_edu", "sigmoid_chain", "--layers", "5"], cwd=ROOT)
+def test_the_demo_runner_runs_a_demo_from_a_fresh_clone_without_install(tmp_path):
+    ran = _bare_python([str(ROOT / "demos" / "run_all.py"), "sigmoid_chain", "--layers", "5"], cwd=tmp_path)
     assert ran.returncode == 0, ran.stderr
     assert "1953.125" in ran.stdout and "all agree" in " ".join(ran.stdout.split())
+
+
+def test_python_m_tinygrad_edu_points_to_the_reading_order_and_the_demos_without_needing_them(tmp_path):
+    """The package does not reach into demos/: from a folder with no demos it still answers."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    env["PYTHONPATH"] = str(ROOT)
+    guide = subprocess.run([sys.executable, "-m", "tinygrad_edu"], cwd=tmp_path, env=env,
+                           capture_output=True, text=True, encoding="utf-8", timeout=120)
+    assert guide.returncode == 0, guide.stderr
+    assert "tinygrad_edu/backward.py" in guide.stdout and "python demos/run_all.py" in guide.stdout
+    rules = subprocess.run([sys.executable, "-m", "tinygrad_edu", "rules"], cwd=tmp_path, env=env,
+                           capture_output=True, text=True, encoding="utf-8", timeout=120)
+    assert rules.returncode == 0 and "σ′(x) = σ(x)(1 − σ(x)) ≤ 1/4" in rules.stdout
+    bad = subprocess.run([sys.executable, "-m", "tinygrad_edu", "sigmoid_chain"], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, encoding="utf-8", timeout=120)
+    assert bad.returncode == 2 and "unknown command 'sigmoid_chain'" in bad.stderr
 
 
 def test_a_demo_piped_into_head_stops_quietly(tmp_path):

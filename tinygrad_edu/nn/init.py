@@ -70,6 +70,7 @@ import random
 from typing import Callable
 
 from ..matrix import Matrix, check_entries
+from ..ops import LEAKY_SLOPE
 from ..reals import check_number, finite_number, is_int, to_float
 from ..seeding import generator
 
@@ -238,7 +239,7 @@ def _check_gain(where: str, g) -> float:
     return finite_number(where, "gain", g, at_least=0)
 
 
-def calculate_gain(nonlinearity: str, negative_slope: float = 0.01) -> float:
+def calculate_gain(nonlinearity: str, negative_slope: float = LEAKY_SLOPE) -> float:
     """The factor by which to scale a weight's standard deviation for an activation
     (PyTorch's ``calculate_gain``).  For relu it is exact: relu keeps half of a
     symmetric input's second moment, so √2 puts it back; a leaky relu keeps
@@ -295,3 +296,22 @@ def get(init: str | Initialiser) -> Initialiser:
             )
         return found
     raise TypeError(f"init: expected an initialiser's name or a function, got {init!r}")
+
+
+def drawn(where: str, init: Initialiser, n_out: int, n_in: int, rng: random.Random) -> Matrix:
+    """``init(n_out, n_in, rng)``, checked to be a Matrix of that shape, as a trainable leaf
+    (a constant or a computed matrix from a user's initialiser is copied into a fresh leaf).
+
+    >>> drawn("Linear weight", constant, 1, 2, random.Random(0)).data
+    [[0.0, 0.0]]
+    >>> drawn("Linear weight", lambda n_out, n_in, rng: "zeros", 1, 2, random.Random(0))
+    Traceback (most recent call last):
+    ValueError: Linear weight: the initialiser returned str, expected a Matrix of shape (1, 2)
+    """
+    matrix = init(n_out, n_in, rng)
+    if not isinstance(matrix, Matrix) or matrix.shape != (n_out, n_in):
+        found = matrix.shape if isinstance(matrix, Matrix) else type(matrix).__name__
+        raise ValueError(f"{where}: the initialiser returned {found}, expected a Matrix of shape {(n_out, n_in)}")
+    if not matrix.requires_grad or not matrix.is_leaf:
+        matrix = Matrix(matrix.tolist())  # a fresh trainable leaf
+    return matrix

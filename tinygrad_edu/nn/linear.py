@@ -65,9 +65,9 @@ class Linear(Module):
         rng = generator("Linear", rng)
         weight_init, bias_initialiser = initialisers.get(init), initialisers.get(bias_init)
         self.n_in, self.n_out = n_in, n_out
-        self.weight = _drawn("Linear weight", weight_init, n_out, n_in, rng)
+        self.weight = initialisers.drawn("Linear weight", weight_init, n_out, n_in, rng)
         if bias:
-            self.bias = _drawn("Linear bias", bias_initialiser, 1, n_out, rng)
+            self.bias = initialisers.drawn("Linear bias", bias_initialiser, 1, n_out, rng)
         else:
             self.bias = None
 
@@ -83,17 +83,6 @@ class Linear(Module):
 
     def extra_repr(self) -> str:
         return f"n_in={self.n_in}, n_out={self.n_out}, bias={self.bias is not None}"
-
-
-def _drawn(where: str, init: Callable, n_out: int, n_in: int, rng) -> Matrix:
-    """``init(n_out, n_in, rng)``, checked to be a trainable Matrix of that shape."""
-    matrix = init(n_out, n_in, rng)
-    if not isinstance(matrix, Matrix) or matrix.shape != (n_out, n_in):
-        found = matrix.shape if isinstance(matrix, Matrix) else type(matrix).__name__
-        raise ValueError(f"{where}: the initialiser returned {found}, expected a Matrix of shape {(n_out, n_in)}")
-    if not matrix.requires_grad or not matrix.is_leaf:
-        matrix = Matrix(matrix.tolist())  # a fresh trainable leaf
-    return matrix
 
 
 class MLP(Sequential):

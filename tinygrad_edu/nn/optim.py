@@ -39,7 +39,7 @@ import math
 from typing import Iterable
 
 from ..reals import check_number, finite_number, short, to_float
-from .params import as_floats, check_parameters, clear_grad, flat_data, flat_grad, size, write_data
+from .params import as_floats, check_parameters, clear_grad, flat_data, flat_grad, write_data
 
 
 def _check_rate(where: str, name: str, value, low: float, high: float, closed_high: bool = False) -> float:
@@ -71,7 +71,7 @@ class Optimizer:
         self.where = where
         self.lr = finite_number(where, "the learning rate lr", lr, above=0)
         self.steps = 0
-        self._sizes = [size(p) for p in self.params]  # numbers per parameter: the state is sized by them
+        self._sizes = [len(flat_data(p)) for p in self.params]  # numbers per parameter: the state is sized by them
 
     def zero_grad(self) -> None:
         """Reset every parameter's gradient to zeros."""

@@ -90,14 +90,6 @@ def flat_grad(p: Parameter) -> list:
     return [g for row in p.grad for g in row]
 
 
-def size(p: Parameter) -> int:
-    """How many numbers ``p`` holds."""
-    if isinstance(p, Value):
-        return 1
-    m, n = p.shape
-    return m * n
-
-
 def write_data(p: Parameter, values: list) -> None:
     """Put ``values`` (row after row) into ``p``'s numbers, in place: the rows
     stay the same list objects, so everything holding ``p`` sees the change."""

@@ -50,24 +50,18 @@ def _check_sizes(where: str, input_size, hidden_size) -> None:
     check_entries(where, hidden_size, max(input_size, hidden_size), what="a weight of shape")
 
 
-def _weight(init: Callable, n_out: int, n_in: int, rng) -> Matrix:
-    matrix = init(n_out, n_in, rng)
-    if not isinstance(matrix, Matrix) or matrix.shape != (n_out, n_in):
-        raise ValueError(f"recurrent cell: the initialiser must return a Matrix of shape {(n_out, n_in)}")
-    return matrix if matrix.requires_grad and matrix.is_leaf else Matrix(matrix.tolist())
-
-
 class Gate(Module):
     """One affine map of the input and the previous hidden state: x·W_ihᵀ + h·W_hhᵀ + b.
 
     W_ih is hidden×input, W_hh hidden×hidden, b 1×hidden (zeros unless
-    ``bias_value`` says otherwise).  ``init`` draws W_ih, ``recurrent_init`` W_hh.
+    ``bias_value`` says otherwise).  ``init`` draws W_ih, ``recurrent_init`` W_hh;
+    ``where`` names the cell in an initialiser's error.
     """
 
     def __init__(self, input_size: int, hidden_size: int, init: Callable, recurrent_init: Callable,
-                 rng, bias_value: float = 0.0) -> None:
-        self.weight_ih = _weight(init, hidden_size, input_size, rng)
-        self.weight_hh = _weight(recurrent_init, hidden_size, hidden_size, rng)
+                 rng, bias_value: float = 0.0, where: str = "Gate") -> None:
+        self.weight_ih = initialisers.drawn(f"{where} weight_ih", init, hidden_size, input_size, rng)
+        self.weight_hh = initialisers.drawn(f"{where} weight_hh", recurrent_init, hidden_size, hidden_size, rng)
         self.bias = Matrix.full(1, hidden_size, bias_value)
 
     def forward(self, x: Matrix, h: Matrix) -> Matrix:
@@ -105,8 +99,9 @@ class _Cell(Module):
         return f"input_size={self.input_size}, hidden_size={self.hidden_size}"
 
 
-class RNNCell(_Cell):
-    """hₜ = tanh(xₜ·W_ihᵀ + hₜ₋₁·W_hhᵀ + b)  (``nonlinearity="relu"`` for relu).
+class RNNCell(_Cell, Gate):
+    """hₜ = tanh(xₜ·W_ihᵀ + hₜ₋₁·W_hhᵀ + b)  (``nonlinearity="relu"`` for relu): one :class:`Gate`
+    and a squashing function, so its parameters are the gate's, ``weight_ih``, ``weight_hh``, ``bias``.
 
     Returns the new hidden state hₜ, m×hidden_size.  Weights start from
     ``init`` (default U(−1/√n_in, 1/√n_in)); ``recurrent_init`` for W_hh
@@ -124,14 +119,12 @@ class RNNCell(_Cell):
         self.nonlinearity = nonlinearity
         init = initialisers.get(init)
         recurrent = init if recurrent_init is None else initialisers.get(recurrent_init)
-        self.weight_ih = _weight(init, hidden_size, input_size, rng)
-        self.weight_hh = _weight(recurrent, hidden_size, hidden_size, rng)
-        self.bias = Matrix.zeros(1, hidden_size)
+        Gate.__init__(self, input_size, hidden_size, init, recurrent, rng, where="RNNCell")
 
     def forward(self, x, h=None) -> Matrix:
         x = self._input(x)
         h = self._hidden(h, x.shape[0])
-        z = x @ self.weight_ih.T + h @ self.weight_hh.T + self.bias
+        z = Gate.forward(self, x, h)
         return z.tanh() if self.nonlinearity == "tanh" else z.relu()
 
 
@@ -157,10 +150,10 @@ class LSTMCell(_Cell):
         rng = generator("LSTMCell", rng)
         init = initialisers.get(init)
         recurrent = init if recurrent_init is None else initialisers.get(recurrent_init)
-        self.input = Gate(input_size, hidden_size, init, recurrent, rng)
-        self.forget = Gate(input_size, hidden_size, init, recurrent, rng, bias_value=forget_bias)
-        self.candidate = Gate(input_size, hidden_size, init, recurrent, rng)
-        self.output = Gate(input_size, hidden_size, init, recurrent, rng)
+        self.input = Gate(input_size, hidden_size, init, recurrent, rng, where="LSTMCell")
+        self.forget = Gate(input_size, hidden_size, init, recurrent, rng, bias_value=forget_bias, where="LSTMCell")
+        self.candidate = Gate(input_size, hidden_size, init, recurrent, rng, where="LSTMCell")
+        self.output = Gate(input_size, hidden_size, init, recurrent, rng, where="LSTMCell")
 
     def forward(self, x, state: tuple | None = None) -> tuple[Matrix, Matrix]:
         x = self._input(x)
@@ -200,9 +193,9 @@ class GRUCell(_Cell):
         rng = generator("GRUCell", rng)
         init = initialisers.get(init)
         recurrent = init if recurrent_init is None else initialisers.get(recurrent_init)
-        self.reset = Gate(input_size, hidden_size, init, recurrent, rng)
-        self.update = Gate(input_size, hidden_size, init, recurrent, rng)
-        self.candidate = Gate(input_size, hidden_size, init, recurrent, rng)
+        self.reset = Gate(input_size, hidden_size, init, recurrent, rng, where="GRUCell")
+        self.update = Gate(input_size, hidden_size, init, recurrent, rng, where="GRUCell")
+        self.candidate = Gate(input_size, hidden_size, init, recurrent, rng, where="GRUCell")
 
     def forward(self, x, h=None) -> Matrix:
         x = self._input(x)
