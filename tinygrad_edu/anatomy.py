@@ -25,12 +25,15 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from . import ops, reals
 from .matrix_ops import transpose_rows
 from .notation import format_number
 from .plot import bar_chart, table
 
+#: Vectors or matrices as lists of rows of floats.
+Vectors = list[list[float]]
 SATURATED = 0.01  # a unit whose activation derivative is below this passes on (almost) nothing
 VANISHING = 1e-2  # a layer whose gradient is 100× smaller than the last layer's is "vanishing"
 EXPLODING = 1e2  # ... and 100× larger, "exploding" (see gradient_health)
@@ -40,7 +43,7 @@ EXPLODING = 1e2  # ... and 100× larger, "exploding" (see gradient_health)
 # Small linear algebra on lists of lists
 # ---------------------------------------------------------------------------
 
-def _rows(x, where: str) -> list:
+def _rows(x: Any, where: str) -> Vectors:
     """The rows of a list of lists, or of anything with a ``.data`` list of lists (a Matrix)."""
     data = getattr(x, "data", x)
     if not isinstance(data, (list, tuple)) or not data:
@@ -59,7 +62,7 @@ def _rows(x, where: str) -> list:
     return [[reals.to_float(v) for v in r] for r in data]
 
 
-def _batch(x, width: int, where: str) -> list:
+def _batch(x: Any, width: int, where: str) -> Vectors:
     """Examples as rows of ``width`` numbers: a flat vector, a ``width``×1 column, or a batch of rows."""
     rows = _rows(x, where)
     if len(rows[0]) == width:
@@ -77,11 +80,11 @@ def _norm(v: Sequence[float]) -> float:
     return math.hypot(*v)
 
 
-def _mat_vec(matrix: list, v: Sequence[float]) -> list:
+def _mat_vec(matrix: Vectors, v: Sequence[float]) -> list[float]:
     return [math.fsum(a * b for a, b in zip(row, v)) for row in matrix]
 
 
-def largest_singular_value(matrix, iterations: int = 2000, tolerance: float = 1e-14, seed: int = 0) -> float:
+def largest_singular_value(matrix: Any, iterations: int = 2000, tolerance: float = 1e-14, seed: int = 0) -> float:
     """σ_max(M) = max ‖Mv‖/‖v‖, by power iteration on MᵀM (standard library only).
 
     Repeatedly v ← MᵀMv/‖MᵀMv‖ turns v towards the top right singular vector
@@ -120,7 +123,7 @@ def largest_singular_value(matrix, iterations: int = 2000, tolerance: float = 1e
 # Layer anatomy
 # ---------------------------------------------------------------------------
 
-def activation_derivative(activation: str | Callable) -> Callable[[float], float]:
+def activation_derivative(activation: str | Callable[[float], float]) -> Callable[[float], float]:
     """The derivative σ′(z) of an activation, by name ('sigmoid', 'tanh', 'relu', 'leaky_relu',
     'linear', or any unary op of the op table), or a function you pass.
 
@@ -155,7 +158,8 @@ class LayerFactor:
     * ``saturated_fraction``: the fraction of σ′(zˡ) below ``SATURATED`` (relu: dead units).
     """
 
-    def __init__(self, layer: int, deltas: list, derivatives: list, factors: list | None, saturation: float):
+    def __init__(self, layer: int, deltas: Vectors, derivatives: Vectors, factors: list[Vectors] | None,
+                 saturation: float) -> None:
         self.layer = layer
         self.width = len(deltas[0])
         self.deltas = deltas
@@ -166,15 +170,15 @@ class LayerFactor:
         self.derivative_max = max(everything)
         self.saturated_fraction = sum(1 for d in everything if d < saturation) / len(everything)
         self.factors = factors
-        self.factor_norm = None
-        self.largest_singular_value = None
+        self.factor_norm: float | None = None
+        self.largest_singular_value: float | None = None
         if factors is not None:
             self.factor_norm = math.fsum(_norm([x for row in f for x in row]) for f in factors) / len(factors)
             self.largest_singular_value = math.fsum(largest_singular_value(f) for f in factors) / len(factors)
-        self.gain = None
+        self.gain: float | None = None
 
     @property
-    def factor(self):
+    def factor(self) -> Vectors | None:
         """Mˡ for a single example (None for the last layer, or for a batch: see ``factors``)."""
         return self.factors[0] if self.factors is not None and len(self.factors) == 1 else None
 
@@ -190,14 +194,15 @@ class Anatomy:
       where the factors differ from example to example).
     """
 
-    def __init__(self, layers: list, activation_name: str) -> None:
+    def __init__(self, layers: list[LayerFactor], activation_name: str) -> None:
         self.layers = layers
         self.activation_name = activation_name
         for layer, later in zip(layers, layers[1:]):
             layer.gain = _ratio(layer.delta_norm, later.delta_norm)
         self.ratio = _ratio(layers[0].delta_norm, layers[-1].delta_norm)
         single = len(layers[0].deltas) == 1
-        self.bound = math.prod(l.largest_singular_value for l in layers[:-1]) if single else None
+        # Every layer but the last has a factor, so a largest singular value (0.0 stands in for none).
+        self.bound = math.prod(l.largest_singular_value or 0.0 for l in layers[:-1]) if single else None
 
     def __str__(self) -> str:
         headers = ["layer", "units", "‖δˡ‖", "gain ‖δˡ‖/‖δˡ⁺¹‖", "‖Mˡ‖_F", "σ_max(Mˡ)",
@@ -227,11 +232,12 @@ def _ratio(a: float, b: float) -> float:
     return a / b
 
 
-def _maybe(x):
+def _maybe(x: float | None) -> float | str:
     return "" if x is None else x
 
 
-def layer_anatomy(weights: Sequence, pre_activations: Sequence, delta_last, activation: str | Callable = "sigmoid",
+def layer_anatomy(weights: Sequence[Any], pre_activations: Sequence[Any], delta_last: Any,
+                  activation: str | Callable[[float], float] = "sigmoid",
                   saturation: float = SATURATED) -> Anatomy:
     """The per-layer backward factors Mˡ = Σ′(zˡ)(Wˡ⁺¹)ᵀ of an MLP, and what each does to δ.
 
@@ -279,7 +285,7 @@ def layer_anatomy(weights: Sequence, pre_activations: Sequence, delta_last, acti
     return Anatomy(layers, name)
 
 
-def _factor(derivatives: Sequence[float], W_next: list) -> list:
+def _factor(derivatives: Sequence[float], W_next: Vectors) -> Vectors:
     """Mˡ = Σ′(zˡ)(Wˡ⁺¹)ᵀ: row j is σ′(zˡⱼ) times column j of Wˡ⁺¹."""
     return [[d * W_next[k][j] for k in range(len(W_next))] for j, d in enumerate(derivatives)]
 
@@ -295,7 +301,7 @@ class LayerHealth:
         self.name = name
         self.size = size
         self.norm = norm
-        self.ratio = None
+        self.ratio: float | None = None
         self.verdict = ""
 
     def __repr__(self) -> str:
@@ -305,12 +311,12 @@ class LayerHealth:
 class GradientHealth:
     """The result of :func:`gradient_health`: ``layers`` (:class:`LayerHealth`), printed as a table and a chart."""
 
-    def __init__(self, layers: list, vanishing: float, exploding: float) -> None:
+    def __init__(self, layers: list[LayerHealth], vanishing: float, exploding: float) -> None:
         self.layers = layers
         self.vanishing = vanishing
         self.exploding = exploding
 
-    def verdicts(self) -> dict:
+    def verdicts(self) -> dict[str, str]:
         return {layer.name: layer.verdict for layer in self.layers}
 
     def __str__(self) -> str:
@@ -325,7 +331,7 @@ class GradientHealth:
         ])
 
 
-def _flatten(grad, where: str) -> list:
+def _flatten(grad: Any, where: str) -> list[float]:
     if grad is None:
         raise ValueError(f"gradient_health: {where} has no gradient (None): run backward() first")
     data = getattr(grad, "data", grad)  # a gradient held in a Matrix
@@ -333,7 +339,7 @@ def _flatten(grad, where: str) -> list:
         raise TypeError(f"gradient_health: {where} has the gradient {grad!r}, not a number")
     if isinstance(data, reals.NUMBERS):
         return [reals.to_float(data)]
-    flat = []
+    flat: list[Any] = []
     for row in data:
         flat.extend(row if isinstance(row, (list, tuple)) else [row])
     for x in flat:
@@ -342,7 +348,7 @@ def _flatten(grad, where: str) -> list:
     return [reals.to_float(x) for x in flat]
 
 
-def _pairs(named_parameters) -> list:
+def _pairs(named_parameters: Any) -> list[tuple[str, Any]]:
     """``(name, parameter)`` pairs as a list, or a TypeError saying what was expected."""
     problem = TypeError(f"gradient_health: expected (name, parameter) pairs or a module, got "
                         f"{reals.short(named_parameters)}")
@@ -363,7 +369,7 @@ def _layer_name(name: str) -> str:
     return name.rsplit(".", 1)[0] if "." in name else name
 
 
-def gradient_health(named_parameters, vanishing: float = VANISHING, exploding: float = EXPLODING,
+def gradient_health(named_parameters: Any, vanishing: float = VANISHING, exploding: float = EXPLODING,
                     layer_of: Callable[[str], str] = _layer_name) -> GradientHealth:
     """Per layer: ‖gradient‖, its ratio to the last layer's, and a verdict.
 
@@ -400,7 +406,7 @@ def gradient_health(named_parameters, vanishing: float = VANISHING, exploding: f
     if hasattr(named_parameters, "named_parameters"):
         named_parameters = named_parameters.named_parameters()
     pairs = _pairs(named_parameters)
-    groups: dict = {}
+    groups: dict[str, list[float]] = {}
     for name, parameter in pairs:
         groups.setdefault(layer_of(name), []).extend(_flatten(getattr(parameter, "grad", None), name))
     if not groups:

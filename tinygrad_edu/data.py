@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Sequence
+from typing import Any
 
 from .reals import is_int, is_real
 
@@ -68,7 +69,7 @@ def _check_scale(caller: str, name: str, value: object) -> None:
         raise ValueError(f"{caller}: {name} must be a finite number >= 0, got {value!r}")
 
 
-def _shuffle_together(X: Rows, y: list, rng: random.Random) -> tuple[Rows, list]:
+def _shuffle_together(X: Rows, y: list[Any], rng: random.Random) -> tuple[Rows, list[Any]]:
     """Shuffle the rows, keeping each sample with its label."""
     order = list(range(len(X)))
     rng.shuffle(order)
@@ -344,8 +345,8 @@ def one_hot(labels: Sequence[int], classes: int) -> Rows:
 
 
 def train_test_split(
-    X: Sequence, y: Sequence, test_fraction: float, rng: random.Random | int
-) -> tuple[list, list, list, list]:
+    X: Sequence[Any], y: Sequence[Any], test_fraction: float, rng: random.Random | int
+) -> tuple[list[Any], list[Any], list[Any], list[Any]]:
     """Shuffle the samples and split them into ``(X_train, X_test, y_train, y_test)``.
 
     The order of the result is scikit-learn's. The test set has

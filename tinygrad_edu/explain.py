@@ -46,14 +46,18 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
-from fractions import Fraction
 from collections.abc import Sequence
+from fractions import Fraction
+from typing import Any
 
-from .reals import check_number, is_int, numbers_of
-from .notation import MINUS, format_constant, math_number, pretty_label
-from .symbolic import Expr, render, to_expr
 from .backward import backpropagate, topological_order
+from .notation import MINUS, format_constant, math_number, pretty_label
+from .reals import Real, check_number, is_int, numbers_of
+from .symbolic import Expr, Part, render, to_expr
 from .value import Value, one_like
+
+#: One edge of a path: a node and the position of the input the path came from.
+Edge = tuple[Value, int]
 
 NAME_LIMIT = 30  # longer sub-formulas in a factor's symbol print as "…"
 WIDTH = 100  # formulas wider than this are wrapped
@@ -69,7 +73,7 @@ class Factor:
 
     __slots__ = ("symbol", "value", "node", "input")
 
-    def __init__(self, symbol: str, value, node, input) -> None:
+    def __init__(self, symbol: str, value: Any, node: Value, input: Value) -> None:
         self.symbol = symbol
         self.value = value
         self.node = node
@@ -79,26 +83,26 @@ class Factor:
         return f"Factor({self.symbol!r}, {self.value!r})"
 
 
-class Path(list):
+class Path(list[Factor]):
     """One path from the leaf to the output: a list of :class:`Factor`, plus the nodes it visits.
 
     ``nodes`` runs from the leaf to the output.  ``product`` is this path's
     term of the chain-rule sum (an empty path, d(x + y)/dx, has product 1).
     """
 
-    def __init__(self, factors: Sequence[Factor], nodes: Sequence) -> None:
+    def __init__(self, factors: Sequence[Factor], nodes: Sequence[Value]) -> None:
         super().__init__(factors)
         self.nodes = list(nodes)
 
     @property
-    def product(self):
+    def product(self) -> Any:
         result = 1  # an int, so that a path of Fractions multiplies to a Fraction
         for factor in self:
             result = result * factor.value
         return result
 
     @property
-    def symbols(self) -> list:
+    def symbols(self) -> list[str]:
         return [factor.symbol for factor in self]
 
 
@@ -112,7 +116,8 @@ class ChainRule:
     * ``str()``: the formula with the values underneath and the total.
     """
 
-    def __init__(self, output, wrt, value, paths: list, path_count: int, output_name: str, wrt_name: str):
+    def __init__(self, output: Value, wrt: Value, value: Any, paths: list[Path], path_count: int, output_name: str,
+                 wrt_name: str) -> None:
         self.output = output
         self.wrt = wrt
         self.value = value
@@ -126,11 +131,11 @@ class ChainRule:
         return self.path_count - len(self.paths)
 
     @property
-    def listed_sum(self):
+    def listed_sum(self) -> Any:
         return sum(path.product for path in self.paths)  # a Fraction for Fraction graphs
 
     @property
-    def omitted_sum(self):
+    def omitted_sum(self) -> Any:
         return self.value - self.listed_sum
 
     @property
@@ -163,7 +168,7 @@ class ChainRule:
         return "\n".join(lines)
 
 
-def _total(x) -> str:
+def _total(x: Real) -> str:
     """A gradient in full when it is short (1953.125), else to 6 significant digits (−3.10237e−4)."""
     exact = repr(float(x))
     if len(exact) <= 10 and "e" not in exact:
@@ -171,7 +176,7 @@ def _total(x) -> str:
     return math_number(x, digits=6)
 
 
-def _product_lines(symbol_prefix: str, value_prefix: str, path: Path, width: int = WIDTH) -> list:
+def _product_lines(symbol_prefix: str, value_prefix: str, path: Path, width: int = WIDTH) -> list[str]:
     """Two lines per row: the symbols joined by ·, their values underneath joined by ×, in columns."""
     columns = []
     for factor in path:
@@ -180,7 +185,7 @@ def _product_lines(symbol_prefix: str, value_prefix: str, path: Path, width: int
     if not columns:
         columns = [("1", "1")]
     lines = []
-    row: list = []
+    row: list[tuple[str, str]] = []
     used = len(symbol_prefix)
     for column in columns:
         size = max(len(column[0]), len(column[1])) + 3
@@ -195,7 +200,7 @@ def _product_lines(symbol_prefix: str, value_prefix: str, path: Path, width: int
     return lines
 
 
-def _row(symbol_prefix: str, value_prefix: str, row: list) -> list:
+def _row(symbol_prefix: str, value_prefix: str, row: list[tuple[str, str]]) -> list[str]:
     widths = [max(len(s), len(v)) for s, v in row]
     symbols = " · ".join(s.ljust(w) for (s, _), w in zip(row, widths))
     values = " × ".join(v.ljust(w) for (_, v), w in zip(row, widths))
@@ -210,22 +215,22 @@ class _Namer:
     """Short names for nodes: the label (z₂), else the formula down to the labels (a₄ − y)."""
 
     def __init__(self) -> None:
-        self.memo: dict = {}  # Value → Expr
-        self.texts: dict = {}  # Expr → (text, precedence): each sub-formula is printed once
+        self.memo: dict[Value, Expr] = {}
+        self.texts: dict[Expr, Part] = {}  # each sub-formula is printed once
 
-    def expr(self, node) -> Expr:
+    def expr(self, node: Value) -> Expr:
         return to_expr(node, expand=False, memo=self.memo)
 
-    def text(self, x) -> str:
+    def text(self, x: Any) -> str:
         if not isinstance(x, Expr):
             return format_constant(x)
         return render(x, limit=NAME_LIMIT, memo=self.texts)
 
-    def node(self, node) -> str:
+    def node(self, node: Value) -> str:
         return self.text(self.expr(node))
 
 
-def _edge_symbol(node, i: int, namer: _Namer) -> str:
+def _edge_symbol(node: Value, i: int, namer: _Namer) -> str:
     """The symbol of ∂node/∂(its i-th input): σ′(z₂) for an op with a ``prime``, else the op's own rule, in symbols.
 
     The rules of :mod:`tinygrad_edu.ops` are written with arithmetic, so
@@ -233,6 +238,7 @@ def _edge_symbol(node, i: int, namer: _Namer) -> str:
     ``x * y`` gives ``y`` (w₂), that of ``x ** 2`` gives ``2·x`` (2·(a₄ − y)).
     """
     op = node._op
+    assert op is not None, "an edge starts at a node an op made"
     child = node._prev[i]
     if op.prime is not None:  # Nielsen's notation, σ′(z₂), rather than the rule written out
         return f"{op.prime}({namer.node(child)})"
@@ -246,17 +252,18 @@ def _edge_symbol(node, i: int, namer: _Namer) -> str:
     return namer.text(partial)
 
 
-def _is_routing(node, i: int) -> bool:
+def _is_routing(node: Value, i: int) -> bool:
     """True for the factor 1 of a sum: both sides of ``+``, the left side of ``−``."""
     op = node._op
-    return op.arity == 2 and op.python_operator in ("+", "-") and node._partials[i] == 1
+    assert op is not None, "an edge starts at a node an op made"
+    return op.arity == 2 and op.python_operator in ("+", "-") and bool(node._partials[i] == 1)
 
 
 # ---------------------------------------------------------------------------
 # Counting and listing paths
 # ---------------------------------------------------------------------------
 
-def count_paths(output, wrt) -> int:
+def count_paths(output: Any, wrt: Any) -> int:
     """How many paths lead from ``wrt`` to ``output``, without listing them.
 
     Dynamic programming over a topological order: the number of paths from
@@ -275,10 +282,11 @@ def count_paths(output, wrt) -> int:
         if not hasattr(node, "_prev"):
             raise TypeError(f"count_paths: output and wrt must be Values or Matrices, got "
                             f"{type(output).__name__} and {type(wrt).__name__}")
-    return _count_from(topological_order(output), wrt).get(output, 0)
+    count: int = _count_from(topological_order(output), wrt).get(output, 0)
+    return count
 
 
-def _count_from(order: list, wrt) -> dict:
+def _count_from(order: list[Any], wrt: Any) -> dict[Any, int]:
     """node → number of paths from ``wrt`` to it (``order`` is output first)."""
     counts = {wrt: 1}
     for node in reversed(order):  # inputs before the nodes that use them
@@ -290,7 +298,7 @@ def _count_from(order: list, wrt) -> dict:
     return counts
 
 
-def _count_to(order: list) -> dict:
+def _count_to(order: list[Any]) -> dict[Any, int]:
     """node → number of paths from it to the output (``order[0]``)."""
     counts = {order[0]: 1}
     for node in order:  # every node comes before its inputs
@@ -299,7 +307,7 @@ def _count_to(order: list) -> dict:
     return counts
 
 
-def _log_abs(x) -> float:
+def _log_abs(x: Any) -> float:
     """log |x| as a path weight: −inf for 0, and +inf for nan, so paths through a nan come first."""
     x = abs(x)
     if math.isnan(x):
@@ -312,7 +320,7 @@ def _plus(a: float, b: float) -> float:
     return math.inf if math.isnan(total) else total  # inf + (−inf): a nan path, listed first
 
 
-def _largest_paths(order: list, wrt, limit: int) -> list:
+def _largest_paths(order: list[Value], wrt: Value, limit: int) -> list[list[Edge]]:
     """Up to ``limit`` paths (lists of edges (node, i)) from ``wrt`` to the output, largest |product| first.
 
     Best-first search on log |product|.  ``best[v]`` is the largest log |product|
@@ -323,8 +331,8 @@ def _largest_paths(order: list, wrt, limit: int) -> list:
     """
     output = order[0]
     best = {output: 0.0}
-    best_edge: dict = {output: None}
-    users: dict = {}
+    best_edge: dict[Value, Edge | None] = {output: None}
+    users: dict[Value, list[Edge]] = {}
     for node in order:
         for i, child in enumerate(node._prev):
             users.setdefault(child, []).append((node, i))
@@ -337,8 +345,8 @@ def _largest_paths(order: list, wrt, limit: int) -> list:
     counter = itertools.count()
     # Heap entries: (−bound, −depth, tie-breaker, node, log |product so far|, edges as a linked list).
     # Among equal bounds the deeper entry goes first, so ties do not make the search go wide.
-    heap = [(-best[wrt], 0, next(counter), wrt, 0.0, None)]
-    found = []
+    heap: list[tuple[float, int, int, Value, float, Any]] = [(-best[wrt], 0, next(counter), wrt, 0.0, None)]
+    found: list[list[Edge]] = []
     while heap and len(found) < limit:
         negative_bound, negative_depth, _, node, so_far, link = heapq.heappop(heap)
         if node is output:
@@ -356,8 +364,9 @@ def _largest_paths(order: list, wrt, limit: int) -> list:
     return found
 
 
-def _unlink(link) -> list:
-    edges = []
+def _unlink(link: Any) -> list[Edge]:
+    """The edges of a path kept as a linked list (edge, rest), first edge first."""
+    edges: list[Edge] = []
     while link is not None:
         edge, link = link
         edges.append(edge)
@@ -422,7 +431,8 @@ def chain_rule(output: Value, wrt: Value, max_paths: int = 4, simplify: bool = T
     return ChainRule(output, wrt, value, paths, count, output_name, wrt_name)
 
 
-def _make_path(edges: list, wrt, grads: dict, to_output: dict, namer: _Namer, output_name: str,
+def _make_path(edges: list[Edge], wrt: Value, grads: dict[Any, Any], to_output: dict[Any, int], namer: _Namer,
+               output_name: str,
                simplify: bool, number: type) -> Path:
     nodes = [wrt] + [node for node, _ in edges]
     cut = _condense_at(edges, nodes, to_output) if simplify else None
@@ -440,7 +450,7 @@ def _make_path(edges: list, wrt, grads: dict, to_output: dict, namer: _Namer, ou
     return Path(factors, nodes)
 
 
-def _condense_at(edges: list, nodes: list, to_output: dict) -> int | None:
+def _condense_at(edges: list[Edge], nodes: list[Value], to_output: dict[Any, int]) -> int | None:
     """Where the path's tail becomes one factor ∂C/∂a: the index of its last labelled node, or None.
 
     Only when that node reaches the output by this one path (so the engine's
@@ -458,7 +468,8 @@ def _condense_at(edges: list, nodes: list, to_output: dict) -> int | None:
 # Nielsen's chain
 # ---------------------------------------------------------------------------
 
-def sigmoid_chain(weights: Sequence[float], biases: Sequence[float], a0: float = 0.5, y: float = 0.0):
+def sigmoid_chain(weights: Sequence[float], biases: Sequence[float], a0: float = 0.5,
+                  y: float = 0.0) -> tuple[Value, dict[str, Value]]:
     """Nielsen's chain of sigmoid neurons, one per layer, with every node labelled.
 
     zⱼ = wⱼ·aⱼ₋₁ + bⱼ, aⱼ = σ(zⱼ), C = (a_L − y)²/2.  Returns ``(C, nodes)``,

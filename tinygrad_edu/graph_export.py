@@ -25,13 +25,14 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from typing import Any
 
 from .notation import math_number, pretty_label
 from .backward import topological_order
 from .reals import is_int
 
 
-def _show(x) -> str:
+def _show(x: Any) -> str:
     """A number, or a matrix: its shape, and its entries when it has at most 4."""
     if isinstance(x, (list, tuple)):
         rows = len(x)
@@ -44,23 +45,23 @@ def _show(x) -> str:
     return math_number(x)
 
 
-def _name(node) -> str:
+def _name(node: Any) -> str:
     label = getattr(node, "label", "")
     return pretty_label(label) if label else ""
 
 
-def _op(node) -> str:
+def _op(node: Any) -> str:
     return getattr(node, "op", "") or "leaf"
 
 
-def _grad(node):
+def _grad(node: Any) -> Any:
     # A Matrix that needs no gradient has none to show.
     if getattr(node, "requires_grad", True) is False:
         return None
     return node.grad
 
 
-def _local_derivative(node, i: int):
+def _local_derivative(node: Any, i: int) -> Any:
     """∂node/∂(its i-th input) when the node stored it (Values do; Matrix nodes do not)."""
     partials = getattr(node, "_partials", None)
     if partials and i < len(partials):
@@ -79,7 +80,7 @@ def _escape_record(text: str) -> str:
     return text
 
 
-def to_dot(root, rankdir: str = "LR", edge_labels: bool = True) -> str:
+def to_dot(root: Any, rankdir: str = "LR", edge_labels: bool = True) -> str:
     """The graph that computed ``root``, as Graphviz DOT text (inputs on the left, ``rankdir='LR'``).
 
     Each node is a record ``{ label | op | data … | grad … }``; each edge runs
@@ -150,7 +151,7 @@ def render_dot(dot_text: str, path: str, fmt: str | None = None) -> str:
 # Text tree
 # ---------------------------------------------------------------------------
 
-def _tree_line(node, parent=None, i: int | None = None) -> str:
+def _tree_line(node: Any, parent: Any = None, i: int = 0) -> str:
     name = _name(node)
     text = f"{name} ({_op(node)})" if name else f"({_op(node)})"
     text += f" = {_show(node.data)}, grad {_show(_grad(node))}"
@@ -168,7 +169,7 @@ def _tree_line(node, parent=None, i: int | None = None) -> str:
 DEPTH_LIMIT = 30
 
 
-def to_text_tree(root, max_depth: int | None = None) -> str:
+def to_text_tree(root: Any, max_depth: int | None = None) -> str:
     """The graph as an indented tree, output at the top, each node's inputs below it.
 
     A node used in several places is drawn in full once; later uses say

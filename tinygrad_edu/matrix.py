@@ -33,16 +33,21 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from . import matrix_ops
 from .anomaly import check_output
 from .backward import backpropagate, topological_order
-from .matrix_ops import MatrixOp, elementwise, shape_of
+from .matrix_ops import MatrixOp, Rows, elementwise, shape_of
 from .mode import flags
 from .operators import Arithmetic
-from .reals import as_constant, as_data, finite_number, is_int, is_real, plain_params, short, to_float
+from .ops import Op
+from .reals import Real, as_constant, as_data, finite_number, is_int, is_real, plain_params, short, to_float
 from .seeding import generator
 from .value import Value
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 
 class Matrix(Arithmetic):
@@ -64,23 +69,23 @@ class Matrix(Arithmetic):
     #: A Matrix stores no local derivatives (they would be Jacobians): backward calls :meth:`vjp`.
     _partials = None
 
-    def __init__(self, rows, label: str = "", requires_grad: bool = True) -> None:
+    def __init__(self, rows: Any, label: str = "", requires_grad: bool = True) -> None:
         self.data = _checked_rows("Matrix", rows)
-        self._grad = None  # zeros, made when first read (most intermediate nodes never need them)
+        self._grad: Rows | None = None  # zeros, made when first read (most intermediate nodes never need them)
         if not isinstance(label, str):
             raise TypeError(f"Matrix: label must be a str, got {short(label)}")
         if not isinstance(requires_grad, bool):
             raise TypeError(f"Matrix: requires_grad must be True or False, got {short(requires_grad)}")
         self.label = label
         self.requires_grad = requires_grad
-        self._prev: tuple = ()
+        self._prev: tuple[Matrix, ...] = ()
         self._op: MatrixOp | None = None
-        self._params: tuple = ()
+        self._params: tuple[Any, ...] = ()
 
     # -- making nodes ----------------------------------------------------------
 
     @classmethod
-    def _wrap(cls, rows: list, requires_grad: bool) -> "Matrix":
+    def _wrap(cls, rows: Rows, requires_grad: bool) -> Self:
         """A leaf around ``rows`` as they are: no checks, no copy (rows made by this engine)."""
         node = cls.__new__(cls)
         node.data = rows
@@ -93,12 +98,12 @@ class Matrix(Arithmetic):
         return node
 
     @classmethod
-    def constant(cls, rows: list) -> "Matrix":
+    def constant(cls, rows: Rows) -> Self:
         """A constant (``requires_grad=False``) around rows this engine made (not checked, not copied)."""
         return cls._wrap(rows, False)
 
     @classmethod
-    def apply(cls, op, inputs, params: tuple = ()) -> "Matrix":
+    def apply(cls, op: Op | MatrixOp, inputs: Sequence[Any], params: tuple[Any, ...] = ()) -> Self:
         """Apply a matrix op, or a scalar op entry by entry: the one place nodes are made.
 
         ``op`` is a :class:`~tinygrad_edu.matrix_ops.MatrixOp` or a scalar
@@ -127,7 +132,7 @@ class Matrix(Arithmetic):
         node.label = ""
         if flags.grad_enabled and True in [x.requires_grad for x in inputs]:
             node.requires_grad = True
-            node._prev = inputs
+            node._prev = tuple(inputs)
             node._op = matrix_op
             node._params = params
         else:  # under no_grad(), or only constants in: a constant with no history
@@ -148,12 +153,12 @@ class Matrix(Arithmetic):
         assert self._op is not None, "a leaf has no inputs to pass a gradient to"
         needs = [x.requires_grad for x in self._prev]
         products = self._op.vjp(g, self, needs, *self._prev, *self._params)
-        return [(x, p) for x, need, p in zip(self._prev, needs, products) if need]
+        return [(x, p) for x, need, p in zip(self._prev, needs, products) if need and p is not None]
 
     # -- constructors ----------------------------------------------------------
 
     @classmethod
-    def full(cls, m: int, n: int, value, requires_grad: bool = True) -> "Matrix":
+    def full(cls, m: int, n: int, value: Real, requires_grad: bool = True) -> Self:
         """An m×n matrix with every entry ``value``.
 
         >>> Matrix.full(2, 3, 0.5).data
@@ -162,23 +167,23 @@ class Matrix(Arithmetic):
         return cls._filled("full", m, n, value, requires_grad)
 
     @classmethod
-    def zeros(cls, m: int, n: int, requires_grad: bool = True) -> "Matrix":
+    def zeros(cls, m: int, n: int, requires_grad: bool = True) -> Self:
         """An m×n matrix of zeros."""
         return cls._filled("zeros", m, n, 0.0, requires_grad)
 
     @classmethod
-    def ones(cls, m: int, n: int, requires_grad: bool = True) -> "Matrix":
+    def ones(cls, m: int, n: int, requires_grad: bool = True) -> Self:
         """An m×n matrix of ones."""
         return cls._filled("ones", m, n, 1.0, requires_grad)
 
     @classmethod
-    def _filled(cls, where: str, m: int, n: int, value, requires_grad: bool) -> "Matrix":
+    def _filled(cls, where: str, m: int, n: int, value: Real, requires_grad: bool) -> Self:
         _check_dimensions(where, m, n)
         value = as_data(where, value)
         return cls._wrap([[value] * n for _ in range(m)], requires_grad)
 
     @classmethod
-    def eye(cls, n: int, requires_grad: bool = True) -> "Matrix":
+    def eye(cls, n: int, requires_grad: bool = True) -> Self:
         """The n×n identity matrix I (Iᵢⱼ = 1 if i = j else 0).
 
         >>> Matrix.eye(2).data
@@ -189,7 +194,7 @@ class Matrix(Arithmetic):
 
     @classmethod
     def randn(cls, m: int, n: int, rng: random.Random | None = None, std: float = 1.0, mean: float = 0.0,
-              requires_grad: bool = True) -> "Matrix":
+              requires_grad: bool = True) -> Self:
         """Entries drawn from the normal distribution N(mean, std²) with ``rng``.
 
         >>> A = Matrix.randn(2, 2, random.Random(0))
@@ -205,7 +210,7 @@ class Matrix(Arithmetic):
 
     @classmethod
     def uniform(cls, m: int, n: int, rng: random.Random | None = None, low: float = -1.0, high: float = 1.0,
-                requires_grad: bool = True) -> "Matrix":
+                requires_grad: bool = True) -> Self:
         """Entries drawn uniformly from [low, high] with ``rng``."""
         _check_dimensions("uniform", m, n)
         rng = _check_rng("uniform", rng)
@@ -215,7 +220,7 @@ class Matrix(Arithmetic):
         return cls._wrap([[rng.uniform(low, high) for _ in range(n)] for _ in range(m)], requires_grad)
 
     @classmethod
-    def from_values(cls, values, requires_grad: bool = True) -> "Matrix":
+    def from_values(cls, values: Sequence[Sequence[Value]], requires_grad: bool = True) -> Self:
         """A leaf holding the numbers of a list of rows of scalar :class:`Value` nodes.
 
         >>> Matrix.from_values([[Value(1.0), Value(2.0)]]).data
@@ -228,7 +233,7 @@ class Matrix(Arithmetic):
                     raise TypeError(f"from_values: entry ({i}, {j}) is {v!r}, expected a Value")
         return cls([[v.data for v in row] for row in rows], requires_grad=requires_grad)
 
-    def to_values(self) -> list:
+    def to_values(self) -> list[list[Value]]:
         """The entries as new scalar :class:`Value` leaves, row by row: the same
         computation can then be done element by element with the scalar engine.
 
@@ -245,7 +250,7 @@ class Matrix(Arithmetic):
         return (len(self.data), len(self.data[0]))
 
     @property
-    def grad(self) -> list:
+    def grad(self) -> Rows:
         """∂output/∂self after ``backward()``, a list of rows like ``.data`` (zeros before)."""
         if self._grad is None:
             m, n = self.shape
@@ -253,7 +258,7 @@ class Matrix(Arithmetic):
         return self._grad
 
     @grad.setter
-    def grad(self, rows) -> None:
+    def grad(self, rows: Any) -> None:
         if rows is None:
             self._grad = None
             return
@@ -272,7 +277,7 @@ class Matrix(Arithmetic):
         """The name of the operation that produced this node ('' for a leaf)."""
         return "" if self._op is None else self._op.name
 
-    def item(self) -> float:
+    def item(self) -> Real:
         """The number in a 1×1 matrix.
 
         >>> Matrix([[1.0, 2.0]]).sum().item()
@@ -280,9 +285,10 @@ class Matrix(Arithmetic):
         """
         if self.shape != (1, 1):
             raise ValueError(f"item: only a 1×1 matrix holds one number, this one has shape {self.shape}")
-        return self.data[0][0]
+        number: Real = self.data[0][0]
+        return number
 
-    def tolist(self) -> list:
+    def tolist(self) -> Rows:
         """A copy of ``.data``."""
         return [row[:] for row in self.data]
 
@@ -294,26 +300,26 @@ class Matrix(Arithmetic):
         op = f", op={self.op!r}" if self._op is not None else ""
         return f"Matrix({self.data!r}{label}{op})"
 
-    def detach(self) -> "Matrix":
+    def detach(self) -> Self:
         """A new leaf with a copy of the numbers: gradients stop here."""
-        return Matrix._wrap(self.tolist(), self.requires_grad)
+        return type(self)._wrap(self.tolist(), self.requires_grad)
 
     # -- operations beyond the elementwise ones of Arithmetic ------------------
 
-    def __matmul__(self, other) -> "Matrix":
+    def __matmul__(self, other: Any) -> Self:
         if not isinstance(other, Matrix):
             raise TypeError(f"matmul: {self.shape} @ {type(other).__name__}: both operands must be Matrix")
         return self.apply(matrix_ops.matmul, (self, other))
 
-    def __rmatmul__(self, other) -> "Matrix":
+    def __rmatmul__(self, other: Any) -> Self:
         raise TypeError(f"matmul: {type(other).__name__} @ {self.shape}: both operands must be Matrix")
 
     @property
-    def T(self) -> "Matrix":
+    def T(self) -> Self:
         """The transpose Aᵀ."""
         return self.apply(matrix_ops.transpose, (self,))
 
-    def sum(self, axis: int | None = None) -> "Matrix":
+    def sum(self, axis: int | None = None) -> Self:
         """Sum of all entries (1×1), down the columns (``axis=0``, 1×n) or along the rows (``axis=1``, m×1).
 
         >>> A = Matrix([[1.0, 2.0], [3.0, 4.0]])
@@ -322,11 +328,11 @@ class Matrix(Arithmetic):
         """
         return self.apply(matrix_ops.sum_op, (self,), (_check_axis("sum", axis),))
 
-    def mean(self, axis: int | None = None) -> "Matrix":
+    def mean(self, axis: int | None = None) -> Self:
         """Mean of all entries (1×1), of each column (``axis=0``) or of each row (``axis=1``)."""
         return self.apply(matrix_ops.mean, (self,), (_check_axis("mean", axis),))
 
-    def broadcast_to(self, shape: tuple[int, int]) -> "Matrix":
+    def broadcast_to(self, shape: tuple[int, int]) -> Self:
         """This 1×1, 1×n or m×1 matrix repeated to ``shape``."""
         if not (isinstance(shape, (tuple, list)) and len(shape) == 2):
             raise TypeError(f"broadcast_to: shape must be a pair (rows, columns), got {short(shape)}")
@@ -334,7 +340,7 @@ class Matrix(Arithmetic):
         _check_dimensions("broadcast_to", m, n)
         return self.apply(matrix_ops.broadcast_to, (self,), (m, n))
 
-    def select_rows(self, index: Sequence[int]) -> "Matrix":
+    def select_rows(self, index: Sequence[int]) -> Self:
         """The rows numbered in ``index``, in that order, as a new matrix (the gradient flows back)."""
         m = self.shape[0]
         index = _index_tuple("select_rows", index)
@@ -347,7 +353,7 @@ class Matrix(Arithmetic):
                 raise IndexError(f"select_rows: row {i} out of range for a matrix of shape {self.shape}")
         return self.apply(matrix_ops.select_rows, (self,), (index,))
 
-    def scatter_rows(self, index: Sequence[int], m: int) -> "Matrix":
+    def scatter_rows(self, index: Sequence[int], m: int) -> Self:
         """An m×n matrix of zeros with row p of ``self`` added into row ``index[p]`` (adjoint of select_rows)."""
         index = _index_tuple("scatter_rows", index)
         if len(index) != self.shape[0]:
@@ -358,7 +364,7 @@ class Matrix(Arithmetic):
                 raise IndexError(f"scatter_rows: row {i!r} out of range for {m} rows")
         return self.apply(matrix_ops.scatter_rows, (self,), (index, m))
 
-    def gather_columns(self, index: Sequence[int]) -> "Matrix":
+    def gather_columns(self, index: Sequence[int]) -> Self:
         """Entry ``index[i]`` of each row i, as an m×1 column (``torch.gather(A, 1, index)``);
         the gradient flows back to the picked entries only.
 
@@ -369,7 +375,7 @@ class Matrix(Arithmetic):
         index = _column_index("gather_columns", index, m, n)
         return self.apply(matrix_ops.gather_columns, (self,), (index,))
 
-    def scatter_columns(self, index: Sequence[int], n: int) -> "Matrix":
+    def scatter_columns(self, index: Sequence[int], n: int) -> Self:
         """An m×n matrix of zeros with entry i of this m×1 column in column ``index[i]`` of row i
         (the adjoint of :meth:`gather_columns`)."""
         m, width = self.shape
@@ -379,7 +385,7 @@ class Matrix(Arithmetic):
         index = _column_index("scatter_columns", index, m, n)
         return self.apply(matrix_ops.scatter_columns, (self,), (index, n))
 
-    def __getitem__(self, key) -> "Matrix":
+    def __getitem__(self, key: int | slice) -> Self:
         """``A[i]`` is row i as a 1×n matrix; ``A[i:j]`` the rows i..j−1.  The gradient flows back.
 
         >>> A = Matrix([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
@@ -403,7 +409,7 @@ class Matrix(Arithmetic):
 
     # -- reverse mode ----------------------------------------------------------
 
-    def gradients(self, inputs: Sequence["Matrix"], create_graph: bool = False, grad_output=None) -> list:
+    def gradients(self, inputs: Sequence[Matrix], create_graph: bool = False, grad_output: Any = None) -> list[Matrix]:
         """∂self/∂x for each x in ``inputs`` (a Matrix of x's shape each); ``.grad`` is untouched.
 
         ``self`` must be 1×1 unless ``grad_output`` (a matrix of self's shape,
@@ -437,7 +443,7 @@ class Matrix(Arithmetic):
             result.append(g)
         return result
 
-    def backward(self, gradient=None) -> None:
+    def backward(self, gradient: Any = None) -> None:
         """Add ∂self/∂node to ``.grad`` of every node ``self`` depends on (a 1×1 ``self``).
 
         For a matrix ``self`` of another shape pass ``gradient``, a matrix of
@@ -465,7 +471,7 @@ class Matrix(Arithmetic):
             node._grad = None
 
 
-def _seed(where: str, root: Matrix, gradient, copy: bool = True) -> Matrix:
+def _seed(where: str, root: Matrix, gradient: Any, copy: bool = True) -> Matrix:
     """The upstream gradient backward starts from: 1 for a 1×1 output, else ``gradient``
     (used as it is when ``copy`` is False, so that a gradient with a graph keeps it)."""
     if gradient is None:
@@ -476,19 +482,20 @@ def _seed(where: str, root: Matrix, gradient, copy: bool = True) -> Matrix:
             )
         # ∂root/∂root = 1, of the entry's type: a graph of Fractions gets exact Fraction gradients.
         return Matrix.constant([[type(root.data[0][0])(1)]])
-    if not (copy is False and isinstance(gradient, Matrix)):
-        # A copy: the seed becomes the output's .grad, which must not share the caller's rows.
-        gradient = Matrix._wrap(_checked_rows(where, gradient), False)
-    if gradient.shape != root.shape:
-        raise ValueError(f"{where}: a gradient of shape {gradient.shape} for an output of shape {root.shape}")
-    return gradient
+    if copy is False and isinstance(gradient, Matrix):
+        seed = gradient
+    else:  # a copy: the seed becomes the output's .grad, which must not share the caller's rows
+        seed = Matrix._wrap(_checked_rows(where, gradient), False)
+    if seed.shape != root.shape:
+        raise ValueError(f"{where}: a gradient of shape {seed.shape} for an output of shape {root.shape}")
+    return seed
 
 
 # ---------------------------------------------------------------------------
 # Checks on what users pass in
 # ---------------------------------------------------------------------------
 
-def _check_structure(where: str, rows) -> list:
+def _check_structure(where: str, rows: Any) -> Sequence[Sequence[Any]]:
     """``rows`` as a list of lists, or TypeError/ValueError naming the first bad row."""
     if isinstance(rows, Matrix):
         return rows.data
@@ -512,7 +519,7 @@ def _check_structure(where: str, rows) -> list:
     return rows
 
 
-def _checked_rows(where: str, rows) -> list:
+def _checked_rows(where: str, rows: Any) -> Rows:
     """A fresh list of rows of numbers, or a clear error naming the bad entry.
 
     Each entry as a node keeps it (:func:`~tinygrad_edu.ops.as_data`): a
@@ -534,12 +541,12 @@ def _checked_rows(where: str, rows) -> list:
     return result
 
 
-def rounded_rows(rows: list) -> list:
+def rounded_rows(rows: Rows) -> Rows:
     """Every entry as a float (IEEE 754: a Fraction beyond float range is ±inf)."""
     return [[to_float(x) for x in row] for row in rows]
 
 
-def _number(where: str, x, partner) -> Matrix:
+def _number(where: str, x: Any, partner: Any) -> Matrix:
     """A plain number mixed into a matrix expression, as a 1×1 constant
     (a Fraction beside a Fraction matrix, so ``A / 2`` stays exact)."""
     if not is_real(x):
@@ -554,10 +561,9 @@ def _number(where: str, x, partner) -> Matrix:
 MAX_ENTRIES = 10 ** 8
 
 
-def _check_dimensions(where: str, m, n) -> None:
-    for size in (m, n):
-        if not is_int(size):
-            raise TypeError(f"{where}: dimensions must be ints, got {(m, n)!r}")
+def _check_dimensions(where: str, m: object, n: object) -> None:
+    if not (is_int(m) and is_int(n)):
+        raise TypeError(f"{where}: dimensions must be ints, got {(m, n)!r}")
     if m < 1 or n < 1:
         raise ValueError(f"{where}: shape {(m, n)}: both dimensions must be at least 1")
     check_entries(where, m, n)
@@ -580,16 +586,16 @@ def _power_of_ten(count: int) -> str:
     return f"{count:,}"
 
 
-def _check_rng(where: str, rng) -> random.Random:
+def _check_rng(where: str, rng: object) -> random.Random:
     """``rng``, or the default generator (:func:`tinygrad_edu.seeding.manual_seed`) when it is None."""
     return generator(where, rng)
 
 
-def _finite(where: str, name: str, x) -> float:
+def _finite(where: str, name: str, x: object) -> float:
     return finite_number(where, name, x)
 
 
-def _index_tuple(where: str, index) -> tuple:
+def _index_tuple(where: str, index: Any) -> tuple[Any, ...]:
     """Row numbers as a tuple, or a TypeError naming ``where`` (a bare number is not a list)."""
     if isinstance(index, (str, bytes, int, float)):
         raise TypeError(f"{where}: expected a list of row numbers, got {short(index)}")
@@ -599,28 +605,28 @@ def _index_tuple(where: str, index) -> tuple:
         raise TypeError(f"{where}: expected a list of row numbers, got {short(index)}") from None
 
 
-def _column_index(where: str, index, m: int, n: int) -> tuple:
+def _column_index(where: str, index: Any, m: int, n: int) -> tuple[int, ...]:
     """One column number per row, each an int in 0..n−1, as a tuple (or a clear error)."""
     if isinstance(index, (str, bytes)) or not isinstance(index, Sequence):
         raise TypeError(f"{where}: expected one column number per row (a list of {m} ints), got {short(index)}")
-    index = tuple(index)
-    if len(index) != m:
-        raise ValueError(f"{where}: {len(index)} column numbers for a matrix of {m} rows")
-    for i, j in enumerate(index):
+    columns = tuple(index)
+    if len(columns) != m:
+        raise ValueError(f"{where}: {len(columns)} column numbers for a matrix of {m} rows")
+    for i, j in enumerate(columns):
         if not is_int(j):
             raise TypeError(f"{where}: the column number of row {i} is {short(j)}, not an int")
         if not 0 <= j < n:
             raise IndexError(f"{where}: column {j} of row {i} is out of range for {n} columns")
-    return index
+    return columns
 
 
-def _check_axis(where: str, axis):
+def _check_axis(where: str, axis: object) -> int | None:
     if axis is None or (axis in (0, 1) and not isinstance(axis, bool)):
         return axis
     raise ValueError(f"{where}: axis must be None, 0 or 1, got {axis!r}")
 
 
-def matrix_from(x, where: str = "Matrix") -> Matrix:
+def matrix_from(x: Any, where: str = "Matrix") -> Matrix:
     """``x`` if it is a Matrix, else a constant Matrix made from a list of rows (checked; an
     error names ``where``, the function the rows were given to)."""
     return x if isinstance(x, Matrix) else Matrix._wrap(_checked_rows(where, x), False)

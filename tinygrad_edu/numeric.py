@@ -61,7 +61,8 @@ from __future__ import annotations
 import math
 import sys
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from .autodiff import grad
 from .mode import no_grad
@@ -78,17 +79,17 @@ def default_step(x: float) -> float:
     keeps h from vanishing at x = 0.
     """
     check_number("default_step", x)
-    return EPSILON ** (1 / 3) * max(math.fabs(to_float(x)), 1.0)
+    step: float = EPSILON ** (1 / 3) * max(math.fabs(to_float(x)), 1.0)
+    return step
 
 
-def _check_point(where: str, what: str, x) -> None:
+def _check_point(where: str, what: str, x: object) -> None:
     """A point to differentiate at: a finite number (at inf or nan a difference quotient means nothing)."""
-    check_number(where, x)
-    if not math.isfinite(to_float(x)):
+    if not math.isfinite(to_float(check_number(where, x))):
         raise ValueError(f"{where}: {what} is {short(x)}; a difference quotient needs a finite point")
 
 
-def positive_step(where: str, h) -> float:
+def positive_step(where: str, h: object) -> float:
     """A step given by the user, checked: a finite number > 0, as a plain float."""
     return finite_number(where, "the step h", h, above=0)
 
@@ -125,13 +126,13 @@ def partial_difference(f: Callable[..., float], xs: Sequence[float], i: int, h: 
     return central_difference(along_i, xs[i], h)
 
 
-def numeric_gradient(f: Callable[..., float], xs: Sequence[float], h: float | None = None) -> list:
+def numeric_gradient(f: Callable[..., float], xs: Sequence[float], h: float | None = None) -> list[float]:
     """Every partial derivative of ``f`` at ``xs`` by central differences."""
     xs = numbers_of("numeric_gradient", xs)
     return [partial_difference(f, xs, i, h) for i in range(len(xs))]
 
 
-def evaluate(f: Callable, xs: Sequence[float]) -> float:
+def evaluate(f: Callable[..., Any], xs: Sequence[float]) -> Any:
     """``f`` applied to plain numbers, for functions written for Values (``x.tanh()``).
 
     The inputs are wrapped as Values under ``no_grad()``: the same code path as
@@ -168,7 +169,7 @@ class NumericDerivative:
     value: float
     error_bar: float
     h: float
-    differences: tuple
+    differences: tuple[float, float, float]
     rounding: float
     truncation: float
     order: float | None
@@ -257,7 +258,7 @@ class GradcheckError(AssertionError):
 class GradcheckReport:
     """The result of :func:`gradcheck`: one :class:`GradcheckEntry` per input."""
 
-    entries: list = field(default_factory=list)
+    entries: list[GradcheckEntry] = field(default_factory=list)
     rel_tol: float = 1e-6
     abs_tol: float = 1e-8
 
@@ -323,7 +324,8 @@ def gradcheck(
     report = GradcheckReport(rel_tol=rel_tol, abs_tol=abs_tol)
     for i, a in enumerate(analytic):
         def along_i(t: float, i: int = i) -> float:
-            return evaluate(f, [*xs[:i], t, *xs[i + 1:]])
+            value: float = evaluate(f, [*xs[:i], t, *xs[i + 1:]])
+            return value
 
         if h is None:
             est = estimate_derivative(along_i, xs[i], default_step(xs[i]))

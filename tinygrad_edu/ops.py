@@ -41,19 +41,23 @@ from __future__ import annotations
 import cmath
 import math
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .reals import NUMBERS, as_number, inf, is_int, is_integer, plain_params, rounded, short, to_float
+from .reals import NUMBERS, Real, as_number, inf, is_int, is_integer, plain_params, rounded, short, to_float
 
 
 
-def value_of(x):
+def value_of(x: Any) -> Any:
     """The plain number inside a node (``x.data``), or ``x`` itself.
 
     Rules use it where the derivative depends on a *comparison* (relu′ is 1 for
     x > 0): the comparison is taken on the number, and the result is a constant.
+
+    >>> from tinygrad_edu import Value
+    >>> value_of(Value(2.5)), value_of(2.5)
+    (2.5, 2.5)
     """
     return x if isinstance(x, NUMBERS) else x.data
 
@@ -75,7 +79,7 @@ class Interval:
     closed_low: bool = True
     closed_high: bool = True
 
-    def contains(self, x) -> bool:
+    def contains(self, x: Real) -> bool:
         above = x >= self.low if self.closed_low else x > self.low
         below = x <= self.high if self.closed_high else x < self.high
         return above and below
@@ -230,7 +234,7 @@ class Op:
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
 
-    def validate(self, inputs, params=()) -> None:
+    def validate(self, inputs: Sequence[Any], params: Sequence[Any] = ()) -> None:
         """Raise ``ValueError`` (or ``ZeroDivisionError``) naming this op and the
         offending value when ``inputs`` lie outside the op's domain."""
         if not self.restricted:
@@ -246,7 +250,7 @@ class Op:
                 error, message = problem
                 raise error(f"{self.name}: {message}")
 
-    def __call__(self, *args):
+    def __call__(self, *args: Any) -> Any:
         """Apply the op: to plain numbers it returns a number; if any input is a
         graph node (a Value, a dual number) the node's type builds the result."""
         inputs, params = args[: self.arity], args[self.arity :]
@@ -261,7 +265,7 @@ class Op:
         except OverflowError:  # a Fraction beyond float range met a float: round it (IEEE 754)
             return self.forward(*rounded(inputs), *params)
 
-    def local_derivatives(self, *args, out=None) -> tuple:
+    def local_derivatives(self, *args: Any, out: Any = None) -> tuple[Any, ...]:
         """All partial derivatives ∂out/∂inputᵢ as a tuple (one per input)."""
         inputs = tuple(as_number(self.name, x) for x in args[: self.arity])
         args = inputs + args[self.arity :]
@@ -280,7 +284,7 @@ def _complex_power(x: Any, c: Any) -> Any:
 # OverflowError, and numerically stable forms where the naive formula fails.
 # ---------------------------------------------------------------------------
 
-def _exp(x: float) -> float:
+def _exp(x: Real) -> float:
     """e^x, ``inf`` when it overflows (x > 709.78...)."""
     try:
         return math.exp(x)
@@ -290,7 +294,7 @@ def _exp(x: float) -> float:
         raise  # a Fraction below −1.8e308 that float() refuses: the caller rounds it to −inf
 
 
-def _sigmoid(x: float) -> float:
+def _sigmoid(x: Real) -> float:
     """σ(x) = 1 / (1 + e^(−x)), written so that e^(·) never overflows:
     for x < 0 use the equal form e^x / (1 + e^x)."""
     if x >= 0:
@@ -299,12 +303,12 @@ def _sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
-def _softplus(x: float) -> float:
+def _softplus(x: Real) -> float:
     """softplus(x) = ln(1 + e^x) = max(x, 0) + ln(1 + e^(−|x|)): no overflow."""
     return max(x, 0.0) + math.log1p(math.exp(-math.fabs(x)))
 
 
-def _bce_with_logits(z, y):
+def _bce_with_logits(z: Real, y: Real) -> Real:
     """softplus(z) − y·z, written (1 − y)·softplus(z) + y·softplus(−z) (the same number:
     z = softplus(z) − softplus(−z)), with a term whose weight is 0 left out, so that
     z = ±inf with a target of 0 or 1 gives 0 or inf, never 0·inf = nan."""
@@ -316,12 +320,12 @@ def _bce_with_logits(z, y):
     return loss
 
 
-def _periodic(f: Callable) -> Callable:
+def _periodic(f: Callable[[float], float]) -> Callable[[float], float]:
     """sin and cos of ±inf are nan (as in IEEE 754), not a Python ValueError."""
     return lambda x: f(x) if math.isfinite(x) else math.nan
 
 
-def _power(x, y):
+def _power(x: Real, y: Real) -> Real:
     """x ** y, ``inf`` instead of ``OverflowError`` when the result is too large.
 
     Python also raises ``OverflowError`` when an input cannot become a float
@@ -329,13 +333,15 @@ def _power(x, y):
     IEEE way first, so Fraction(10**400) ** −1.0 is 0.0, not inf.
     """
     try:
-        return x ** y
+        exact: Real = x ** y
+        return exact
     except OverflowError:
-        x, y = to_float(x), to_float(y)
+        base, exponent = to_float(x), to_float(y)
         try:
-            return x ** y
+            result: float = base ** exponent
+            return result
         except OverflowError:  # the result itself is too large
-            negative = x < 0 and y.is_integer() and y % 2 == 1
+            negative = base < 0 and exponent.is_integer() and exponent % 2 == 1
             return -inf if negative else inf
 
 
@@ -344,13 +350,13 @@ def _power(x, y):
 # the inputs are fine, or (error type, message).
 # ---------------------------------------------------------------------------
 
-def _check_divisor(x, y):
+def _check_divisor(x: Real, y: Real) -> tuple[type[Exception], str] | None:
     if y == 0:
         return ZeroDivisionError, f"division by zero ({short(x)} / {short(y)})"
     return None
 
 
-def _check_power(x, c):
+def _check_power(x: Real, c: Real) -> tuple[type[Exception], str] | None:
     if x == 0 and c < 0:
         return ZeroDivisionError, f"0 ** {short(c)}: zero cannot be raised to a negative power"
     # An infinite exponent (10**400 rounded) follows IEEE 754: (−2) ** inf = inf, (−0.5) ** inf = 0.
@@ -430,7 +436,7 @@ neg = Op(
     doc="−x.  d/dx = −1.",
 )
 
-pow_xy = Op(
+pow_xy: Op = Op(
     "pow", forward=_power, derivative=lambda x, y, out: (y * pow_xy(x, y - 1), out * log(x)), arity=2,
     domain=(POSITIVE, REALS),
     symbol="^", layout="power", python_operator="**", complex_forward=_complex_power,
@@ -464,7 +470,7 @@ exp = Op(
     doc="e^x.  exp′ = exp: the function is its own derivative.  Overflows to inf above x ≈ 709.78.",
 )
 
-log = Op(
+log: Op = Op(
     "log", forward=math.log, derivative=lambda x, out: 1 / x,
     domain=(POSITIVE,), complex_forward=cmath.log,
     doc="ln x for x > 0.  log′(x) = 1/x.",
@@ -507,7 +513,7 @@ sin = Op(
     doc="sin x.  sin′ = cos.",
 )
 
-cos = Op(
+cos: Op = Op(
     "cos", forward=_periodic(math.cos), derivative=lambda x, out: -sin(x), complex_forward=cmath.cos,
     doc="cos x.  cos′ = −sin.",
 )
@@ -569,7 +575,7 @@ def describe_rule(op: Op) -> str:
     special += [f"pole at {p} (input {i})" for i, points in op.poles.items() for p in points]
     if special:
         head += "    " + "; ".join(special)
-    body = [f"    {line.strip()}" for line in op.__doc__.splitlines()]
+    body = [f"    {line.strip()}" for line in (op.__doc__ or "").splitlines()]
     return "\n".join([head, *body])
 
 

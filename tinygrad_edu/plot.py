@@ -24,6 +24,7 @@ import math
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from .notation import flag_nonfinite, format_number
 from .reals import is_int, numbers_of, to_float
@@ -100,7 +101,8 @@ def _looks_numeric(cell: object) -> bool:
     return True
 
 
-def _alignment(headers, rows, align) -> list[str]:
+def _alignment(headers: Sequence[str], rows: Sequence[Sequence[object]],
+               align: str | Sequence[str] | None) -> list[str]:
     if align is None:
         columns = [[row[j] for row in rows] for j in range(len(headers))]
         return ["r" if _is_numeric_column(column) else "l" for column in columns]
@@ -111,12 +113,12 @@ def _alignment(headers, rows, align) -> list[str]:
     return list(align)
 
 
-def _is_numeric_column(column: list) -> bool:
+def _is_numeric_column(column: list[object]) -> bool:
     filled = [cell for cell in column if cell is not None and cell != ""]
     return bool(filled) and all(_looks_numeric(cell) for cell in filled)
 
 
-def _check_row_lengths(headers, texts) -> None:
+def _check_row_lengths(headers: Sequence[str], texts: Sequence[Sequence[str]]) -> None:
     for i, row in enumerate(texts):
         if len(row) != len(headers):
             raise ValueError(
@@ -124,7 +126,7 @@ def _check_row_lengths(headers, texts) -> None:
             )
 
 
-def _table_line(cells, widths, alignment) -> str:
+def _table_line(cells: Sequence[str], widths: Sequence[int], alignment: Sequence[str]) -> str:
     padded = [
         cell.rjust(width) if side == "r" else cell.ljust(width)
         for cell, width, side in zip(cells, widths, alignment)
@@ -206,12 +208,12 @@ def _drawable(value: float) -> bool:
     return flag_nonfinite(value) is None
 
 
-def _linear_lengths(values, width) -> list[float | None]:
+def _linear_lengths(values: Sequence[float], width: int) -> list[float | None]:
     largest = max((abs(float(v)) for v in values if _drawable(v)), default=0.0)
     return [abs(float(v)) / largest * width if _drawable(v) else None for v in values]
 
 
-def _log_lengths(values, width) -> list[float | None]:
+def _log_lengths(values: Sequence[float], width: int) -> list[float | None]:
     logs = [math.log10(abs(float(v))) if _drawable(v) else None for v in values]
     present = [e for e in logs if e is not None]
     if not present:
@@ -232,7 +234,7 @@ def _bar(length: float) -> str:
     return _FULL * full + (_EIGHTHS[rest - 1] if rest else "")
 
 
-def _log_footnote(values) -> str:
+def _log_footnote(values: Sequence[float]) -> str:
     present = [abs(float(v)) for v in values if _drawable(v)]
     if not present:
         return "(log scale: no finite nonzero value to draw)"
@@ -281,48 +283,50 @@ def line_chart(
     return "\n".join(lines)
 
 
-def _checked_series(where: str, series) -> dict:
+def _checked_series(where: str, series: object) -> dict[str, list[float]]:
     """``series`` as a dict of name → list of plain floats, or a clear error naming ``where``."""
     if not isinstance(series, Mapping):
         raise TypeError(f"{where}: series must be a dict of name → values, got {series!r:.40}")
     checked = {}
     for name, values in series.items():
-        values = numbers_of(f"{where}: series {name!r}", values, "value")
-        checked[name] = [to_float(v) for v in values]
+        checked[name] = [to_float(v) for v in numbers_of(f"{where}: series {name!r}", values, "value")]
     return checked
 
 
-def _check_size(where: str, name: str, size, least: int) -> None:
+def _check_size(where: str, name: str, size: object, least: int) -> None:
     if not is_int(size):
         raise TypeError(f"{where}: {name} must be an int, got {size!r}")
     if size < least:
         raise ValueError(f"{where}: {name} must be at least {least}, got {size!r}")
 
 
-def _check_line_chart_args(series, height, width) -> None:
+def _check_line_chart_args(series: Mapping[str, Sequence[float]], height: object, width: object) -> None:
     if not series:
         raise ValueError("line_chart: series is empty; give at least one name -> values")
-    for size in (height, width):
-        if not is_int(size):
-            raise TypeError(f"line_chart: height and width must be ints, got {height!r} and {width!r}")
+    if not (is_int(height) and is_int(width)):
+        raise TypeError(f"line_chart: height and width must be ints, got {height!r} and {width!r}")
     if height < 2 or width < 2:
         raise ValueError(
             f"line_chart: height and width must be at least 2, got {height!r} and {width!r}"
         )
 
 
-def _points(values, log) -> list[tuple[int, float]]:
+def _points(values: Sequence[float], log: bool) -> list[tuple[int, float]]:
     """(index, value) for every point of a series that can be drawn."""
     return [(i, float(v)) for i, v in enumerate(values) if _plot_y(v, log) is not None]
 
 
-def _plot_area(points, smallest, largest, length, height, width, log) -> list[str]:
+def _plot_area(points: Mapping[str, list[tuple[int, float]]], smallest: float, largest: float, length: int,
+               height: int, width: int, log: bool) -> list[str]:
     low, high = _plot_y(smallest, log), _plot_y(largest, log)
+    assert low is not None and high is not None, "smallest and largest are drawable points"
     grid = [[" "] * width for _ in range(height)]
     for marker, pts in zip(itertools.cycle(_MARKERS), points.values()):
         for index, value in pts:
             column = _scale(index, 0, length - 1, width) if length > 1 else 0
-            row = height - 1 - _scale(_plot_y(value, log), low, high, height)  # row 0 is the top
+            y = _plot_y(value, log)
+            assert y is not None, "only drawable points are here"
+            row = height - 1 - _scale(y, low, high, height)  # row 0 is the top
             grid[row][column] = marker
     labels = [format_number(largest, flag=False)] + [""] * (height - 2)
     labels.append(format_number(smallest, flag=False))
@@ -334,7 +338,8 @@ def _plot_area(points, smallest, largest, length, height, width, log) -> list[st
     return lines
 
 
-def _legend(series, points, log) -> list[str]:
+def _legend(series: Mapping[str, Sequence[float]], points: Mapping[str, list[tuple[int, float]]],
+            log: bool) -> list[str]:
     reason = "nan, inf or <= 0 on a log scale" if log else "nan or inf"
     lines = []
     for marker, name in zip(itertools.cycle(_MARKERS), series):
@@ -378,7 +383,7 @@ def sparkline(values: Sequence[float], log: bool = False) -> str:
 # --- PNG files (optional, needs matplotlib) -----------------------------------
 
 
-def load_pyplot():
+def load_pyplot() -> Any:
     """Return matplotlib.pyplot ready to draw into files, or None if it is missing.
 
     When matplotlib is not installed, say how to get it on stderr.
@@ -399,7 +404,7 @@ def load_pyplot():
 
 
 def save_plot(
-    path: str | os.PathLike,
+    path: str | os.PathLike[str],
     series: Mapping[str, Sequence[float]] | None = None,
     *,
     log: bool = False,
@@ -435,7 +440,7 @@ def save_plot(
     return True
 
 
-def _draw_series(pyplot, series, log):
+def _draw_series(pyplot: Any, series: Mapping[str, Sequence[float]], log: bool) -> Any:
     figure, axes = pyplot.subplots(figsize=(7, 4))
     for name, values in series.items():
         # nan leaves a gap in the line, which is what we want for points

@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from fractions import Fraction
-from typing import Any, Union
+from typing import Any, TypeGuard, Union, cast
 
 inf = math.inf
 #: The numbers the rules compute on directly (everything else is a graph node).
@@ -38,7 +38,7 @@ Real = Union[int, float, Fraction]
 FLOAT_LIMIT = 2 ** 1024 - 2 ** 970
 
 
-def is_real(x: object) -> bool:
+def is_real(x: object) -> TypeGuard[Real]:
     """True for an int, a float or a Fraction, and False for a bool (``True + True == 2`` is a bug).
 
     >>> is_real(2), is_real(0.5), is_real(Fraction(1, 3)), is_real(True), is_real("2")
@@ -47,7 +47,7 @@ def is_real(x: object) -> bool:
     return isinstance(x, NUMBERS) and not isinstance(x, bool)
 
 
-def is_int(x: object) -> bool:
+def is_int(x: object) -> TypeGuard[int]:
     """True for an int and False for a bool: a count, an index, a seed.
 
     >>> is_int(3), is_int(3.0), is_int(False)
@@ -56,8 +56,8 @@ def is_int(x: object) -> bool:
     return isinstance(x, int) and not isinstance(x, bool)
 
 
-def check_number(where: str, x: object) -> None:
-    """Raise ``TypeError`` naming ``where`` unless ``x`` is a real number the engine accepts.
+def check_number(where: str, x: object) -> Real:
+    """``x`` itself when it is a real number the engine accepts, else a ``TypeError`` naming ``where``.
 
     >>> check_number("Value", "3")
     Traceback (most recent call last):
@@ -67,6 +67,7 @@ def check_number(where: str, x: object) -> None:
         raise TypeError(
             f"{where}: expected a real number (int, float or Fraction), got {short(x)} of type {type(x).__name__}"
         )
+    return x
 
 
 def numbers_of(where: str, xs: Any, what: str = "input", first: int = 0) -> list[Any]:
@@ -82,13 +83,13 @@ def numbers_of(where: str, xs: Any, what: str = "input", first: int = 0) -> list
     if isinstance(xs, (str, bytes)) or isinstance(xs, NUMBERS) or hasattr(type(xs), "apply"):
         raise TypeError(f"{where}: {what}s must be a list of numbers, got {short(xs)}")
     try:
-        xs = list(xs)
+        items: list[Any] = list(xs)
     except TypeError:
         raise TypeError(f"{where}: {what}s must be a list of numbers, got {short(xs)}") from None
-    for i, x in enumerate(xs):
+    for i, x in enumerate(items):
         if not is_real(x):
             raise TypeError(f"{where}: {what} {i + first} is {short(x)}, not a real number")
-    return xs
+    return items
 
 
 def check_function(where: str, f: object, what: str = "f") -> None:
@@ -116,8 +117,7 @@ def finite_number(where: str, name: str, x: object, *, above: float | None = Non
     Traceback (most recent call last):
     ValueError: SGD: the learning rate lr must be a finite number > 0, got 1000000000…(401 digits)
     """
-    check_number(where, x)
-    value = to_float(x)  # type: ignore[arg-type]  # checked just above
+    value = to_float(check_number(where, x))
     fine = math.isfinite(value) and (above is None or value > above) and (at_least is None or value >= at_least)
     if not fine:
         bound = f" > {above}" if above is not None else (f" >= {at_least}" if at_least is not None else "")
@@ -160,7 +160,7 @@ def as_number(where: str, x: object) -> Real:
     if isinstance(x, int):
         x = int(x)  # an int subclass (an IntEnum) as a plain int
         return x if -FLOAT_LIMIT < x < FLOAT_LIMIT else to_float(x)
-    return float(x) if isinstance(x, float) else Fraction(x)  # type: ignore[arg-type]  # a Fraction subclass
+    return float(x) if isinstance(x, float) else Fraction(cast(Fraction, x))  # a Fraction subclass
 
 
 def as_data(where: str, x: object) -> float | Fraction:

@@ -56,7 +56,7 @@ def default_generator() -> random.Random:
     return _default
 
 
-def generator(where: str, rng) -> random.Random:
+def generator(where: str, rng: object) -> random.Random:
     """``rng`` if it is a ``random.Random``, the shared generator if it is None, else a TypeError naming ``where``.
 
     >>> generator("Linear", None) is default_generator()

@@ -36,7 +36,8 @@ cancellation, so it is held to ``COMPLEX_REL_TOL = 1e-9``.
 from __future__ import annotations
 
 import math
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 try:  # Hypothesis is a test tool, not a runtime dependency: the `test` extra installs it
     from hypothesis import assume, currently_in_test_context, note
@@ -59,7 +60,7 @@ BOUND = 30.0  # inputs are drawn from [−BOUND, BOUND] ∩ domain: e^30 and 30^
 PARAM_BOUND = 3.0  # an op's fractional parameters are drawn from [−3, 3] ∩ their domain
 
 
-def central_difference_with_error(f: Callable[[float], float], x: float, h: float) -> tuple:
+def central_difference_with_error(f: Callable[[float], float], x: float, h: float) -> tuple[float, float]:
     """``(D(h), error bar)`` for the central difference of ``f`` at ``x`` (see the module docstring).
 
     >>> d, err = central_difference_with_error(math.exp, 0.0, 1e-5)
@@ -124,7 +125,7 @@ def op_arguments(op: Op, bound: float = BOUND) -> st.SearchStrategy:
     extra check refuses (0 ** −1, (−2) ** 0.5) are filtered out."""
     inputs = st.tuples(*[floats_in(interval, bound) for interval in op.domain])
 
-    def valid(args) -> bool:
+    def valid(args: tuple[list[float], tuple[Any, ...]]) -> bool:
         try:
             op.validate(args[0], args[1])
         except (ValueError, ZeroDivisionError):
@@ -161,7 +162,7 @@ def safe_step(op: Op, inputs: Sequence[float], i: int) -> float:
 # Assertions: reverse mode, forward mode and numeric references must agree
 # ---------------------------------------------------------------------------
 
-def assert_op_derivative_matches(op: Op, inputs: Sequence[float] | float, params: Sequence = ()) -> None:
+def assert_op_derivative_matches(op: Op, inputs: Sequence[float] | float, params: Sequence[Any] = ()) -> None:
     """Check ``op``'s local derivatives at ``inputs`` three or four ways.
 
     Reverse mode (Value) and forward mode (Dual) must agree with each other
@@ -207,7 +208,8 @@ def assert_op_derivative_matches(op: Op, inputs: Sequence[float] | float, params
                         f"{op.domain[i]} (kinks: {kinks}); test the value there on its own")
 
         def along_i(t: float) -> float:
-            return op.forward(*_replace(inputs, i, t), *params)
+            value: float = op.forward(*_replace(inputs, i, t), *params)
+            return value
 
         _check_possible(_finite_around(along_i, inputs[i], h), op, inputs,
                         f"{op.name} is not finite within 4h = {4 * h:.3g} of input {i}")
@@ -247,7 +249,8 @@ def _check_possible(possible: bool, op: Op, inputs: Sequence[float], reason: str
     raise ValueError(f"assert_op_derivative_matches: {op.name} cannot be checked at {tuple(inputs)}: {reason}")
 
 
-def _mismatch(op: Op, inputs, params, i: int, analytic: float, est: NumericDerivative, f) -> str:
+def _mismatch(op: Op, inputs: Sequence[float], params: tuple[Any, ...], i: int, analytic: float,
+              est: NumericDerivative, f: Callable[[float], float]) -> str:
     """The failure message: the numbers, how sure the numeric side is, and what to do."""
     x, h = inputs[i], est.h
     call = f"{op.name}{tuple(inputs)}" + (f" with params {params}" if params else "")
@@ -289,13 +292,13 @@ def _mismatch(op: Op, inputs, params, i: int, analytic: float, est: NumericDeriv
     ])
 
 
-def _replace(values: Sequence, i: int, new) -> list:
+def _replace(values: Sequence[Any], i: int, new: Any) -> list[Any]:
     moved = list(values)
     moved[i] = new
     return moved
 
 
-def assert_gradients_match(f: Callable, inputs: Sequence[float], rel_tol: float = REL_TOL) -> list:
+def assert_gradients_match(f: Callable[..., Any], inputs: Sequence[float], rel_tol: float = REL_TOL) -> list[Any]:
     """Reverse mode, forward mode and central differences of ``f`` at ``inputs`` must agree.
 
     ``f`` takes one argument per input and uses only Value/Dual operations
@@ -329,6 +332,10 @@ SMOOTH_UNARY = tuple(op for op in ops.OPS.values() if op.smooth and op.arity == 
 SMOOTH_BINARY = tuple(op for op in ops.OPS.values() if op.smooth and op.arity == 2)
 
 
+#: One step of a :class:`Program`: an op, the indices of its arguments among the earlier values, its params.
+Step = tuple[Op, tuple[int, ...], tuple[Any, ...]]
+
+
 class Program:
     """A straight-line program: leaves x₀…xₙ₋₁, then steps ``(op, argument indices, params)``.
 
@@ -338,20 +345,21 @@ class Program:
     what lets the tests compare engines.
     """
 
-    def __init__(self, n_leaves: int, steps: list) -> None:
+    def __init__(self, n_leaves: int, steps: list[Step]) -> None:
         self.n_leaves = n_leaves
         self.steps = steps
 
-    def __call__(self, *leaves):
+    def __call__(self, *leaves: Any) -> Any:
         values = list(leaves)
         for op, args, params in self.steps:
             values.append(op(*[values[a] for a in args], *params))
         return values[-1]
 
-    def complex_call(self, *leaves):
+    def complex_call(self, *leaves: complex) -> complex:
         """The program on complex numbers (each op's ``complex_forward``), for the complex step."""
         values = list(leaves)
         for op, args, params in self.steps:
+            assert op.complex_forward is not None, f"{op.name} has no complex_forward (programs use smooth ops)"
             values.append(op.complex_forward(*[values[a] for a in args], *params))
         return values[-1]
 
@@ -363,10 +371,10 @@ class Program:
 
 
 @st.composite
-def programs(draw, max_leaves: int = 3, max_steps: int = 8) -> Program:
+def programs(draw: st.DrawFn, max_leaves: int = 3, max_steps: int = 8) -> Program:
     """A random :class:`Program` built from the smooth ops (including ``x ** 2`` and ``x ** 3``)."""
     n_leaves = draw(st.integers(1, max_leaves))
-    steps: list[tuple] = []
+    steps: list[Step] = []
     for k in range(draw(st.integers(1, max_steps))):
         available = n_leaves + k
         kind = draw(st.sampled_from(("unary", "binary", "power")))
@@ -391,7 +399,7 @@ def program_inputs(program: Program, bound: float = 2.0) -> st.SearchStrategy:
 
 
 @st.composite
-def value_graphs(draw, max_leaves: int = 3, max_steps: int = 8) -> tuple:
+def value_graphs(draw: st.DrawFn, max_leaves: int = 3, max_steps: int = 8) -> tuple[list[Value], Value]:
     """A random graph of Values, built: ``(leaves, output)``, the leaves labelled x0, x1, …
 
     >>> from hypothesis import given

@@ -82,21 +82,20 @@ Initialiser = Callable[[int, int, random.Random], Matrix]
 # Argument checks, shared by every initialiser
 # ---------------------------------------------------------------------------
 
-def _check_shape(where: str, n_out, n_in) -> None:
-    for size in (n_out, n_in):
-        if not is_int(size):
-            raise TypeError(f"{where}: n_out and n_in must be ints, got {(n_out, n_in)!r}")
+def _check_shape(where: str, n_out: object, n_in: object) -> None:
+    if not (is_int(n_out) and is_int(n_in)):
+        raise TypeError(f"{where}: n_out and n_in must be ints, got {(n_out, n_in)!r}")
     if n_out < 1 or n_in < 1:
         raise ValueError(f"{where}: shape {(n_out, n_in)}: both sizes must be at least 1")
     check_entries(where, n_out, n_in)
 
 
-def _finite(where: str, name: str, x) -> float:
+def _finite(where: str, name: str, x: object) -> float:
     """A setting that must be a finite number, as a plain float (NumPy's float64 included)."""
     return finite_number(where, name, x)
 
 
-def _check_slope(where: str, negative_slope) -> float:
+def _check_slope(where: str, negative_slope: object) -> float:
     return _finite(where, "negative_slope", negative_slope)
 
 
@@ -235,7 +234,7 @@ def he_uniform(n_out: int, n_in: int, rng: random.Random | None = None, negative
     return _symmetric_uniform("he_uniform", n_out, n_in, rng, bound)
 
 
-def _check_gain(where: str, g) -> float:
+def _check_gain(where: str, g: object) -> float:
     return finite_number(where, "gain", g, at_least=0)
 
 

@@ -23,12 +23,14 @@ Backward: ∂L/∂W = gᵀ·X, ∂L/∂b = the column sums of g, ∂L/∂X = g·
 from __future__ import annotations
 
 import random
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from ..matrix import Matrix, check_entries, matrix_from
 from ..seeding import generator
 from ..reals import is_int
 from . import init as initialisers
+from .init import Initialiser
 from .activations import make_activation
 from .module import Module, Sequential
 
@@ -50,11 +52,11 @@ class Linear(Module):
         self,
         n_in: int,
         n_out: int,
-        init: str | Callable = "standard_uniform",
+        init: str | Initialiser = "standard_uniform",
         rng: random.Random | None = None,
         *,
         bias: bool = True,
-        bias_init: str | Callable = "zeros",
+        bias_init: str | Initialiser = "zeros",
     ) -> None:
         for size in (n_in, n_out):
             if not is_int(size) or size < 1:
@@ -66,19 +68,18 @@ class Linear(Module):
         weight_init, bias_initialiser = initialisers.get(init), initialisers.get(bias_init)
         self.n_in, self.n_out = n_in, n_out
         self.weight = initialisers.drawn("Linear weight", weight_init, n_out, n_in, rng)
+        self.bias: Matrix | None = None
         if bias:
             self.bias = initialisers.drawn("Linear bias", bias_initialiser, 1, n_out, rng)
-        else:
-            self.bias = None
 
-    def forward(self, x) -> Matrix:
-        x = matrix_from(x, f"Linear({self.n_in} → {self.n_out})")
-        if x.shape[1] != self.n_in:
+    def forward(self, x: Any) -> Matrix:
+        inputs = matrix_from(x, f"Linear({self.n_in} → {self.n_out})")
+        if inputs.shape[1] != self.n_in:
             raise ValueError(
-                f"Linear({self.n_in} → {self.n_out}): the input has shape {x.shape}, "
+                f"Linear({self.n_in} → {self.n_out}): the input has shape {inputs.shape}, "
                 f"expected {self.n_in} columns (one row per sample)"
             )
-        z = x @ self.weight.T
+        z = inputs @ self.weight.T
         return z if self.bias is None else z + self.bias
 
     def extra_repr(self) -> str:
@@ -109,12 +110,12 @@ class MLP(Sequential):
     def __init__(
         self,
         sizes: Sequence[int],
-        activation: str | Callable = "tanh",
-        init: str | Callable = "xavier_uniform",
+        activation: str | Callable[[], Module] = "tanh",
+        init: str | Initialiser = "xavier_uniform",
         rng: random.Random | None = None,
         *,
-        bias_init: str | Callable = "zeros",
-        output_activation: str | Callable | None = None,
+        bias_init: str | Initialiser = "zeros",
+        output_activation: str | Callable[[], Module] | None = None,
     ) -> None:
         if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence):
             raise TypeError(f"MLP: sizes must be a list of layer sizes such as [2, 16, 1], got {sizes!r:.60}")
