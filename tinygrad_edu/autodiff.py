@@ -140,7 +140,12 @@ class Dual(Arithmetic):
 
     @classmethod
     def apply(cls, op: Op, inputs: Sequence[Any], params: tuple[Any, ...] = ()) -> Self:
-        """Chain rule, forward: tangent(out) = Σᵢ ∂out/∂inputᵢ · tangent(inputᵢ)."""
+        """Chain rule, forward: tangent(out) = Σᵢ ∂out/∂inputᵢ · tangent(inputᵢ).
+
+        >>> from tinygrad_edu import ops
+        >>> Dual.apply(ops.mul, (Dual(3.0, 1.0), Dual(5.0, 0.0)))   # ∂(xy)/∂x = y
+        Dual(15.0, 5.0)
+        """
         partner = next((x.data for x in inputs if isinstance(x, Dual)), None)
         duals = [x if isinstance(x, Dual) else _constant(op, x, partner) for x in inputs]
         numbers = [d.data for d in duals]
@@ -200,7 +205,11 @@ def _jvp(where: str, f: Callable[..., Any], inputs: list[Real], tangents: list[R
 
 
 def forward_gradient(f: Callable[..., Any], inputs: Sequence[Real]) -> list[Real]:
-    """Every partial derivative of ``f`` by forward mode: one pass per input."""
+    """Every partial derivative of ``f`` by forward mode: one pass per input.
+
+    >>> forward_gradient(lambda x, y: x * x * y, [3.0, 2.0])     # 2xy, x²
+    [12.0, 9.0]
+    """
     inputs = numbers_of("forward_gradient", inputs)
     n = len(inputs)
     # Integer seeds 1 and 0 keep Fraction inputs exact (1 * Fraction is a Fraction).
@@ -208,7 +217,11 @@ def forward_gradient(f: Callable[..., Any], inputs: Sequence[Real]) -> list[Real
 
 
 def reverse_gradient(f: Callable[..., Any], inputs: Sequence[Real]) -> list[Any]:
-    """Every partial derivative of ``f`` by reverse mode: one backward pass for all."""
+    """Every partial derivative of ``f`` by reverse mode: one backward pass for all.
+
+    >>> reverse_gradient(lambda x, y: x * x * y, [3.0, 2.0])     # 2xy, x²
+    [12.0, 9.0]
+    """
     check_function("reverse_gradient", f)
     points = [Value(x) for x in numbers_of("reverse_gradient", inputs)]
     return grad(f(*points), points)

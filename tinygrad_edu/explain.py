@@ -69,6 +69,12 @@ class Factor:
     ``node`` is the node whose local derivative this is (the op's output) and
     ``input`` the node it is taken with respect to.  A condensed factor
     ∂C/∂a₄ has ``node`` = the output C and ``input`` = a₄.
+
+    >>> w, a = Value(3.0, label="w"), Value(0.5, label="a")
+    >>> y = w * a
+    >>> y.label = "y"
+    >>> chain_rule(y, w).paths[0][0]                  # ∂(w·a)/∂w = a
+    Factor('a', 0.5)
     """
 
     __slots__ = ("symbol", "value", "node", "input")
@@ -88,6 +94,13 @@ class Path(list[Factor]):
 
     ``nodes`` runs from the leaf to the output.  ``product`` is this path's
     term of the chain-rule sum (an empty path, d(x + y)/dx, has product 1).
+
+    >>> x = Value(2.0, label="x")
+    >>> y = (3 * x).tanh()
+    >>> y.label = "y"
+    >>> path = chain_rule(y, x).paths[0]
+    >>> path.symbols, [n.label or n.op for n in path.nodes]
+    (['3', 'tanh′(3·x)'], ['x', 'mul', 'y'])
     """
 
     def __init__(self, factors: Sequence[Factor], nodes: Sequence[Value]) -> None:
@@ -96,6 +109,11 @@ class Path(list[Factor]):
 
     @property
     def product(self) -> Any:
+        """The product of the factors' values: this path's term of the sum.
+
+        >>> Path([Factor("w", 2.0, None, None), Factor("σ′(z)", 0.25, None, None)], []).product
+        0.5
+        """
         result = 1  # an int, so that a path of Fractions multiplies to a Fraction
         for factor in self:
             result = result * factor.value
@@ -103,6 +121,11 @@ class Path(list[Factor]):
 
     @property
     def symbols(self) -> list[str]:
+        """The factors' symbols, in order from the leaf to the output.
+
+        >>> Path([Factor("w", 2.0, None, None), Factor("σ′(z)", 0.25, None, None)], []).symbols
+        ['w', 'σ′(z)']
+        """
         return [factor.symbol for factor in self]
 
 
@@ -114,6 +137,13 @@ class ChainRule:
     * ``path_count``: how many paths there are in all; ``omitted`` how many were not listed;
     * ``omitted_sum``: what the unlisted paths add up to (``value`` minus the listed products);
     * ``str()``: the formula with the values underneath and the total.
+
+    >>> x = Value(3.0, label="x")
+    >>> y = x * x * x          # three paths, each x·x
+    >>> y.label = "y"
+    >>> rule = chain_rule(y, x, max_paths=2)
+    >>> rule.name, rule.value, rule.path_count, rule.omitted, rule.listed_sum, rule.omitted_sum
+    ('∂y/∂x', 27.0, 3, 1, 18.0, 9.0)
     """
 
     def __init__(self, output: Value, wrt: Value, value: Any, paths: list[Path], path_count: int, output_name: str,
@@ -128,19 +158,42 @@ class ChainRule:
 
     @property
     def omitted(self) -> int:
+        """How many paths were counted but not listed (``max_paths``).
+
+        >>> x = Value(1.0)
+        >>> chain_rule(x * x, x, max_paths=1).omitted
+        1
+        """
         return self.path_count - len(self.paths)
 
     @property
     def listed_sum(self) -> Any:
+        """The sum of the listed paths' products (all of ``value`` when none is omitted).
+
+        >>> x = Value(2.0)
+        >>> chain_rule(x * x, x).listed_sum
+        4.0
+        """
         return sum(path.product for path in self.paths)  # a Fraction for Fraction graphs
 
     @property
     def omitted_sum(self) -> Any:
+        """What the paths not listed add up to: ``value`` minus the listed products.
+
+        >>> x = Value(2.0)
+        >>> chain_rule(x * x, x, max_paths=1).omitted_sum
+        2.0
+        """
         return self.value - self.listed_sum
 
     @property
     def name(self) -> str:
-        """∂C/∂b₁"""
+        """The derivative's name, ∂output/∂wrt, from the labels.
+
+        >>> C, nodes = sigmoid_chain([1.0], [0.0])
+        >>> chain_rule(C, nodes["b1"]).name
+        '∂C/∂b₁'
+        """
         return f"∂{self.output_name}/∂{self.wrt_name}"
 
     def __repr__(self) -> str:

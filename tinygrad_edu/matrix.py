@@ -63,6 +63,10 @@ class Matrix(Arithmetic):
     ``requires_grad=False`` marks a constant (data, targets): backward
     computes no gradient for it.  Numbers mixed into an expression
     (the 2 in ``2 * X``) become such constants.
+
+    >>> A = Matrix([[1.0, 2.0], [3.0, 4.0]], label="A")
+    >>> (2 * A - 1).data, A.shape, A.T.data
+    ([[1.0, 3.0], [5.0, 7.0]], (2, 2), [[1.0, 3.0], [2.0, 4.0]])
     """
 
     __slots__ = ("data", "_grad", "label", "requires_grad", "_prev", "_op", "_params")
@@ -99,7 +103,12 @@ class Matrix(Arithmetic):
 
     @classmethod
     def constant(cls, rows: Rows) -> Self:
-        """A constant (``requires_grad=False``) around rows this engine made (not checked, not copied)."""
+        """A constant (``requires_grad=False``) around rows this engine made (not checked, not copied).
+
+        >>> C = Matrix.constant([[1.0, 2.0]])
+        >>> C.requires_grad, C.is_leaf
+        (False, True)
+        """
         return cls._wrap(rows, False)
 
     @classmethod
@@ -110,6 +119,10 @@ class Matrix(Arithmetic):
         :class:`~tinygrad_edu.ops.Op` (``ops.tanh(X)`` comes here too).
         Plain numbers among ``inputs`` become 1×1 constants.  Shapes and
         domains are checked by the forward rule before the node exists.
+
+        >>> from tinygrad_edu import ops
+        >>> Matrix.apply(ops.mul, (Matrix([[1.0, 2.0]]), 3)).data      # what Matrix([[1.0, 2.0]]) * 3 does
+        [[3.0, 6.0]]
         """
         matrix_op = op if isinstance(op, MatrixOp) else elementwise(op)
         if len(inputs) != matrix_op.arity:
@@ -168,12 +181,20 @@ class Matrix(Arithmetic):
 
     @classmethod
     def zeros(cls, m: int, n: int, requires_grad: bool = True) -> Self:
-        """An m×n matrix of zeros."""
+        """An m×n matrix of zeros.
+
+        >>> Matrix.zeros(1, 3).data
+        [[0.0, 0.0, 0.0]]
+        """
         return cls._filled("zeros", m, n, 0.0, requires_grad)
 
     @classmethod
     def ones(cls, m: int, n: int, requires_grad: bool = True) -> Self:
-        """An m×n matrix of ones."""
+        """An m×n matrix of ones.
+
+        >>> Matrix.ones(2, 1).data
+        [[1.0], [1.0]]
+        """
         return cls._filled("ones", m, n, 1.0, requires_grad)
 
     @classmethod
@@ -211,7 +232,12 @@ class Matrix(Arithmetic):
     @classmethod
     def uniform(cls, m: int, n: int, rng: random.Random | None = None, low: float = -1.0, high: float = 1.0,
                 requires_grad: bool = True) -> Self:
-        """Entries drawn uniformly from [low, high] with ``rng``."""
+        """Entries drawn uniformly from [low, high] with ``rng``.
+
+        >>> A = Matrix.uniform(2, 3, random.Random(0), low=0.0, high=0.5)
+        >>> all(0.0 <= x <= 0.5 for row in A.data for x in row)
+        True
+        """
         _check_dimensions("uniform", m, n)
         rng = _check_rng("uniform", rng)
         low, high = _finite("uniform", "low", low), _finite("uniform", "high", high)
@@ -246,12 +272,23 @@ class Matrix(Arithmetic):
 
     @property
     def shape(self) -> tuple[int, int]:
-        """(rows, columns)."""
+        """(rows, columns).
+
+        >>> Matrix([[1.0, 2.0, 3.0]]).shape
+        (1, 3)
+        """
         return (len(self.data), len(self.data[0]))
 
     @property
     def grad(self) -> Rows:
-        """∂output/∂self after ``backward()``, a list of rows like ``.data`` (zeros before)."""
+        """∂output/∂self after ``backward()``, a list of rows like ``.data`` (zeros before).
+
+        >>> A = Matrix([[1.0, 2.0]])
+        >>> before = A.grad
+        >>> (A * A).sum().backward()
+        >>> before, A.grad
+        ([[0.0, 0.0]], [[2.0, 4.0]])
+        """
         if self._grad is None:
             m, n = self.shape
             self._grad = [[0.0] * n for _ in range(m)]
@@ -269,12 +306,22 @@ class Matrix(Arithmetic):
 
     @property
     def is_leaf(self) -> bool:
-        """True for inputs, parameters and constants: nodes not made by an op."""
+        """True for inputs, parameters and constants: nodes not made by an op.
+
+        >>> A = Matrix([[1.0]])
+        >>> A.is_leaf, A.exp().is_leaf
+        (True, False)
+        """
         return self._op is None
 
     @property
     def op(self) -> str:
-        """The name of the operation that produced this node ('' for a leaf)."""
+        """The name of the operation that produced this node ('' for a leaf).
+
+        >>> A = Matrix([[1.0]])
+        >>> (A @ A).op, A.exp().op, A.op
+        ('matmul', 'exp', '')
+        """
         return "" if self._op is None else self._op.name
 
     def item(self) -> Real:
@@ -289,7 +336,14 @@ class Matrix(Arithmetic):
         return number
 
     def tolist(self) -> Rows:
-        """A copy of ``.data``."""
+        """A copy of ``.data``.
+
+        >>> A = Matrix([[1.0, 2.0]])
+        >>> rows = A.tolist()
+        >>> rows[0][0] = 9.0
+        >>> A.data
+        [[1.0, 2.0]]
+        """
         return [row[:] for row in self.data]
 
     def __len__(self) -> int:
@@ -301,7 +355,13 @@ class Matrix(Arithmetic):
         return f"Matrix({self.data!r}{label}{op})"
 
     def detach(self) -> Self:
-        """A new leaf with a copy of the numbers: gradients stop here."""
+        """A new leaf with a copy of the numbers: gradients stop here.
+
+        >>> A = Matrix([[3.0]])
+        >>> (A.detach() * A).sum().backward()     # the detached copy counts as a constant 3
+        >>> A.grad
+        [[3.0]]
+        """
         return type(self)._wrap(self.tolist(), self.requires_grad)
 
     # -- operations beyond the elementwise ones of Arithmetic ------------------
@@ -316,7 +376,11 @@ class Matrix(Arithmetic):
 
     @property
     def T(self) -> Self:
-        """The transpose Aᵀ."""
+        """The transpose Aᵀ.
+
+        >>> Matrix([[1.0, 2.0]]).T.data
+        [[1.0], [2.0]]
+        """
         return self.apply(matrix_ops.transpose, (self,))
 
     def sum(self, axis: int | None = None) -> Self:
@@ -329,11 +393,20 @@ class Matrix(Arithmetic):
         return self.apply(matrix_ops.sum_op, (self,), (_check_axis("sum", axis),))
 
     def mean(self, axis: int | None = None) -> Self:
-        """Mean of all entries (1×1), of each column (``axis=0``) or of each row (``axis=1``)."""
+        """Mean of all entries (1×1), of each column (``axis=0``) or of each row (``axis=1``).
+
+        >>> A = Matrix([[1.0, 2.0], [3.0, 4.0]])
+        >>> A.mean().data, A.mean(axis=0).data, A.mean(axis=1).data
+        ([[2.5]], [[2.0, 3.0]], [[1.5], [3.5]])
+        """
         return self.apply(matrix_ops.mean, (self,), (_check_axis("mean", axis),))
 
     def broadcast_to(self, shape: tuple[int, int]) -> Self:
-        """This 1×1, 1×n or m×1 matrix repeated to ``shape``."""
+        """This 1×1, 1×n or m×1 matrix repeated to ``shape``.
+
+        >>> Matrix([[1.0, 2.0]]).broadcast_to((2, 2)).data
+        [[1.0, 2.0], [1.0, 2.0]]
+        """
         if not (isinstance(shape, (tuple, list)) and len(shape) == 2):
             raise TypeError(f"broadcast_to: shape must be a pair (rows, columns), got {short(shape)}")
         m, n = shape
@@ -341,7 +414,11 @@ class Matrix(Arithmetic):
         return self.apply(matrix_ops.broadcast_to, (self,), (m, n))
 
     def select_rows(self, index: Sequence[int]) -> Self:
-        """The rows numbered in ``index``, in that order, as a new matrix (the gradient flows back)."""
+        """The rows numbered in ``index``, in that order, as a new matrix (the gradient flows back).
+
+        >>> Matrix([[1.0], [2.0], [3.0]]).select_rows([2, 0, 2]).data
+        [[3.0], [1.0], [3.0]]
+        """
         m = self.shape[0]
         index = _index_tuple("select_rows", index)
         if not index:
@@ -354,7 +431,11 @@ class Matrix(Arithmetic):
         return self.apply(matrix_ops.select_rows, (self,), (index,))
 
     def scatter_rows(self, index: Sequence[int], m: int) -> Self:
-        """An m×n matrix of zeros with row p of ``self`` added into row ``index[p]`` (adjoint of select_rows)."""
+        """An m×n matrix of zeros with row p of ``self`` added into row ``index[p]`` (adjoint of select_rows).
+
+        >>> Matrix([[1.0], [2.0]]).scatter_rows([2, 2], 3).data       # both rows land in row 2, and add
+        [[0.0], [0.0], [3.0]]
+        """
         index = _index_tuple("scatter_rows", index)
         if len(index) != self.shape[0]:
             raise ValueError(f"scatter_rows: {len(index)} row numbers for a matrix of shape {self.shape}")
@@ -377,7 +458,11 @@ class Matrix(Arithmetic):
 
     def scatter_columns(self, index: Sequence[int], n: int) -> Self:
         """An m×n matrix of zeros with entry i of this m×1 column in column ``index[i]`` of row i
-        (the adjoint of :meth:`gather_columns`)."""
+        (the adjoint of :meth:`gather_columns`).
+
+        >>> Matrix([[1.0], [2.0]]).scatter_columns([1, 0], 3).data
+        [[0.0, 1.0, 0.0], [2.0, 0.0, 0.0]]
+        """
         m, width = self.shape
         if width != 1:
             raise ValueError(f"scatter_columns: expected an m×1 column, got shape {self.shape}")
@@ -450,6 +535,11 @@ class Matrix(Arithmetic):
         the same shape (the upstream gradient).  All gradients are computed
         first and written only at the end, so an error leaves every ``.grad``
         as it was.
+
+        >>> X = Matrix([[1.0, 2.0]])
+        >>> (X * X).backward(gradient=[[1.0, 10.0]])     # not 1×1: the upstream gradient is given
+        >>> X.grad
+        [[2.0, 40.0]]
         """
         grads = backpropagate(self, _seed("backward", self, gradient), False)
         # Backward hands one gradient object to several nodes where a rule passes g
@@ -466,7 +556,15 @@ class Matrix(Arithmetic):
                 handed_out.add(id(g))
 
     def zero_grad(self) -> None:
-        """Set ``.grad`` to zeros on this node and every node it was computed from."""
+        """Set ``.grad`` to zeros on this node and every node it was computed from.
+
+        >>> X = Matrix([[1.0, 2.0]])
+        >>> loss = (X * X).sum()
+        >>> loss.backward()
+        >>> loss.zero_grad()
+        >>> X.grad
+        [[0.0, 0.0]]
+        """
         for node in topological_order(self):
             node._grad = None
 
@@ -542,7 +640,12 @@ def _checked_rows(where: str, rows: Any) -> Rows:
 
 
 def rounded_rows(rows: Rows) -> Rows:
-    """Every entry as a float (IEEE 754: a Fraction beyond float range is ±inf)."""
+    """Every entry as a float (IEEE 754: a Fraction beyond float range is ±inf).
+
+    >>> from fractions import Fraction
+    >>> rounded_rows([[Fraction(1, 4), Fraction(10 ** 400)]])
+    [[0.25, inf]]
+    """
     return [[to_float(x) for x in row] for row in rows]
 
 
@@ -570,7 +673,12 @@ def _check_dimensions(where: str, m: object, n: object) -> None:
 
 
 def check_entries(where: str, m: int, n: int, what: str = "shape") -> None:
-    """ValueError when an m×n matrix would hold more than ``MAX_ENTRIES`` numbers."""
+    """ValueError when an m×n matrix would hold more than ``MAX_ENTRIES`` numbers.
+
+    >>> check_entries("zeros", 10 ** 12, 10 ** 12)
+    Traceback (most recent call last):
+    ValueError: zeros: shape (1000000000000, 1000000000000) has 10^24 entries, more than a pure-Python matrix can hold (at most 100,000,000, about 3 GB)
+    """
     if m * n > MAX_ENTRIES:
         raise ValueError(
             f"{where}: {what} {(m, n)} has {_power_of_ten(m * n)} entries, more than a pure-Python matrix "
@@ -628,7 +736,11 @@ def _check_axis(where: str, axis: object) -> int | None:
 
 def matrix_from(x: Any, where: str = "Matrix") -> Matrix:
     """``x`` if it is a Matrix, else a constant Matrix made from a list of rows (checked; an
-    error names ``where``, the function the rows were given to)."""
+    error names ``where``, the function the rows were given to).
+
+    >>> matrix_from([[1, 2]]).data, matrix_from([[1, 2]]).requires_grad
+    ([[1.0, 2.0]], False)
+    """
     return x if isinstance(x, Matrix) else Matrix._wrap(_checked_rows(where, x), False)
 
 

@@ -77,6 +77,9 @@ def default_step(x: float) -> float:
 
     Scaling with |x| keeps x ± h distinct from x for large x; the floor of 1
     keeps h from vanishing at x = 0.
+
+    >>> default_step(0.0) == default_step(1.0) == EPSILON ** (1 / 3), default_step(1e6) == 1e6 * default_step(1.0)
+    (True, True)
     """
     check_number("default_step", x)
     step: float = EPSILON ** (1 / 3) * max(math.fabs(to_float(x)), 1.0)
@@ -90,12 +93,23 @@ def _check_point(where: str, what: str, x: object) -> None:
 
 
 def positive_step(where: str, h: object) -> float:
-    """A step given by the user, checked: a finite number > 0, as a plain float."""
+    """A step given by the user, checked: a finite number > 0, as a plain float.
+
+    >>> positive_step("central_difference", 1e-5)
+    1e-05
+    >>> positive_step("central_difference", 0)
+    Traceback (most recent call last):
+    ValueError: central_difference: the step h must be a finite number > 0, got 0
+    """
     return finite_number(where, "the step h", h, above=0)
 
 
 def central_difference(f: Callable[[float], float], x: float, h: float | None = None) -> float:
-    """(f(x + h) − f(x − h)) / 2h, with the default step when ``h`` is None."""
+    """(f(x + h) − f(x − h)) / 2h, with the default step when ``h`` is None.
+
+    >>> round(central_difference(lambda t: t ** 3, 2.0), 8)      # 3x² = 12
+    12.0
+    """
     check_function("central_difference", f)
     _check_point("central_difference", "x", x)
     h = default_step(x) if h is None else positive_step("central_difference", h)
@@ -103,7 +117,12 @@ def central_difference(f: Callable[[float], float], x: float, h: float | None = 
 
 
 def complex_step(f: Callable[[complex], complex], x: float, h: float = 1e-20) -> float:
-    """Im f(x + ih) / h: the derivative of an analytic ``f`` to rounding accuracy."""
+    """Im f(x + ih) / h: the derivative of an analytic ``f`` to rounding accuracy.
+
+    >>> import cmath, math
+    >>> complex_step(cmath.sin, 1.0) == math.cos(1.0)
+    True
+    """
     check_function("complex_step", f)
     _check_point("complex_step", "x", x)
     h = positive_step("complex_step", h)
@@ -111,7 +130,11 @@ def complex_step(f: Callable[[complex], complex], x: float, h: float = 1e-20) ->
 
 
 def partial_difference(f: Callable[..., float], xs: Sequence[float], i: int, h: float | None = None) -> float:
-    """∂f/∂xᵢ at ``xs`` by central differences, the other coordinates held fixed."""
+    """∂f/∂xᵢ at ``xs`` by central differences, the other coordinates held fixed.
+
+    >>> round(partial_difference(lambda x, y: x * x * y, [3.0, 2.0], 0), 8)   # 2xy
+    12.0
+    """
     xs = numbers_of("partial_difference", xs)
     if not is_int(i):
         raise TypeError(f"partial_difference: the input number i must be an int, got {short(i)}")
@@ -127,7 +150,11 @@ def partial_difference(f: Callable[..., float], xs: Sequence[float], i: int, h: 
 
 
 def numeric_gradient(f: Callable[..., float], xs: Sequence[float], h: float | None = None) -> list[float]:
-    """Every partial derivative of ``f`` at ``xs`` by central differences."""
+    """Every partial derivative of ``f`` at ``xs`` by central differences.
+
+    >>> [round(d, 8) for d in numeric_gradient(lambda x, y: x * x * y, [3.0, 2.0])]   # 2xy, x²
+    [12.0, 9.0]
+    """
     xs = numbers_of("numeric_gradient", xs)
     return [partial_difference(f, xs, i, h) for i in range(len(xs))]
 
@@ -137,6 +164,9 @@ def evaluate(f: Callable[..., Any], xs: Sequence[float]) -> Any:
 
     The inputs are wrapped as Values under ``no_grad()``: the same code path as
     the analytic derivative, without building a graph.
+
+    >>> evaluate(lambda x, y: (x * y).tanh(), [0.0, 5.0])
+    0.0
     """
     check_function("evaluate", f)
     points = [Value(x) for x in numbers_of("evaluate", xs)]
@@ -164,6 +194,10 @@ class NumericDerivative:
     ``differences`` are D(h), D(2h), D(4h).  ``order`` is the measured order p of
     convergence (D(h) − f′ ≈ C·hᵖ: 2 where f is smooth, 1 where f″ jumps), or
     None when rounding hides the truncation error (then it is too small to matter).
+
+    >>> est = estimate_derivative(lambda t: t * t, 1.0, 1e-3)
+    >>> round(est.value, 9), est.error_bar < 1e-9, est.converges
+    (2.0, True, True)
     """
 
     value: float
@@ -176,7 +210,11 @@ class NumericDerivative:
 
     @property
     def converges(self) -> bool:
-        """False when D(kh) moves *more* as h shrinks: then f′ probably jumps near x."""
+        """False when D(kh) moves *more* as h shrinks: then f′ probably jumps near x.
+
+        >>> estimate_derivative(abs, 1e-6, 1e-5, refinements=0).converges   # |x|′ jumps at 0, within h
+        False
+        """
         return self.order is None or self.order > 0
 
 
@@ -239,7 +277,12 @@ def _estimate_at(f: Callable[[float], float], x: float, h: float) -> NumericDeri
 
 @dataclass
 class GradcheckEntry:
-    """One input's verdict: the two derivatives and how far apart they are."""
+    """One input's verdict: the two derivatives and how far apart they are.
+
+    >>> entry = gradcheck(lambda x: x * x, [3.0]).entries[0]
+    >>> entry.index, entry.analytic, entry.ok
+    (0, 6.0, True)
+    """
 
     index: int
     analytic: float
@@ -251,12 +294,25 @@ class GradcheckEntry:
 
 
 class GradcheckError(AssertionError):
-    """An analytic gradient disagreed with the numeric one; the message is the report."""
+    """An analytic gradient disagreed with the numeric one; the message is the report.
+
+    >>> from tinygrad_edu.ops import Op
+    >>> wrong = Op("wrong_square", forward=lambda x: x * x, derivative=lambda x, out: x)   # should be 2x
+    >>> gradcheck(lambda x: Value.apply(wrong, (x,)), [3.0])        # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    tinygrad_edu.numeric.GradcheckError: gradcheck: analytic and numeric gradients differ
+    ...
+    """
 
 
 @dataclass
 class GradcheckReport:
-    """The result of :func:`gradcheck`: one :class:`GradcheckEntry` per input."""
+    """The result of :func:`gradcheck`: one :class:`GradcheckEntry` per input; ``ok`` when all pass.
+
+    >>> report = gradcheck(lambda x, y: x * y, [2.0, 5.0])
+    >>> report.ok, [e.analytic for e in report.entries]
+    (True, [5.0, 2.0])
+    """
 
     entries: list[GradcheckEntry] = field(default_factory=list)
     rel_tol: float = 1e-6
@@ -264,6 +320,11 @@ class GradcheckReport:
 
     @property
     def ok(self) -> bool:
+        """True when every input passed.
+
+        >>> GradcheckReport().ok          # no entries: nothing failed
+        True
+        """
         return all(e.ok for e in self.entries)
 
     def __str__(self) -> str:

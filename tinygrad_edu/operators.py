@@ -41,7 +41,12 @@ class Arithmetic:
 
     @classmethod
     def apply(cls, op: ops.Op, inputs: Sequence[Any], params: tuple[Any, ...] = ()) -> Self:
-        """The node ``op`` makes from ``inputs``: each node type defines this one method."""
+        """The node ``op`` makes from ``inputs``: each node type defines this one method.
+
+        >>> from tinygrad_edu import Value, ops
+        >>> Value.apply(ops.mul, (Value(3.0), 2)).data      # what Value(3.0) * 2 does
+        6.0
+        """
         raise NotImplementedError(f"{cls.__name__} must define apply(op, inputs, params)")
 
     # Binary operators.  The reflected forms (``__radd__``) handle ``2 + x``.

@@ -80,6 +80,11 @@ class Interval:
     closed_high: bool = True
 
     def contains(self, x: Real) -> bool:
+        """True when ``x`` lies in the interval, ends included only where closed.
+
+        >>> POSITIVE.contains(0.0), NON_NEGATIVE.contains(0.0), REALS.contains(-1e300)
+        (False, True, True)
+        """
         above = x >= self.low if self.closed_low else x > self.low
         below = x <= self.high if self.closed_high else x < self.high
         return above and below
@@ -236,7 +241,16 @@ class Op:
 
     def validate(self, inputs: Sequence[Any], params: Sequence[Any] = ()) -> None:
         """Raise ``ValueError`` (or ``ZeroDivisionError``) naming this op and the
-        offending value when ``inputs`` lie outside the op's domain."""
+        offending value when ``inputs`` lie outside the op's domain.
+
+        >>> log.validate([2.0])                       # inside (0, ∞): nothing to say
+        >>> log.validate([-1.0])
+        Traceback (most recent call last):
+        ValueError: log: input -1.0 is outside the domain (0, ∞)
+        >>> div.validate([1.0, 0.0])
+        Traceback (most recent call last):
+        ZeroDivisionError: div: division by zero (1.0 / 0.0)
+        """
         if not self.restricted:
             return
         for x, interval in zip(inputs, self.domain):
@@ -266,7 +280,13 @@ class Op:
             return self.forward(*rounded(inputs), *params)
 
     def local_derivatives(self, *args: Any, out: Any = None) -> tuple[Any, ...]:
-        """All partial derivatives ∂out/∂inputᵢ as a tuple (one per input)."""
+        """All partial derivatives ∂out/∂inputᵢ as a tuple (one per input), at the numbers given.
+
+        >>> mul.local_derivatives(3.0, 5.0)           # ∂(xy)/∂x = y, ∂(xy)/∂y = x
+        (5.0, 3.0)
+        >>> sigmoid.local_derivatives(0.0)            # σ′(0) = 1/4
+        (0.25,)
+        """
         inputs = tuple(as_number(self.name, x) for x in args[: self.arity])
         args = inputs + args[self.arity :]
         if out is None:
@@ -580,5 +600,10 @@ def describe_rule(op: Op) -> str:
 
 
 def describe_rules() -> str:
-    """The whole rule table as text (the docs are generated from the table, not kept beside it)."""
+    """The whole rule table as text (the docs are generated from the table, not kept beside it).
+
+    >>> text = describe_rules()
+    >>> text.count(" domain "), "relu(x)          domain ℝ    kink: relu′(0) = 0" in text
+    (20, True)
+    """
     return "\n\n".join(describe_rule(op) for op in OPS.values())
