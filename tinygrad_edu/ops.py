@@ -42,7 +42,7 @@ import cmath
 import math
 import operator
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any
 
 from .reals import NUMBERS, Real, as_number, inf, is_int, is_integer, plain_params, rounded, short, to_float
@@ -108,123 +108,61 @@ NON_NEGATIVE = Interval(0, inf)
 LAYOUTS = ("call", "infix", "prefix", "radical", "power", "bars")
 
 
-def _check_op_arguments(name: object, forward: object, derivative: object, arity: object, domain: object,
-                        param_names: object, param_domains: object, layout: object) -> None:
-    """TypeError or ValueError, naming the op, for an ``Op(...)`` that cannot work."""
-    if not isinstance(name, str) or not name:
-        raise TypeError(f"Op: the name must be a non-empty str, got {short(name)}")
-    for rule, function in (("forward", forward), ("derivative", derivative)):
-        if not callable(function):
-            raise TypeError(f"Op: {rule} must be a function, got {short(function)}")
-    if not is_int(arity):
-        raise TypeError(f"Op: arity must be an int, got {short(arity)}")
-    assert isinstance(arity, int)
-    if arity < 1:
-        raise ValueError(f"Op: arity must be 1 or more, got {arity}")
-    if domain is not None and (not isinstance(domain, tuple) or len(domain) != arity
-                               or not all(isinstance(d, Interval) for d in domain)):
-        count = len(domain) if isinstance(domain, tuple) else short(domain)
-        raise ValueError(f"Op {name}: {count} domain intervals for {arity} input{'s' if arity > 1 else ''}"
-                         f" (one Interval per input)")
-    if param_domains is not None and (not isinstance(param_domains, tuple) or not isinstance(param_names, tuple)
-                                      or len(param_domains) != len(param_names)):
-        raise ValueError(f"Op {name}: param_domains needs one Interval per name in param_names")
-    if layout not in LAYOUTS:
-        raise ValueError(f"Op {name}: layout must be one of {', '.join(LAYOUTS)}, got {short(layout)}")
-
-
+@dataclass(eq=False)  # eq=False: an Op equals only itself, so it can be a dict key
 class Op:
     """A primitive operation: one row of the table, with every fact about it.
 
-    The rule itself:
-
-    * ``forward(*inputs, *params)`` returns the output;
-    * ``derivative(*inputs, *params, out)`` returns ∂out/∂input for each of the
-      first ``arity`` arguments (one expression when ``arity`` is 1, a tuple
-      otherwise);
-    * ``params`` are constants after the inputs that are not differentiated:
-      the exponent c of ``x ** c``, the slope of a leaky relu (``param_names``,
-      their ``param_domains`` and ``defaults``).
-
-    Where the rule holds (the tests and the engines read these):
-
-    * ``domain``: one :class:`Interval` per input (ℝ unless given), and
-      ``check``, a further test returning None or ``(error type, message)``;
-    * ``kinks``: points of input 0 where the derivative jumps, each with the
-      value the rule takes there (relu′(0) = 0); ``piecewise_linear=True``
-      when the derivative is a constant between the kinks, so its own
-      derivative is 0 (relu, leaky relu, |x|);
-    * ``vertical_tangents``: points of input 0 where the derivative is infinite
-      (√x at 0); ``poles``: input → points where it is unbounded (1/y at 0).
-
-    How it is written (the explainer, symbolic formulas, error messages):
-    ``symbol`` (σ, +, √; the name unless given), ``layout`` (``"call"`` σ(x),
-    ``"infix"`` x + y, ``"prefix"`` −x, ``"radical"`` √x, ``"power"`` x², ``"bars"``
-    |x|), ``python_operator`` (``"+"``, ``"**"``: the operator Python writes it
-    with, if any) and ``prime``, the name of its derivative when the
-    explainer writes σ′(z) rather than the rule.
-
-    Extras a first reading may skip: ``complex_forward`` (the same function
-    on complex numbers, for the complex-step check), and ``matrix_forward``
-    and ``matrix_vjp``, the same forward rule and g ⊙ f′(X) on whole lists of
-    rows at once, a speed-up the Matrix engine uses when they are given.
+    The fields below are the facts, in four groups: the rule itself; where it
+    holds (the tests and the engines read these); how it is written (the
+    explainer, symbolic formulas, error messages); and extras a first reading
+    may skip.  Only ``name``, ``forward`` and ``derivative`` are required.
 
     >>> softsign = Op("softsign", forward=lambda x: x / (1 + abs(x)),
     ...               derivative=lambda x, out: 1 / (1 + absolute(x)) ** 2)
-    >>> softsign(1.0), softsign.local_derivatives(1.0), softsign.domain, softsign.symbol
-    (0.5, (0.25,), (Interval(low=-inf, high=inf, closed_low=True, closed_high=True),), 'softsign')
+    >>> softsign(1.0), softsign.local_derivatives(1.0), str(softsign.domain[0]), softsign.symbol
+    (0.5, (0.25,), 'ℝ', 'softsign')
     """
 
-    def __init__(
-        self,
-        name: str,
-        forward: Callable[..., Any],
-        derivative: Callable[..., Any],
-        *,
-        arity: int = 1,
-        param_names: tuple[str, ...] = (),
-        param_domains: tuple[Interval, ...] | None = None,
-        defaults: tuple[Any, ...] = (),
-        domain: tuple[Interval, ...] | None = None,
-        check: Callable[..., Any] | None = None,
-        kinks: dict[float, str] | None = None,
-        piecewise_linear: bool = False,
-        vertical_tangents: dict[float, str] | None = None,
-        poles: dict[int, tuple[float, ...]] | None = None,
-        symbol: str = "",
-        layout: str = "call",
-        python_operator: str | None = None,
-        prime: str | None = None,
-        complex_forward: Callable[..., Any] | None = None,
-        matrix_forward: Callable[..., Any] | None = None,
-        matrix_vjp: Callable[..., Any] | None = None,
-        doc: str = "",
-    ) -> None:
-        _check_op_arguments(name, forward, derivative, arity, domain, param_names, param_domains, layout)
-        self.name = name
-        self.forward = forward
-        self.derivative = derivative
-        self.arity = arity
-        self.param_names = param_names
-        self.param_domains = param_domains if param_domains is not None else (REALS,) * len(param_names)
-        self.defaults = defaults
-        self.domain = domain if domain is not None else (REALS,) * arity
-        self.check = check
-        self.kinks = kinks or {}
-        self.piecewise_linear = piecewise_linear
-        self.vertical_tangents = vertical_tangents or {}
-        self.poles = poles or {}
-        self.symbol = symbol or name
-        self.layout = layout
-        self.python_operator = python_operator
-        # A piecewise-linear rule written out is just a number (1 or 0): name it f′ instead.
-        self.prime = prime if prime is not None or not piecewise_linear else f"{self.symbol}′"
-        self.complex_forward = complex_forward
-        self.matrix_forward = matrix_forward
-        self.matrix_vjp = matrix_vjp
-        # Most ops accept every real input: skip the domain test for them (it runs per node).
-        self.restricted = check is not None or any(d != REALS for d in self.domain)
-        self.__doc__ = doc or f"The primitive operation {name}."
+    # -- the rule ---------------------------------------------------------------
+    name: str
+    forward: Callable[..., Any]  # forward(*inputs, *params) -> out
+    derivative: Callable[..., Any]  # derivative(*inputs, *params, out) -> ∂out/∂input, a tuple when arity > 1
+    _: KW_ONLY
+    arity: int = 1  # how many inputs
+    param_names: tuple[str, ...] = ()  # constants after the inputs, not differentiated: the c of x ** c
+    param_domains: tuple[Interval, ...] = ()  # one Interval per parameter; () for ℝ each
+    defaults: tuple[Any, ...] = ()  # the parameters' defaults, if they have any (leaky relu's slope)
+    doc: str = ""  # the math, in words: describe_rules() prints it
+
+    # -- where it holds ---------------------------------------------------------------
+    domain: tuple[Interval, ...] = ()  # one Interval per input; () for ℝ each
+    check: Callable[..., Any] | None = None  # a further test of the inputs: None, or (error type, message)
+    kinks: dict[float, str] = field(default_factory=dict)  # input 0's points where the derivative jumps -> its value
+    piecewise_linear: bool = False  # the derivative is a constant between kinks (relu), so its own derivative is 0
+    vertical_tangents: dict[float, str] = field(default_factory=dict)  # input 0's points where it is infinite (√x)
+    poles: dict[int, tuple[float, ...]] = field(default_factory=dict)  # input -> points where it is unbounded (1/y)
+
+    # -- how it is written ------------------------------------------------------------
+    symbol: str = ""  # how mathematics writes it: σ, +, √ (the name unless given)
+    layout: str = "call"  # σ(x) "call", x + y "infix", −x "prefix", √x "radical", x² "power", |x| "bars"
+    python_operator: str | None = None  # the operator Python writes it with, if any: "+", "**"
+    prime: str | None = None  # the explainer writes its derivative as prime(x), σ′(z), not as the rule
+
+    # -- extras: skip on a first reading -----------------------------------------------
+    complex_forward: Callable[..., Any] | None = None  # the same function on complex numbers (complex step)
+    matrix_forward: Callable[..., Any] | None = None  # speed only: forward on a whole list of rows at once
+    matrix_vjp: Callable[..., Any] | None = None  # speed only: g ⊙ f′(X) on whole lists of rows at once
+    restricted: bool = field(init=False)  # some input is refused (a domain or a check): validate() has work
+
+    def __post_init__(self) -> None:
+        _check_op_arguments(self)
+        self.param_domains = self.param_domains or (REALS,) * len(self.param_names)
+        self.domain = self.domain or (REALS,) * self.arity
+        self.symbol = self.symbol or self.name
+        if self.prime is None and self.piecewise_linear:
+            self.prime = f"{self.symbol}′"  # a piecewise-linear rule written out is just a number, 1 or 0
+        self.restricted = self.check is not None or any(d != REALS for d in self.domain)
+        self.__doc__ = self.doc or f"The primitive operation {self.name}."
 
     @property
     def smooth(self) -> bool:
@@ -293,6 +231,34 @@ class Op:
             out = self(*args)
         partials = self.derivative(*args, out)
         return (partials,) if self.arity == 1 else tuple(partials)
+
+
+# ---------------------------------------------------------------------------
+# What the rows of the table need, beyond the Op class: a first reading may
+# skip down to "The table" below.
+# ---------------------------------------------------------------------------
+
+def _check_op_arguments(op: Op) -> None:
+    """TypeError or ValueError, naming the op, for an ``Op(...)`` that cannot work."""
+    name, arity, domain = op.name, op.arity, op.domain
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"Op: the name must be a non-empty str, got {short(name)}")
+    for rule, function in (("forward", op.forward), ("derivative", op.derivative)):
+        if not callable(function):
+            raise TypeError(f"Op: {rule} must be a function, got {short(function)}")
+    if not is_int(arity):
+        raise TypeError(f"Op: arity must be an int, got {short(arity)}")
+    if arity < 1:
+        raise ValueError(f"Op: arity must be 1 or more, got {arity}")
+    if domain and (not isinstance(domain, tuple) or len(domain) != arity
+                   or not all(isinstance(d, Interval) for d in domain)):
+        count = len(domain) if isinstance(domain, tuple) else short(domain)
+        raise ValueError(f"Op {name}: {count} domain intervals for {arity} input{'s' if arity > 1 else ''}"
+                         f" (one Interval per input)")
+    if op.param_domains and len(op.param_domains) != len(op.param_names):
+        raise ValueError(f"Op {name}: param_domains needs one Interval per name in param_names")
+    if op.layout not in LAYOUTS:
+        raise ValueError(f"Op {name}: layout must be one of {', '.join(LAYOUTS)}, got {short(op.layout)}")
 
 
 def _complex_power(x: Any, c: Any) -> Any:
