@@ -86,11 +86,35 @@ class Value(Arithmetic):
         >>> y.data, y._partials, x.grad
         (8.0, (12.0,), 12.0)
         """
-        inputs, numbers = _as_values(op, inputs)  # a number mixed in (the 2 in 2 * x) becomes a constant leaf
+        # 1. The inputs as Values (a number mixed in, the 2 in 2 * x, becomes a constant leaf), and
+        #    their numbers.  Speed only: one and two inputs, nearly every node, are written out by hand
+        #    here (a call to _as_values, which does the general case, costs a tenth of a training step).
+        try:
+            arity = op.arity
+            if arity == 1:
+                (a,) = inputs
+            else:
+                a, b = inputs
+        except (AttributeError, TypeError, ValueError):  # not an Op, three or more inputs, or a mistake
+            arity = 0
+        numbers: tuple[Any, ...]
+        if arity == 1:
+            if not isinstance(a, Value):
+                a = _constant(op, a, None)
+            inputs, numbers = (a,), (a.data,)
+        elif arity == 2:
+            if not isinstance(a, Value):
+                a = _constant(op, a, b.data if isinstance(b, Value) else None)
+            if not isinstance(b, Value):
+                b = _constant(op, b, a.data)
+            inputs, numbers = (a, b), (a.data, b.data)
+        else:
+            inputs, numbers = _as_values(op, inputs)
+        # 2. The forward rule gives the node's number; bad input raises here, before the node exists.
         if params:
             params = plain_params(params)  # NumPy's float64 exponent or slope: a plain float
         if op.restricted:
-            op.validate(numbers, params)  # bad input raises here, before the node exists
+            op.validate(numbers, params)
         try:
             out = op.forward(*numbers, *params)
         except OverflowError:  # a Fraction beyond float range met a float: round it, as IEEE 754 does
@@ -98,6 +122,8 @@ class Value(Arithmetic):
             out = op.forward(*numbers, *params)
         if flags.detect_anomaly:  # skip on a first reading: an error if out is inf or nan
             check_output(op, out, inputs, params)
+        # 3. The node, and how it was made: its inputs, its op and the local derivatives ∂node/∂input
+        #    from the op's rule, computed now while the numbers are at hand.
         node = cls.__new__(cls)  # not Value(out): out is a number already, no need to check it again
         node.data = out
         node.grad = 0.0 if type(out) is float else zero_like(out)
@@ -220,31 +246,19 @@ def one_like(x: Real) -> Real:
 
 
 def _as_values(op: Op, inputs: Sequence[Any]) -> tuple[tuple[Value, ...], tuple[Any, ...]]:
-    """``inputs`` as Values (a plain number becomes a constant leaf) and their numbers.
+    """``inputs`` as Values (a plain number becomes a constant leaf) and their numbers, for any
+    number of inputs; or the error that says what is wrong (not an Op, the wrong number of inputs).
 
-    Speed only: one and two inputs, nearly every node, are written out; the
-    loop at the end does the same for any number of inputs.
+    >>> from tinygrad_edu import ops
+    >>> inputs, numbers = _as_values(ops.mul, (Value(3.0), 2))
+    >>> numbers, inputs[1].is_leaf
+    ((3.0, 2), True)
+    >>> _as_values(ops.mul, (Value(3.0),))
+    Traceback (most recent call last):
+    ValueError: mul: takes 2 inputs, got 1
     """
-    try:
-        arity = op.arity
-        if arity == 2:
-            a, b = inputs
-        elif arity == 1:
-            (a,) = inputs
-        elif not isinstance(inputs, (tuple, list)) or len(inputs) != arity:
-            raise ValueError
-    except (AttributeError, TypeError, ValueError):  # not an Op, or the wrong number of inputs
-        raise _misuse(op, inputs) from None
-    if arity == 2:
-        if not isinstance(a, Value):
-            a = _constant(op, a, b.data if isinstance(b, Value) else None)
-        if not isinstance(b, Value):
-            b = _constant(op, b, a.data)
-        return (a, b), (a.data, b.data)
-    if arity == 1:
-        if not isinstance(a, Value):
-            a = _constant(op, a, None)
-        return (a,), (a.data,)
+    if not isinstance(op, Op) or not isinstance(inputs, (tuple, list)) or len(inputs) != op.arity:
+        raise _misuse(op, inputs)
     values = tuple(x if isinstance(x, Value) else _constant(op, x, None) for x in inputs)
     return values, tuple(x.data for x in values)
 
