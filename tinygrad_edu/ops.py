@@ -41,6 +41,7 @@ from __future__ import annotations
 import cmath
 import math
 import operator
+from fractions import Fraction
 from collections.abc import Callable, Sequence
 from dataclasses import KW_ONLY, dataclass, field
 from typing import Any
@@ -311,14 +312,26 @@ def _periodic(f: Callable[[float], float]) -> Callable[[float], float]:
     return lambda x: f(x) if math.isfinite(x) else math.nan
 
 
+#: An exact power (an int or a Fraction to a whole-number power) of more bits than this is not
+#: worked out digit by digit, which could take Python hours: both numbers are rounded to floats
+#: first, as IEEE 754 would have them (so the result is inf, 0 or a float).
+EXACT_POWER_BITS = 2 ** 20
+
+
 def _power(x: Real, y: Real) -> Real:
     """x ** y, ``inf`` instead of ``OverflowError`` when the result is too large.
 
     Python also raises ``OverflowError`` when an input cannot become a float
     (a huge Fraction meeting a float exponent): then both are rounded the
-    IEEE way first, so Fraction(10**400) ** −1.0 is 0.0, not inf.
+    IEEE way first, so Fraction(10**400) ** −1.0 is 0.0, not inf.  So is an
+    exact power too large to work out (``EXACT_POWER_BITS``).
+
+    >>> _power(Fraction(1, 2), 3), _power(Fraction(10 ** 400), 10 ** 200)
+    (Fraction(1, 8), inf)
     """
     try:
+        if isinstance(x, (int, Fraction)) and isinstance(y, (int, Fraction)) and _exact_bits(x, y) > EXACT_POWER_BITS:
+            raise OverflowError  # rounded below
         exact: Real = x ** y
         return exact
     except OverflowError:
@@ -329,6 +342,14 @@ def _power(x: Real, y: Real) -> Real:
         except OverflowError:  # the result itself is too large
             negative = base < 0 and exponent.is_integer() and exponent % 2 == 1
             return -inf if negative else inf
+
+
+def _exact_bits(x: int | Fraction, y: int | Fraction) -> int:
+    """About how many bits the exact x ** y takes, when y is a whole number (else 0: not exact)."""
+    if isinstance(y, Fraction) and y.denominator != 1:
+        return 0
+    base = Fraction(x)
+    return max(base.numerator.bit_length(), base.denominator.bit_length()) * abs(int(y))
 
 
 # ---------------------------------------------------------------------------
