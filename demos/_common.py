@@ -32,7 +32,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import tinygrad_edu.plot as plot  # noqa: E402  (needs the path above)
+import tinygrad_edu.notation as notation  # noqa: E402  (needs the path above)
+import tinygrad_edu.plot as plot  # noqa: E402
+from tinygrad_edu.notation import subscript as sub, superscript as sup  # noqa: E402, F401  (for the demos)
 
 import _i18n  # noqa: E402
 from _i18n import N_, _, ngettext  # noqa: E402
@@ -307,20 +309,20 @@ def error_text(err: float) -> str:
 # tinygrad_edu.plot's pictures, with the words it writes in them translated
 # ---------------------------------------------------------------------------
 
-#: The words tinygrad_edu.plot writes for a number it will not print as one (plot.flag_nonfinite).
+#: The words tinygrad_edu.notation writes for a number it will not print as one (notation.flag_nonfinite).
 FLAGS = {"inf (overflow)": N_("inf (overflow)"), "-inf (overflow)": N_("-inf (overflow)"),
          "0 (underflow)": N_("0 (underflow)"), "nan (not a number)": N_("nan (not a number)")}
 
 
 def format_number(x: float, digits: int = 4, *, flag: bool = True) -> str:
-    """:func:`tinygrad_edu.plot.format_number`, its words for inf, nan and an exact 0 in the demo's language.
+    """:func:`tinygrad_edu.notation.format_number`, its words for inf, nan and an exact 0 in the demo's language.
 
     The digits are the library's, untouched: the same in every language.
 
     >>> format_number(0.25), format_number(float("inf"))
     ('0.25', 'inf (overflow)')
     """
-    text = plot.format_number(x, digits, flag=flag)
+    text = notation.format_number(x, digits, flag=flag)
     return _(FLAGS[text]) if flag and text in FLAGS else text
 
 
@@ -519,20 +521,6 @@ def _line_panel(ax, title: str, series: dict, log_y: bool, xlabel: str, ylabel: 
 
 def _drawable(y: float, log_y: bool) -> bool:
     return math.isfinite(y) and (y > 0 or not log_y)
-
-
-_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-_SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
-
-
-def sub(n: int) -> str:
-    """An index as a subscript, as in b₁: ``sub(12) == '₁₂'``."""
-    return str(n).translate(_SUBSCRIPTS)
-
-
-def sup(n: int) -> str:
-    """An exponent as a superscript, as in c⁵⁰: ``sup(-3) == '⁻³'``."""
-    return str(n).translate(_SUPERSCRIPTS)
 
 
 WIDTH = 100  # prose is wrapped to this many columns

@@ -68,6 +68,7 @@ def listing() -> str:
         _("Run one:  python demos/run_all.py NAME [options]     (or python -m tinygrad_edu NAME [options])"),
         _("Run all:  python demos/run_all.py all"),
         _("What to look for in each: demos/README.md"),
+        _("The table of derivative rules: python -m tinygrad_edu rules"),
     ])
 
 

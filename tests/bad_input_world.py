@@ -16,7 +16,7 @@ import random
 from tinygrad_edu import Matrix, Value, nn
 from tinygrad_edu.mode import flags
 from tinygrad_edu.seeding import default_generator
-from tinygrad_edu.value import topological_order
+from tinygrad_edu.backward import topological_order
 
 
 class CountedValue(Value):

@@ -6,7 +6,7 @@ import pytest
 
 from tinygrad_edu import AnomalyError, Value, detect_anomaly, grad
 from tinygrad_edu.mode import flags
-from tinygrad_edu.value import topological_order
+from tinygrad_edu.backward import topological_order
 
 
 def deep_network(x):

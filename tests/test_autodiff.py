@@ -41,7 +41,7 @@ def _sigmoid(z):
     return 1 / (1 + math.exp(-z))
 
 
-# Closed forms of second and third derivatives (science.md §6 and calculus).
+# Closed forms of second and third derivatives: tanh′ = 1 − tanh², σ′ = σ(1 − σ), differentiated again.
 CLOSED_FORMS = {
     "tanh": (
         lambda v: v.tanh(),

@@ -65,7 +65,7 @@ from tinygrad_edu import (
     to_dot,
     to_text_tree,
 )
-from tinygrad_edu import numeric, ops, plot, symbolic
+from tinygrad_edu import notation, numeric, ops, plot, symbolic
 from tinygrad_edu.anatomy import activation_derivative
 from tinygrad_edu.nn import StateDictError, init
 
@@ -128,8 +128,12 @@ CASES = [
     bad("Op", "a forward rule that is not a function", lambda w: Op("f", forward=3.0, derivative=abs), TypeError,
         r"Op: forward must be a function, got 3.0"),
     bad("Op", "an arity of 0", lambda w: Op("f", forward=abs, derivative=abs, arity=0), ValueError, r"Op: arity must be 1 or more, got 0"),
-    bad("Op", "a domain of the wrong length", lambda w: Op("f", forward=abs, derivative=abs, domain=()), ValueError,
-        r"Op f: 0 domain intervals for 1 input"),
+    bad("Op", "a domain of the wrong length", lambda w: Op("f", forward=abs, derivative=abs, domain=(ops.REALS, ops.REALS)),
+        ValueError, r"Op f: 2 domain intervals for 1 input"),
+    bad("Op", "a domain that is not Intervals", lambda w: Op("f", forward=abs, derivative=abs, domain=((0, 1),)),
+        ValueError, r"Op f: 1 domain intervals for 1 input \(one Interval per input\)"),
+    bad("Op", "an unknown layout", lambda w: Op("f", forward=abs, derivative=abs, layout="sideways"),
+        ValueError, r"Op f: layout must be one of call, infix, prefix, radical, power, bars, got 'sideways'"),
     bad("Op call", "a str", lambda w: tanh_op()("a"), TypeError, r"mytanh: expected a real number .*got 'a'"),
     bad("Value.apply", "an op that is not an Op", lambda w: Value.apply("tanh", (w.x,)), TypeError,
         r"Value.apply: expected an Op .*got 'tanh'"),
@@ -365,11 +369,11 @@ CASES = [
     bad("to_text_tree", "a number", lambda w: to_text_tree(1.0), TypeError, r"to_text_tree: expected a Value or a Matrix, got float"),
     bad("to_text_tree", "max_depth 0", lambda w: to_text_tree(w.z, max_depth=0), ValueError, r"to_text_tree: max_depth must be an integer >= 1 or None, got 0"),
     # -- plot ---------------------------------------------------------------------
-    bad("plot.format_number", "a str", lambda w: plot.format_number("1.5"), TypeError, r"format_number: expected a real number .*got '1.5'"),
-    bad("plot.format_number", "zero digits", lambda w: plot.format_number(1.5, digits=0), ValueError, r"format_number: digits must be at least 1, got 0"),
-    bad("plot.format_number", "a float digits", lambda w: plot.format_number(1.5, digits=2.0), TypeError, r"format_number: digits must be an int, got 2.0"),
-    ok("plot.format_number", "an int beyond float range", lambda w: plot.format_number(HUGE), lambda r: r == "inf (overflow)"),
-    bad("plot.flag_nonfinite", "None", lambda w: plot.flag_nonfinite(None), TypeError, r"flag_nonfinite: expected a real number .*got None"),
+    bad("notation.format_number", "a str", lambda w: notation.format_number("1.5"), TypeError, r"format_number: expected a real number .*got '1.5'"),
+    bad("notation.format_number", "zero digits", lambda w: notation.format_number(1.5, digits=0), ValueError, r"format_number: digits must be at least 1, got 0"),
+    bad("notation.format_number", "a float digits", lambda w: notation.format_number(1.5, digits=2.0), TypeError, r"format_number: digits must be an int, got 2.0"),
+    ok("notation.format_number", "an int beyond float range", lambda w: notation.format_number(HUGE), lambda r: r == "inf (overflow)"),
+    bad("notation.flag_nonfinite", "None", lambda w: notation.flag_nonfinite(None), TypeError, r"flag_nonfinite: expected a real number .*got None"),
     bad("plot.table", "a row of the wrong length", lambda w: plot.table(["a", "b"], [[1]]), ValueError, r"table: row 0 has 1 cells but there are 2 headers"),
     bad("plot.table", "rows that are a number", lambda w: plot.table(["a"], 3), TypeError, r"table: rows must be a list of rows, got 3"),
     bad("plot.bar_chart", "more labels than values", lambda w: plot.bar_chart(["a", "b"], [1.0]), ValueError, r"bar_chart: 2 labels but 1 values"),
@@ -575,11 +579,11 @@ CASES = [
     bad("plot.save_plot", "a number for the path", lambda w: plot.save_plot(3, {"a": [1.0]}), TypeError, r"save_plot: path must be a str or a path, got 3"),
     bad("plot.save_plot", "a str value", lambda w: plot.save_plot(str(w.folder / "p.png"), {"a": ["x"]}), TypeError,
         r"save_plot: series 'a': value 0 is 'x', not a real number"),
-    ok("plot.format_number", "a NumPy-like float", lambda w: plot.format_number(NumpyLikeFloat(0.25)), lambda r: r == "0.25"),
-    bad("symbolic.pretty_label", "a number", lambda w: symbolic.pretty_label(3), TypeError, r"pretty_label: expected a str, got 3"),
-    bad("symbolic.superscript", "a str", lambda w: symbolic.superscript("2"), TypeError, r"superscript: expected an int, got '2'"),
-    bad("symbolic.format_constant", "a str", lambda w: symbolic.format_constant("2"), TypeError, r"format_constant: expected a real number .*got '2'"),
-    ok("symbolic.format_constant", "an int beyond float range", lambda w: symbolic.format_constant(HUGE), lambda r: r == "inf"),
+    ok("notation.format_number", "a NumPy-like float", lambda w: notation.format_number(NumpyLikeFloat(0.25)), lambda r: r == "0.25"),
+    bad("notation.pretty_label", "a number", lambda w: notation.pretty_label(3), TypeError, r"pretty_label: expected a str, got 3"),
+    bad("notation.superscript", "a str", lambda w: notation.superscript("2"), TypeError, r"superscript: expected an int, got '2'"),
+    bad("notation.format_constant", "a str", lambda w: notation.format_constant("2"), TypeError, r"format_constant: expected a real number .*got '2'"),
+    ok("notation.format_constant", "an int beyond float range", lambda w: notation.format_constant(HUGE), lambda r: r == "inf"),
     bad("symbolic.to_expr", "a memo that is not a dict", lambda w: symbolic.to_expr(w.z, memo=3), TypeError, r"to_expr: memo must be a dict \(or None\), got 3"),
     bad("nn.init.zeros", "zero rows", lambda w: init.zeros(0, 1), ValueError, r"constant: shape \(0, 1\)"),
     bad("nn.init.standard_normal", "a str for rng", lambda w: init.standard_normal(2, 2, "r"), TypeError, r"standard_normal: rng must be a random.Random"),

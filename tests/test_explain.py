@@ -147,7 +147,7 @@ def test_nielsen_chain_with_w_100_multiplies_by_exactly_25_per_layer():
 
 def test_nielsen_chain_with_w_100_agrees_with_finite_differences():
     # This chain is strongly curved: with h = 1e-6 the central difference for ∂C/∂b₁ is off by about
-    # 2e-5 (relative), with h = 1e-7 by about 2e-7 (measured; science.md says "about 1e-6").  The
+    # 2e-5 (relative), with h = 1e-7 by about 2e-7 (measured).  The
     # rounding part, ε·|C|/h ≈ 2.2e-16·0.125/1e-7 ≈ 3e-10, is at most 2e-9 relative to the smallest
     # gradient 0.125.  So h = 1e-7 and a relative tolerance of 2e-6 hold with room to spare.
     C, nodes = sigmoid_chain([100.0] * 4, [-50.0] * 4, a0=0.5, y=0.0)

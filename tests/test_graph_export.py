@@ -7,9 +7,11 @@ import pytest
 
 from tinygrad_edu import graph_export
 from tinygrad_edu.explain import sigmoid_chain
+from tinygrad_edu.notation import pretty_label
 from tinygrad_edu.graph_export import render_dot, to_dot, to_text_tree
 from tinygrad_edu.matrix import Matrix
-from tinygrad_edu.value import Value, topological_order
+from tinygrad_edu.backward import topological_order
+from tinygrad_edu.value import Value
 
 NODE = re.compile(r'^  (n\d+) \[label="\{(.*)\}"\];$')
 EDGE = re.compile(r'^  (n\d+) -> (n\d+)(?: \[label="×(.*)"\])?;$')
@@ -39,7 +41,7 @@ def test_dot_has_one_record_per_node_and_one_edge_per_input():
     records = {fields[0]: fields for fields in parsed_nodes.values() if fields[0]}
     for label in ("w1", "b1", "z1", "a1", "w2", "b2", "z2", "a2", "a0", "y", "C"):
         node = nodes[label]
-        shown = records[graph_export.pretty_label(label)]
+        shown = records[pretty_label(label)]
         assert shown[1] == (node.op or "leaf")
         assert float(shown[2].split()[1].replace("−", "-")) == pytest.approx(node.data, rel=1e-3)
         assert float(shown[3].split()[1].replace("−", "-")) == pytest.approx(node.grad, rel=1e-3, abs=1e-12)

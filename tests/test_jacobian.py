@@ -89,7 +89,7 @@ def test_the_jacobian_of_two_layers_is_the_product_of_the_layer_jacobians(data, 
 
 
 def test_deep_linear_network_jacobian_is_c_to_the_depth_times_identity():
-    """science.md §6: with every Wˡ = c·I (L square layers), ∂ŷ/∂x = cᴸ·I exactly."""
+    """The chain rule multiplies the layer Jacobians: with every Wˡ = c·I (L square layers), ∂ŷ/∂x = cᴸ·I exactly."""
     for c, depth in ((0.5, 10), (1.5, 12), (2.0, 30)):
         W = Matrix([[c, 0.0], [0.0, c]], requires_grad=False)
 

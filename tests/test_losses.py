@@ -20,9 +20,8 @@ from tinygrad_edu.losses import (
 )
 from tinygrad_edu.matrix import Matrix
 from tinygrad_edu.mode import no_grad
-from tinygrad_edu.numeric import EPSILON, default_step
+from tinygrad_edu.numeric import EPSILON, ROUNDING_FACTOR, default_step
 from tinygrad_edu.testing import (
-    ROUNDING_FACTOR,
     central_difference_with_error,
     close,
     finite_floats,

@@ -25,12 +25,12 @@ from hypothesis import strategies as st
 
 from tinygrad_edu import ops
 from tinygrad_edu.autodiff import derivative, grad
-from tinygrad_edu.matrix import Matrix, describe
-from tinygrad_edu.matrix_ops import BUILTIN_KERNELS, MASKED_VJPS, MATRIX_OPS, ROW_KERNELS, elementwise
+from tinygrad_edu.anomaly import describe
+from tinygrad_edu.matrix import Matrix
+from tinygrad_edu.matrix_ops import MATRIX_OPS, elementwise
 from tinygrad_edu.mode import AnomalyError, detect_anomaly, no_grad
-from tinygrad_edu.numeric import EPSILON, default_step
+from tinygrad_edu.numeric import EPSILON, ROUNDING_FACTOR, default_step
 from tinygrad_edu.testing import (
-    ROUNDING_FACTOR,
     central_difference_with_error,
     close,
     finite_floats,
@@ -369,36 +369,34 @@ def test_unary_op_forward_and_gradient_match_scalar_engine_and_central_differenc
     check_op(data, lambda A: _method_call(name, A), lambda A: [[_method_call(name, x) for x in row] for row in A], [a])
 
 
-@pytest.mark.parametrize("op", list(BUILTIN_KERNELS))
-@given(x=st.floats(allow_subnormal=True), y=st.floats(allow_subnormal=True))
-@PER_CASE
-def test_builtin_kernels_compute_exactly_the_scalar_forward_rule(op, x, y):
-    args = (x,) if op.arity == 1 else (x, y)
-    if op is ops.div and y == 0:
-        return  # refused before any kernel runs (see test_matrix_errors)
-    want, got = op.forward(*args), BUILTIN_KERNELS[op](*args)
-    assert (want != want and got != got) or (want == got and math.copysign(1, want) == math.copysign(1, got))
-
-
 SPECIAL = [0.0, -0.0, 1.5, -1.5, math.inf, -math.inf, math.nan, 1e-310, -1e300]
 
 
-@pytest.mark.parametrize("op", list(MASKED_VJPS))
-def test_masked_vjps_give_exactly_g_times_the_scalar_rule_kinks_and_nonfinite_included(op):
-    params = (0.1,) if op is ops.leaky_relu else ()
+MATRIX_VJPS = [op for op in ops.OPS.values() if op.matrix_vjp is not None]
+MATRIX_FORWARDS = [op for op in ops.OPS.values() if op.matrix_forward is not None]
+
+
+def test_the_fast_kernels_are_where_the_benchmark_needs_them():
+    assert {op.name for op in MATRIX_VJPS} == {"relu", "leaky_relu", "abs"}
+    assert {op.name for op in MATRIX_FORWARDS} == {"relu"}
+
+
+@pytest.mark.parametrize("op", MATRIX_VJPS, ids=lambda op: op.name)
+def test_matrix_vjp_kernels_give_exactly_g_times_the_scalar_rule_kinks_and_nonfinite_included(op):
+    params = (0.1,) * len(op.param_names)
     x = [SPECIAL]
     for upstream in ([1.0] * len(SPECIAL), [math.inf] * len(SPECIAL), [math.nan] * len(SPECIAL), [-2.0] * len(SPECIAL)):
-        got = MASKED_VJPS[op]([upstream], x, *params)[0]
+        got = op.matrix_vjp([upstream], x, *params)[0]
         want = [g * op.derivative(v, *params, op.forward(v, *params)) for g, v in zip(upstream, SPECIAL)]
         for a, b in zip(got, want):
             assert (a != a and b != b) or (a == b and math.copysign(1, a) == math.copysign(1, b)), (op, a, b)
 
 
-@pytest.mark.parametrize("op", list(ROW_KERNELS))
+@pytest.mark.parametrize("op", MATRIX_FORWARDS, ids=lambda op: op.name)
 @given(entries=st.lists(st.floats(allow_subnormal=True), min_size=1, max_size=8))
 @PER_CASE
-def test_row_kernels_compute_exactly_the_scalar_forward_rule(op, entries):
-    got = ROW_KERNELS[op]([entries + SPECIAL])[0]
+def test_matrix_forward_kernels_compute_exactly_the_scalar_forward_rule(op, entries):
+    got = op.matrix_forward([entries + SPECIAL])[0]
     want = [op.forward(x) for x in entries + SPECIAL]
     for a, b in zip(got, want):
         assert (a != a and b != b) or (a == b and math.copysign(1, a) == math.copysign(1, b))

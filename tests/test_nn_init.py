@@ -151,7 +151,7 @@ def test_constant_zeros_and_scaled_identity_are_exact():
 
 
 def test_scaled_identity_reproduces_the_deep_linear_network():
-    """aˡ = cˡ·x through l layers of c·I (science.md §1): 0.5ˡ from x = (1, 1)."""
+    """aˡ = Wˡaˡ⁻¹ with every Wˡ = c·I gives aˡ = cˡ·x (the deep linear network): 0.5ˡ from x = (1, 1)."""
     x = Matrix([[1.0, 1.0]])
     W = init.scaled_identity(2, 2, c=0.5)
     a = x

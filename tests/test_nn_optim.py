@@ -272,7 +272,7 @@ def chain_training(clip: bool, steps: int = 150) -> list[float]:
 
 
 def test_clipping_rescues_the_exploding_linear_chain():
-    """science.md §5: unclipped SGD goes non-finite at its second step; clipped at norm 1 it converges.
+    """Clipping by norm (Pascanu, Mikolov & Bengio 2013): unclipped SGD goes non-finite at its second step; clipped at norm 1 it converges.
 
     At w = 1.5, y = 1.5⁵⁰ ≈ 6.4e8 and each ∂L/∂wᵢ = (y − 1)·y/1.5 ≈ 2.7e17: one step sends every
     w to about −8e15, and (−8e15)⁵⁰ overflows.  Clipped, each step moves the 50 weights by at

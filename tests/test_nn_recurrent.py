@@ -1,5 +1,7 @@
 """Recurrent cells unrolled over time: gradients reach every step's input and every weight, and
-the products along the time axis are the closed forms of science.md §5."""
+the products along the time axis are their closed forms: ∂h_T/∂h₀ = w^T for a scalar tanh RNN
+with zero input and h₀ = 0 (Pascanu, Mikolov & Bengio 2013), ∂c_T/∂c₀ = Π fₜ along an LSTM's
+cell state where the gates do not depend on c (Gers, Schmidhuber & Cummins 2000)."""
 
 import math
 import random

@@ -186,6 +186,21 @@ def test_a_fraction_beyond_float_range_meeting_a_float_rounds_to_inf():
     assert (Matrix([[Fraction(HUGE)]]) * 2.0).data == [[math.inf]]
 
 
+def test_an_exact_power_too_large_to_work_out_is_rounded_the_ieee_way():
+    # Fraction(10**400) ** 10**200 exactly has 10**200 · 1329 bits: Python would never finish.  The
+    # engine rounds both to floats first (inf), as it does for a Fraction beyond float range.
+    from tinygrad_edu.ops import EXACT_POWER_BITS
+
+    base = Value(Fraction(HUGE))
+    assert (base ** Value(10 ** 200)).data == math.inf
+    assert (Value(Fraction(3)) ** 10 ** 100).data == math.inf
+    assert (Value(Fraction(1, 3)) ** 10 ** 100).data == 0.0
+    assert (Dual(Fraction(3), 1) ** 10 ** 100).data == math.inf  # forward mode too
+    # Below the limit the power stays exact, however many digits it has.
+    small = Value(Fraction(3)) ** (EXACT_POWER_BITS // 2 - 1)
+    assert type(small.data) is Fraction and small.data == Fraction(3) ** (EXACT_POWER_BITS // 2 - 1)
+
+
 LARGE_NUMBERS = st.one_of(
     st.integers(min_value=-HUGE, max_value=HUGE),
     st.fractions().map(lambda q: q * HUGE),

@@ -70,3 +70,42 @@ def test_gradcheck_catches_a_wrong_rule_and_says_where():
     assert not report.ok
     assert report.entries[0].analytic == 1.5
     assert report.entries[0].numeric == pytest.approx(3.0, rel=1e-8)
+
+
+@pytest.mark.parametrize("name, f", [
+    ("softsign", lambda x: x / (1 + abs(x))),  # f″ = ∓2 on either side of 0: D(h) = 1/(1 + h)
+    ("x·|x| + x", lambda x: x * abs(x) + x),   # f″ = ±2: D(h) = 1 + h
+])
+def test_gradcheck_passes_a_right_rule_where_the_difference_converges_only_like_h(name, f):
+    # Assuming h², as gradcheck once did, these failed with an error of 6.06e-6 at the default step.
+    report = gradcheck(f, [0.0])
+    (entry,) = report.entries
+    assert entry.analytic == 1.0 and entry.abs_error <= entry.error_bar
+    h = default_step(0.0)
+    plain = (f(h) - f(-h)) / (2 * h)
+    assert 1e-6 < abs(plain - 1.0) < 1e-5  # the order-1 error is really there at the default step
+
+
+def test_gradcheck_still_catches_a_rule_off_by_one_part_in_a_thousand_where_f_bends():
+    from tinygrad_edu.ops import Op
+
+    softsign = Op("softsign", forward=lambda x: x / (1 + abs(x)),
+                  derivative=lambda x, out: 1.001 / (1 + abs(x)) ** 2)
+    report = gradcheck(lambda x: Value.apply(softsign, (x,)), [0.0], raise_exception=False)
+    assert not report.ok and report.entries[0].error_bar < 1e-5
+
+
+@pytest.mark.parametrize("z", [-2980.0, -710.0, -3.0, 0.0, 3.0, 710.0, 2980.0])
+def test_the_complex_forms_of_the_logistic_rules_never_overflow(z):
+    """cmath.exp raises past Re z ≈ 709 (math's rules give inf): σ, softplus, ln σ and the binary
+    cross-entropy take e^(−|z|) only, so the complex step agrees with their derivative rules
+    (found by Hypothesis on a random graph whose z reached e^8 ≈ 2981)."""
+    from tinygrad_edu import ops
+
+    sigma = 1 / (1 + math.exp(-z)) if z >= 0 else math.exp(z) / (1 + math.exp(z))
+    expected = {ops.sigmoid: sigma * (1 - sigma), ops.softplus: sigma, ops.log_sigmoid: 1 - sigma}
+    for op, derivative in expected.items():
+        assert complex_step(op.complex_forward, z) == pytest.approx(derivative, rel=1e-12, abs=1e-300), op.name
+    for y in (0.0, 0.3, 1.0):
+        bce = complex_step(lambda t: ops.bce_with_logits.complex_forward(t, y), z)
+        assert bce == pytest.approx(sigma - y, rel=1e-12, abs=1e-300)

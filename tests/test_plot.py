@@ -1,92 +1,22 @@
-"""Tests for tinygrad_edu.plot: numbers, tables and charts that flag inf, nan and 0."""
+"""Tests for tinygrad_edu.plot: tables and charts that flag inf, nan and 0."""
 
 import importlib.util
 import math
 import re
 import sys
-from fractions import Fraction
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tinygrad_edu import plot
+from tinygrad_edu.notation import flag_nonfinite
 
 INF, NAN = math.inf, math.nan
 PARTIAL = "▏▎▍▌▋▊▉"
 
 finite_nonzero = st.floats(allow_nan=False, allow_infinity=False).filter(lambda x: x != 0)
 any_float = st.floats(allow_nan=True, allow_infinity=True)
-
-
-# --- format_number and flag_nonfinite -----------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "x, expected",
-    [
-        (INF, "inf (overflow)"),
-        (-INF, "-inf (overflow)"),
-        (NAN, "nan (not a number)"),
-        (0.0, "0 (underflow)"),
-        (-0.0, "0 (underflow)"),
-    ],
-)
-def test_special_values_are_flagged_in_words(x, expected):
-    assert plot.flag_nonfinite(x) == expected
-    assert plot.format_number(x) == expected
-
-
-@given(finite_nonzero)
-def test_ordinary_numbers_are_not_flagged(x):
-    assert plot.flag_nonfinite(x) is None
-    text = plot.format_number(x)
-    assert "(" not in text and "inf" not in text and "nan" not in text
-
-
-@pytest.mark.parametrize("x, expected", [(INF, "inf"), (-INF, "-inf"), (NAN, "nan"), (0.0, "0.0")])
-def test_flag_false_prints_special_values_plainly(x, expected):
-    assert plot.format_number(x, flag=False) == expected
-
-
-@pytest.mark.parametrize(
-    "x, expected",
-    [
-        (3.888e26, "3.888e+26"),
-        (1.5e-12, "1.500e-12"),
-        (-12345.0, "-1.234e+04"),
-        (0.25, "0.25"),
-        (1.0, "1.0"),
-        (-2.0, "-2.0"),
-        (3.14159265, "3.142"),
-        (0.001234567, "0.001235"),
-        (1234.0, "1234"),
-    ],
-)
-def test_format_number_examples(x, expected):
-    assert plot.format_number(x) == expected
-
-
-@given(finite_nonzero, st.integers(1, 10))
-def test_formatted_number_reads_back_within_its_significant_digits(x, digits):
-    text = plot.format_number(x, digits=digits)
-    # Rounding to d significant digits moves a number by at most half a unit
-    # in its last digit: a relative error of at most 0.5 * 10**(1 - d).
-    # Fractions compare exactly, even when the rounded text ("2e+308") is
-    # beyond the largest float.
-    error = abs(Fraction(text) - Fraction(x))
-    assert error <= Fraction(1, 2) * Fraction(10) ** (1 - digits) * abs(Fraction(x))
-
-
-@given(finite_nonzero)
-def test_scientific_notation_only_outside_the_readable_range(x):
-    text = plot.format_number(x)
-    assert ("e" in text) == (not 1e-3 <= abs(x) < 1e4)
-
-
-def test_format_number_rejects_zero_digits():
-    with pytest.raises(ValueError, match="digits"):
-        plot.format_number(1.0, digits=0)
 
 
 # --- table ----------------------------------------------------------------------
@@ -179,7 +109,7 @@ def test_zero_inf_and_nan_get_a_flag_and_no_bar(log):
     values = [1.0, 0.0, INF, NAN, -INF, 10.0]
     lines = plot.bar_chart(list("abcdef"), values, log=log, width=20).splitlines()
     for line, value in zip(lines, values):
-        flag = plot.flag_nonfinite(value)
+        flag = flag_nonfinite(value)
         if flag is None:
             assert _bar_length(line) > 0
         else:

@@ -1,6 +1,7 @@
-"""demos/run_all.py and ``python -m tinygrad_edu``: list the demos, run one or all, from a fresh clone."""
+"""demos/run_all.py: list the demos, run one or all, from a fresh clone; and ``python -m tinygrad_edu``."""
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -121,14 +122,46 @@ def test_a_demo_runs_as_a_script_from_a_fresh_clone_without_install(tmp_path):
     assert "the width peaks at 0.44774" in " ".join(done.stdout.split())
 
 
-def test_python_m_tinygrad_edu_lists_and_runs_the_demos():
-    listed = _bare_python(["-m", "tinygrad_edu"], cwd=ROOT)
-    assert listed.returncode == 0, listed.stderr
-    for name in FIRST_DEMOS:
-        assert name in listed.stdout
-    ran = _bare_python(["-m", "tinygrad_edu", "sigmoid_chain", "--layers", "5"], cwd=ROOT)
+def test_the_demo_runner_runs_a_demo_from_a_fresh_clone_without_install(tmp_path):
+    ran = _bare_python([str(ROOT / "demos" / "run_all.py"), "sigmoid_chain", "--layers", "5"], cwd=tmp_path)
     assert ran.returncode == 0, ran.stderr
     assert "1953.125" in ran.stdout and "All agree: yes." in " ".join(ran.stdout.split())
+
+
+def test_python_m_tinygrad_edu_points_to_the_reading_order_and_the_demos_without_needing_them(tmp_path):
+    """The package does not reach into demos/: installed without them, it still answers."""
+    shutil.copytree(ROOT / "tinygrad_edu", tmp_path / "tinygrad_edu",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    env["PYTHONPATH"] = str(tmp_path)
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "tinygrad_edu", *args], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, encoding="utf-8", timeout=120)
+
+    guide = run()
+    assert guide.returncode == 0, guide.stderr
+    assert "tinygrad_edu/backward.py" in guide.stdout and "python demos/run_all.py" in guide.stdout
+    rules = run("rules")
+    assert rules.returncode == 0 and "σ′(x) = σ(x)(1 − σ(x)) ≤ 1/4" in rules.stdout
+    bad = run("sigmoid_chain")
+    assert bad.returncode == 2 and "unknown command 'sigmoid_chain'" in bad.stderr
+    assert "the demos are not here" in bad.stderr
+
+
+def test_python_m_tinygrad_edu_in_a_clone_is_the_demos_tour(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    env["PYTHONPATH"] = str(ROOT)
+    tour = subprocess.run([sys.executable, "-m", "tinygrad_edu"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, encoding="utf-8", timeout=120)
+    assert tour.returncode == 0, tour.stderr
+    assert "sigmoid_chain" in tour.stdout and "python -m tinygrad_edu rules" in tour.stdout
+    one = subprocess.run([sys.executable, "-m", "tinygrad_edu", "sigmoid_chain", "--layers", "5"], cwd=tmp_path,
+                         env=env, capture_output=True, text=True, encoding="utf-8", timeout=120)
+    assert one.returncode == 0 and "1953.125" in one.stdout
+    unknown = subprocess.run([sys.executable, "-m", "tinygrad_edu", "no_such_demo"], cwd=tmp_path, env=env,
+                             capture_output=True, text=True, encoding="utf-8", timeout=120)
+    assert unknown.returncode != 0 and "no_such_demo" in unknown.stderr
 
 
 def test_a_demo_piped_into_head_stops_quietly(tmp_path):

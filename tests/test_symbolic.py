@@ -13,11 +13,11 @@ from tinygrad_edu.explain import sigmoid_chain
 from tinygrad_edu.symbolic import (
     Expr,
     expression,
-    pretty_label,
     python_namespace,
     render,
     symbolic_derivative,
 )
+from tinygrad_edu.notation import pretty_label
 from tinygrad_edu.testing import program_inputs, programs, value_graphs
 from tinygrad_edu.value import Value
 

@@ -8,7 +8,7 @@ import pytest
 
 from tinygrad_edu import Value, detect_anomaly, grad, no_grad
 from tinygrad_edu.mode import AnomalyError, enable_grad, is_grad_enabled
-from tinygrad_edu.value import topological_order
+from tinygrad_edu.backward import topological_order
 
 
 def test_grad_is_zero_float_until_backward():

@@ -25,10 +25,15 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Sequence
+from typing import Any
 
-from . import ops
-from .plot import bar_chart, format_number, table
+from . import ops, reals
+from .matrix_ops import transpose_rows
+from .notation import format_number
+from .plot import bar_chart, table
 
+#: Vectors or matrices as lists of rows of floats.
+Vectors = list[list[float]]
 SATURATED = 0.01  # a unit whose activation derivative is below this passes on (almost) nothing
 VANISHING = 1e-2  # a layer whose gradient is 100× smaller than the last layer's is "vanishing"
 EXPLODING = 1e2  # ... and 100× larger, "exploding" (see gradient_health)
@@ -38,13 +43,13 @@ EXPLODING = 1e2  # ... and 100× larger, "exploding" (see gradient_health)
 # Small linear algebra on lists of lists
 # ---------------------------------------------------------------------------
 
-def _rows(x, where: str) -> list:
+def _rows(x: Any, where: str) -> Vectors:
     """The rows of a list of lists, or of anything with a ``.data`` list of lists (a Matrix)."""
     data = getattr(x, "data", x)
     if not isinstance(data, (list, tuple)) or not data:
         raise TypeError(f"{where}: expected a non-empty list of rows (or a Matrix), got {type(x).__name__}")
-    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in data):
-        return [[ops.to_float(v) for v in data]]  # a flat vector: one row
+    if all(reals.is_real(v) for v in data):
+        return [[reals.to_float(v) for v in data]]  # a flat vector: one row
     if not all(isinstance(r, (list, tuple)) for r in data):
         raise TypeError(f"{where}: expected a list of rows of numbers, got {data!r:.80}")
     width = len(data[0])
@@ -52,12 +57,12 @@ def _rows(x, where: str) -> list:
         if len(r) != width or width == 0:
             raise ValueError(f"{where}: rows of different lengths ({width} and {len(r)})")
         for j, v in enumerate(r):
-            if isinstance(v, bool) or not isinstance(v, ops.NUMBERS):
-                raise TypeError(f"{where}: entry ({i}, {j}) is {ops.short(v)}, not a real number")
-    return [[ops.to_float(v) for v in r] for r in data]
+            if not reals.is_real(v):
+                raise TypeError(f"{where}: entry ({i}, {j}) is {reals.short(v)}, not a real number")
+    return [[reals.to_float(v) for v in r] for r in data]
 
 
-def _batch(x, width: int, where: str) -> list:
+def _batch(x: Any, width: int, where: str) -> Vectors:
     """Examples as rows of ``width`` numbers: a flat vector, a ``width``×1 column, or a batch of rows."""
     rows = _rows(x, where)
     if len(rows[0]) == width:
@@ -75,15 +80,11 @@ def _norm(v: Sequence[float]) -> float:
     return math.hypot(*v)
 
 
-def _mat_vec(matrix: list, v: Sequence[float]) -> list:
+def _mat_vec(matrix: Vectors, v: Sequence[float]) -> list[float]:
     return [math.fsum(a * b for a, b in zip(row, v)) for row in matrix]
 
 
-def _transpose(matrix: list) -> list:
-    return [list(column) for column in zip(*matrix)]
-
-
-def largest_singular_value(matrix, iterations: int = 2000, tolerance: float = 1e-14, seed: int = 0) -> float:
+def largest_singular_value(matrix: Any, iterations: int = 2000, tolerance: float = 1e-14, seed: int = 0) -> float:
     """σ_max(M) = max ‖Mv‖/‖v‖, by power iteration on MᵀM (standard library only).
 
     Repeatedly v ← MᵀMv/‖MᵀMv‖ turns v towards the top right singular vector
@@ -97,11 +98,11 @@ def largest_singular_value(matrix, iterations: int = 2000, tolerance: float = 1e
     >>> round(largest_singular_value([[1.0, 1.0], [1.0, 1.0]]), 12)   # rank one: ‖(1,1)‖·‖(1,1)‖
     2.0
     """
-    if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < 1:
+    if not reals.is_int(iterations) or iterations < 1:
         raise ValueError(f"largest_singular_value: iterations must be an integer >= 1, got {iterations!r}")
-    ops.finite_number("largest_singular_value", "tolerance", tolerance, at_least=0)
+    reals.finite_number("largest_singular_value", "tolerance", tolerance, at_least=0)
     m = _rows(matrix, "largest_singular_value")
-    mt = _transpose(m)
+    mt = transpose_rows(m)
     rng = random.Random(seed)
     v = [rng.gauss(0.0, 1.0) for _ in mt]
     estimate = 0.0
@@ -122,11 +123,13 @@ def largest_singular_value(matrix, iterations: int = 2000, tolerance: float = 1e
 # Layer anatomy
 # ---------------------------------------------------------------------------
 
-def activation_derivative(activation: str | Callable) -> Callable[[float], float]:
+def activation_derivative(activation: str | Callable[[float], float]) -> Callable[[float], float]:
     """The derivative σ′(z) of an activation, by name ('sigmoid', 'tanh', 'relu', 'leaky_relu',
     'linear', or any unary op of the op table), or a function you pass.
 
-    Uses the op table's own rules, so it is the derivative backward uses.
+    Uses the op table's own rules, so it is the derivative backward uses; an op
+    with a parameter uses its default (leaky relu's slope ``ops.LEAKY_SLOPE``; pass
+    ``lambda z: ...`` for another).
 
     >>> activation_derivative("sigmoid")(0.0), activation_derivative("relu")(-1.0)
     (0.25, 0.0)
@@ -136,12 +139,10 @@ def activation_derivative(activation: str | Callable) -> Callable[[float], float
     if activation in ("linear", "identity"):
         return lambda z: 1.0
     op = ops.OPS.get(activation)
-    if op is None or op.arity != 1:
-        names = sorted(n for n, o in ops.OPS.items() if o.arity == 1)
+    if op is None or op.arity != 1 or len(op.defaults) != len(op.param_names):
+        names = sorted(n for n, o in ops.OPS.items() if o.arity == 1 and len(o.defaults) == len(o.param_names))
         raise ValueError(f"activation_derivative: unknown activation {activation!r}; use one of {names} or 'linear'")
-    if op.name == "leaky_relu":
-        return lambda z: float(op.local_derivatives(z, 0.01)[0])
-    return lambda z: float(op.local_derivatives(z)[0])
+    return lambda z: float(op.local_derivatives(z, *op.defaults)[0])  # leaky relu: its default slope
 
 
 class LayerFactor:
@@ -157,7 +158,8 @@ class LayerFactor:
     * ``saturated_fraction``: the fraction of σ′(zˡ) below ``SATURATED`` (relu: dead units).
     """
 
-    def __init__(self, layer: int, deltas: list, derivatives: list, factors: list | None, saturation: float):
+    def __init__(self, layer: int, deltas: Vectors, derivatives: Vectors, factors: list[Vectors] | None,
+                 saturation: float) -> None:
         self.layer = layer
         self.width = len(deltas[0])
         self.deltas = deltas
@@ -168,15 +170,15 @@ class LayerFactor:
         self.derivative_max = max(everything)
         self.saturated_fraction = sum(1 for d in everything if d < saturation) / len(everything)
         self.factors = factors
-        self.factor_norm = None
-        self.largest_singular_value = None
+        self.factor_norm: float | None = None
+        self.largest_singular_value: float | None = None
         if factors is not None:
             self.factor_norm = math.fsum(_norm([x for row in f for x in row]) for f in factors) / len(factors)
             self.largest_singular_value = math.fsum(largest_singular_value(f) for f in factors) / len(factors)
-        self.gain = None
+        self.gain: float | None = None
 
     @property
-    def factor(self):
+    def factor(self) -> Vectors | None:
         """Mˡ for a single example (None for the last layer, or for a batch: see ``factors``)."""
         return self.factors[0] if self.factors is not None and len(self.factors) == 1 else None
 
@@ -192,14 +194,15 @@ class Anatomy:
       where the factors differ from example to example).
     """
 
-    def __init__(self, layers: list, activation_name: str) -> None:
+    def __init__(self, layers: list[LayerFactor], activation_name: str) -> None:
         self.layers = layers
         self.activation_name = activation_name
         for layer, later in zip(layers, layers[1:]):
             layer.gain = _ratio(layer.delta_norm, later.delta_norm)
         self.ratio = _ratio(layers[0].delta_norm, layers[-1].delta_norm)
         single = len(layers[0].deltas) == 1
-        self.bound = math.prod(l.largest_singular_value for l in layers[:-1]) if single else None
+        # Every layer but the last has a factor, so a largest singular value (0.0 stands in for none).
+        self.bound = math.prod(l.largest_singular_value or 0.0 for l in layers[:-1]) if single else None
 
     def __str__(self) -> str:
         headers = ["layer", "units", "‖δˡ‖", "gain ‖δˡ‖/‖δˡ⁺¹‖", "‖Mˡ‖_F", "σ_max(Mˡ)",
@@ -229,11 +232,12 @@ def _ratio(a: float, b: float) -> float:
     return a / b
 
 
-def _maybe(x):
+def _maybe(x: float | None) -> float | str:
     return "" if x is None else x
 
 
-def layer_anatomy(weights: Sequence, pre_activations: Sequence, delta_last, activation: str | Callable = "sigmoid",
+def layer_anatomy(weights: Sequence[Any], pre_activations: Sequence[Any], delta_last: Any,
+                  activation: str | Callable[[float], float] = "sigmoid",
                   saturation: float = SATURATED) -> Anatomy:
     """The per-layer backward factors Mˡ = Σ′(zˡ)(Wˡ⁺¹)ᵀ of an MLP, and what each does to δ.
 
@@ -251,7 +255,7 @@ def layer_anatomy(weights: Sequence, pre_activations: Sequence, delta_last, acti
     >>> anatomy.ratio, [l.largest_singular_value for l in anatomy.layers]
     (0.1875, [0.75, 0.25, None])
     """
-    ops.check_number("layer_anatomy", saturation)
+    reals.check_number("layer_anatomy", saturation)
     derivative = activation_derivative(activation)
     name = activation if isinstance(activation, str) else getattr(activation, "__name__", "activation")
     W = [_rows(w, f"layer_anatomy: weights[{l}]") for l, w in enumerate(weights)]
@@ -281,7 +285,7 @@ def layer_anatomy(weights: Sequence, pre_activations: Sequence, delta_last, acti
     return Anatomy(layers, name)
 
 
-def _factor(derivatives: Sequence[float], W_next: list) -> list:
+def _factor(derivatives: Sequence[float], W_next: Vectors) -> Vectors:
     """Mˡ = Σ′(zˡ)(Wˡ⁺¹)ᵀ: row j is σ′(zˡⱼ) times column j of Wˡ⁺¹."""
     return [[d * W_next[k][j] for k in range(len(W_next))] for j, d in enumerate(derivatives)]
 
@@ -297,7 +301,7 @@ class LayerHealth:
         self.name = name
         self.size = size
         self.norm = norm
-        self.ratio = None
+        self.ratio: float | None = None
         self.verdict = ""
 
     def __repr__(self) -> str:
@@ -307,12 +311,12 @@ class LayerHealth:
 class GradientHealth:
     """The result of :func:`gradient_health`: ``layers`` (:class:`LayerHealth`), printed as a table and a chart."""
 
-    def __init__(self, layers: list, vanishing: float, exploding: float) -> None:
+    def __init__(self, layers: list[LayerHealth], vanishing: float, exploding: float) -> None:
         self.layers = layers
         self.vanishing = vanishing
         self.exploding = exploding
 
-    def verdicts(self) -> dict:
+    def verdicts(self) -> dict[str, str]:
         return {layer.name: layer.verdict for layer in self.layers}
 
     def __str__(self) -> str:
@@ -327,27 +331,27 @@ class GradientHealth:
         ])
 
 
-def _flatten(grad, where: str) -> list:
+def _flatten(grad: Any, where: str) -> list[float]:
     if grad is None:
         raise ValueError(f"gradient_health: {where} has no gradient (None): run backward() first")
     data = getattr(grad, "data", grad)  # a gradient held in a Matrix
     if isinstance(data, bool):
         raise TypeError(f"gradient_health: {where} has the gradient {grad!r}, not a number")
-    if isinstance(data, ops.NUMBERS):
-        return [ops.to_float(data)]
-    flat = []
+    if isinstance(data, reals.NUMBERS):
+        return [reals.to_float(data)]
+    flat: list[Any] = []
     for row in data:
         flat.extend(row if isinstance(row, (list, tuple)) else [row])
     for x in flat:
-        if isinstance(x, bool) or not isinstance(x, ops.NUMBERS):
+        if not reals.is_real(x):
             raise TypeError(f"gradient_health: {where} has a gradient entry {x!r} that is not a number")
-    return [ops.to_float(x) for x in flat]
+    return [reals.to_float(x) for x in flat]
 
 
-def _pairs(named_parameters) -> list:
+def _pairs(named_parameters: Any) -> list[tuple[str, Any]]:
     """``(name, parameter)`` pairs as a list, or a TypeError saying what was expected."""
     problem = TypeError(f"gradient_health: expected (name, parameter) pairs or a module, got "
-                        f"{ops.short(named_parameters)}")
+                        f"{reals.short(named_parameters)}")
     if isinstance(named_parameters, (str, bytes)):
         raise problem
     try:
@@ -356,7 +360,7 @@ def _pairs(named_parameters) -> list:
         raise problem from None
     for pair in pairs:
         if not (isinstance(pair, (tuple, list)) and len(pair) == 2 and isinstance(pair[0], str)):
-            raise TypeError(f"gradient_health: expected (name, parameter) pairs, got the entry {ops.short(pair)}")
+            raise TypeError(f"gradient_health: expected (name, parameter) pairs, got the entry {reals.short(pair)}")
     return pairs
 
 
@@ -365,7 +369,7 @@ def _layer_name(name: str) -> str:
     return name.rsplit(".", 1)[0] if "." in name else name
 
 
-def gradient_health(named_parameters, vanishing: float = VANISHING, exploding: float = EXPLODING,
+def gradient_health(named_parameters: Any, vanishing: float = VANISHING, exploding: float = EXPLODING,
                     layer_of: Callable[[str], str] = _layer_name) -> GradientHealth:
     """Per layer: ‖gradient‖, its ratio to the last layer's, and a verdict.
 
@@ -394,15 +398,15 @@ def gradient_health(named_parameters, vanishing: float = VANISHING, exploding: f
     >>> [(l.name, l.verdict) for l in report.layers]
     [('layer1', 'vanishing'), ('layer2', 'healthy'), ('layer3', 'healthy')]
     """
-    ops.check_number("gradient_health", vanishing)
-    ops.check_number("gradient_health", exploding)
+    reals.check_number("gradient_health", vanishing)
+    reals.check_number("gradient_health", exploding)
     if not (0 < vanishing < exploding):
         raise ValueError(f"gradient_health: need 0 < vanishing < exploding, got {vanishing!r} and {exploding!r}")
-    ops.check_function("gradient_health", layer_of, "layer_of")
+    reals.check_function("gradient_health", layer_of, "layer_of")
     if hasattr(named_parameters, "named_parameters"):
         named_parameters = named_parameters.named_parameters()
     pairs = _pairs(named_parameters)
-    groups: dict = {}
+    groups: dict[str, list[float]] = {}
     for name, parameter in pairs:
         groups.setdefault(layer_of(name), []).extend(_flatten(getattr(parameter, "grad", None), name))
     if not groups:

@@ -18,17 +18,24 @@ True
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from .operators import Arithmetic
-from .ops import (
-    NUMBERS, Op, as_constant, as_data, as_number, check_function, check_number, numbers_of, plain_params, rounded,
-    short, to_float,
+from .ops import Op
+from .reals import (
+    Real, as_constant, as_data, as_number, check_function, check_number, is_int, is_real, numbers_of, plain_params,
+    rounded, short, to_float,
 )
-from .value import Value, backpropagate, zero_like
+from .backward import backpropagate
+from .matrix import Matrix
+from .value import Value, one_like, zero_like
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 
-def grad(output, inputs, create_graph: bool = False, grad_output=None) -> list:
+def grad(output: Any, inputs: Any, create_graph: bool = False, grad_output: Any = None) -> list[Any]:
     """∂output/∂x for each x in ``inputs``, like ``torch.autograd.grad``.
 
     ``inputs`` is a list of Values (or Matrices), or a single one.  The
@@ -54,18 +61,16 @@ def grad(output, inputs, create_graph: bool = False, grad_output=None) -> list:
     if not isinstance(create_graph, bool):
         raise TypeError(f"grad: create_graph must be True or False, got {create_graph!r}")
     inputs = _input_list(inputs)
-    gradients = getattr(output, "gradients", None)
-    if gradients is not None:  # a Matrix: it knows its own backward
-        return gradients(inputs, create_graph=create_graph, grad_output=grad_output)
+    if isinstance(output, Matrix):  # a Matrix knows its seed's shape and how to return zeros
+        return output.gradients(inputs, create_graph=create_graph, grad_output=grad_output)
     for x in inputs:
         if not isinstance(x, Value):
             raise TypeError(f"grad: every input must be a Value, got {short(x)} of type {type(x).__name__}")
-    if isinstance(output, NUMBERS) and not isinstance(output, bool):
-        grads: dict = {}  # a constant: nothing depends on anything
+    if is_real(output):
+        grads: dict[Any, Any] = {}  # a constant: nothing depends on anything
     elif isinstance(output, Value):
-        if grad_output is not None:
-            grad_output = as_number("grad", grad_output)
-        grads = backpropagate(output, grad_output, create_graph=create_graph)
+        seed = one_like(output.data) if grad_output is None else as_number("grad", grad_output)
+        grads = backpropagate(output, seed, create_graph)
     else:
         raise TypeError(f"grad: output must be a Value, a Matrix or a number, got {short(output)} "
                         f"of type {type(output).__name__}")
@@ -75,7 +80,7 @@ def grad(output, inputs, create_graph: bool = False, grad_output=None) -> list:
     return result
 
 
-def _input_list(inputs) -> list:
+def _input_list(inputs: Any) -> list[Any]:
     """``inputs`` as a list: a single node becomes a list of one; a generator is read once."""
     if isinstance(inputs, Arithmetic):  # a Value, a Matrix
         return [inputs]
@@ -86,7 +91,7 @@ def _input_list(inputs) -> list:
                         f"of type {type(inputs).__name__}") from None
 
 
-def derivative(f: Callable, x: float, order: int = 1) -> float:
+def derivative(f: Callable[[Value], Any], x: Real, order: int = 1) -> Real:
     """The ``order``-th derivative of a one-argument function ``f`` at ``x``, by reverse mode.
 
     Each order differentiates the graph of the previous derivative
@@ -97,7 +102,7 @@ def derivative(f: Callable, x: float, order: int = 1) -> float:
     >>> derivative(lambda t: t.exp(), 0.0, order=3)
     1.0
     """
-    if isinstance(order, bool) or not isinstance(order, int):
+    if not is_int(order):
         raise TypeError(f"derivative: order must be an int, got {order!r}")
     if order < 1:
         raise ValueError(f"derivative: order must be at least 1, got {order!r}")
@@ -110,7 +115,8 @@ def derivative(f: Callable, x: float, order: int = 1) -> float:
         if not isinstance(d, Value):  # the previous derivative was a constant
             return 0.0
         (d,) = grad(d, [point], create_graph=True)
-    return d.data
+    result: Real = d.data
+    return result
 
 
 class Dual(Arithmetic):
@@ -128,13 +134,18 @@ class Dual(Arithmetic):
 
     __slots__ = ("data", "tangent")
 
-    def __init__(self, data, tangent=0.0) -> None:
+    def __init__(self, data: Real, tangent: Real = 0.0) -> None:
         self.data = as_data("Dual", data)  # a Fraction stays exact, anything else a plain float
         self.tangent = as_number("Dual", tangent)  # an int tangent (1, 0) keeps Fractions exact
 
     @classmethod
-    def apply(cls, op: Op, inputs, params: tuple = ()) -> "Dual":
-        """Chain rule, forward: tangent(out) = Σᵢ ∂out/∂inputᵢ · tangent(inputᵢ)."""
+    def apply(cls, op: Op, inputs: Sequence[Any], params: tuple[Any, ...] = ()) -> Self:
+        """Chain rule, forward: tangent(out) = Σᵢ ∂out/∂inputᵢ · tangent(inputᵢ).
+
+        >>> from tinygrad_edu import ops
+        >>> Dual.apply(ops.mul, (Dual(3.0, 1.0), Dual(5.0, 0.0)))   # ∂(xy)/∂x = y
+        Dual(15.0, 5.0)
+        """
         partner = next((x.data for x in inputs if isinstance(x, Dual)), None)
         duals = [x if isinstance(x, Dual) else _constant(op, x, partner) for x in inputs]
         numbers = [d.data for d in duals]
@@ -147,7 +158,7 @@ class Dual(Arithmetic):
             numbers = list(rounded(numbers))
             out = op.forward(*numbers, *params)
             partials = op.local_derivatives(*numbers, *params, out=out)
-        tangent = 0
+        tangent: Real = 0
         for partial, d in zip(partials, duals):
             if d.tangent != 0:  # skip, so an infinite slope times a zero tangent is not nan
                 try:
@@ -160,7 +171,7 @@ class Dual(Arithmetic):
         return f"Dual({self.data!r}, {self.tangent!r})"
 
 
-def _constant(op: Op, x, partner) -> Dual:
+def _constant(op: Op, x: Any, partner: Any) -> Dual:
     """A plain number in a forward-mode expression (the 2 in ``x / 2``): a Dual with tangent 0,
     a Fraction beside a Fraction (so x / 2 stays exact), see :func:`~tinygrad_edu.ops.as_constant`."""
     constant = Dual.__new__(Dual)
@@ -169,7 +180,7 @@ def _constant(op: Op, x, partner) -> Dual:
     return constant
 
 
-def jvp(f: Callable, inputs: Sequence, tangents: Sequence) -> tuple:
+def jvp(f: Callable[..., Any], inputs: Sequence[Real], tangents: Sequence[Real]) -> tuple[Real, Real]:
     """Forward mode: ``(f(inputs), ∇f(inputs) · tangents)`` in one pass.
 
     ``f`` takes numbers-like arguments and returns one.  With a one-hot
@@ -181,28 +192,36 @@ def jvp(f: Callable, inputs: Sequence, tangents: Sequence) -> tuple:
     return _jvp("jvp", f, numbers_of("jvp", inputs), numbers_of("jvp", tangents, "tangent"))
 
 
-def _jvp(where: str, f: Callable, inputs: list, tangents: list) -> tuple:
+def _jvp(where: str, f: Callable[..., Any], inputs: list[Real], tangents: list[Real]) -> tuple[Real, Real]:
     check_function(where, f)
     if len(inputs) != len(tangents):
         raise ValueError(f"{where}: {len(inputs)} inputs but {len(tangents)} tangents")
     out = f(*[Dual(x, t) for x, t in zip(inputs, tangents)])
-    if isinstance(out, NUMBERS) and not isinstance(out, bool):  # f ignored its inputs
+    if is_real(out):  # f ignored its inputs
         return out, 0.0
     if not isinstance(out, Dual):
         raise TypeError(f"{where}: f must return a number computed from its inputs, got {short(out)}")
     return out.data, out.tangent
 
 
-def forward_gradient(f: Callable, inputs: Sequence) -> list:
-    """Every partial derivative of ``f`` by forward mode: one pass per input."""
+def forward_gradient(f: Callable[..., Any], inputs: Sequence[Real]) -> list[Real]:
+    """Every partial derivative of ``f`` by forward mode: one pass per input.
+
+    >>> forward_gradient(lambda x, y: x * x * y, [3.0, 2.0])     # 2xy, x²
+    [12.0, 9.0]
+    """
     inputs = numbers_of("forward_gradient", inputs)
     n = len(inputs)
     # Integer seeds 1 and 0 keep Fraction inputs exact (1 * Fraction is a Fraction).
     return [_jvp("forward_gradient", f, inputs, [1 if j == i else 0 for j in range(n)])[1] for i in range(n)]
 
 
-def reverse_gradient(f: Callable, inputs: Sequence) -> list:
-    """Every partial derivative of ``f`` by reverse mode: one backward pass for all."""
+def reverse_gradient(f: Callable[..., Any], inputs: Sequence[Real]) -> list[Any]:
+    """Every partial derivative of ``f`` by reverse mode: one backward pass for all.
+
+    >>> reverse_gradient(lambda x, y: x * x * y, [3.0, 2.0])     # 2xy, x²
+    [12.0, 9.0]
+    """
     check_function("reverse_gradient", f)
     points = [Value(x) for x in numbers_of("reverse_gradient", inputs)]
     return grad(f(*points), points)

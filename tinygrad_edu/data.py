@@ -38,6 +38,9 @@ import struct
 import zlib
 from collections.abc import Sequence
 from importlib import resources
+from typing import Any
+
+from .reals import is_int, is_real
 
 Rows = list[list[float]]
 
@@ -62,7 +65,7 @@ def as_rng(rng: random.Random | int, caller: str = "as_rng") -> random.Random:
     """
     if isinstance(rng, random.Random):
         return rng
-    if isinstance(rng, int) and not isinstance(rng, bool):
+    if is_int(rng):
         return random.Random(rng)
     raise TypeError(
         f"{caller}: rng must be an int seed or a random.Random, got {rng!r}"
@@ -70,17 +73,17 @@ def as_rng(rng: random.Random | int, caller: str = "as_rng") -> random.Random:
 
 
 def _check_count(caller: str, name: str, value: object, minimum: int = 1) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+    if not is_int(value) or value < minimum:
         raise ValueError(f"{caller}: {name} must be an integer >= {minimum}, got {value!r}")
 
 
 def _check_scale(caller: str, name: str, value: object) -> None:
     """A noise level or spread: a finite number, zero allowed."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+    if not is_real(value) or not math.isfinite(value) or value < 0:
         raise ValueError(f"{caller}: {name} must be a finite number >= 0, got {value!r}")
 
 
-def _shuffle_together(X: Rows, y: list, rng: random.Random) -> tuple[Rows, list]:
+def _shuffle_together(X: Rows, y: list[Any], rng: random.Random) -> tuple[Rows, list[Any]]:
     """Shuffle the rows, keeping each sample with its label."""
     order = list(range(len(X)))
     rng.shuffle(order)
@@ -345,7 +348,7 @@ def one_hot(labels: Sequence[int], classes: int) -> Rows:
     _check_count("one_hot", "classes", classes)
     rows = []
     for label in labels:
-        if isinstance(label, bool) or not isinstance(label, int) or not 0 <= label < classes:
+        if not is_int(label) or not 0 <= label < classes:
             raise ValueError(
                 f"one_hot: labels must be integers in [0, {classes - 1}], got {label!r}"
             )
@@ -356,8 +359,8 @@ def one_hot(labels: Sequence[int], classes: int) -> Rows:
 
 
 def train_test_split(
-    X: Sequence, y: Sequence, test_fraction: float, rng: random.Random | int
-) -> tuple[list, list, list, list]:
+    X: Sequence[Any], y: Sequence[Any], test_fraction: float, rng: random.Random | int
+) -> tuple[list[Any], list[Any], list[Any], list[Any]]:
     """Shuffle the samples and split them into ``(X_train, X_test, y_train, y_test)``.
 
     The order of the result is scikit-learn's. The test set has
@@ -401,7 +404,7 @@ DIGITS_SIDE = 8  # each image is 8×8 pixels
 DIGITS_MAX = 16  # a pixel counts the 'on' pixels of a 4×4 block of the scanned bitmap: 0 to 16
 
 
-def load_digits(path: str | os.PathLike | None = None) -> tuple[Rows, list[int]]:
+def load_digits(path: str | os.PathLike[str] | None = None) -> tuple[Rows, list[int]]:
     """The UCI handwritten digits (Alpaydin & Kaynak 1998): ``(images, labels)``, 1,797 of each.
 
     Each image is a list of 64 floats in [0, 1]: the 8×8 pixel counts (0 to
@@ -503,7 +506,7 @@ def parse_idx(data: bytes, name: str = "IDX data") -> tuple[tuple[int, ...], byt
     return sizes, data[header:]
 
 
-def read_idx(path: str | os.PathLike) -> tuple[tuple[int, ...], bytes]:
+def read_idx(path: str | os.PathLike[str]) -> tuple[tuple[int, ...], bytes]:
     """:func:`parse_idx` of a file, plain or gzipped (recognised by its first two bytes)."""
     name = os.fspath(path)
     raw = _read_bytes(name)
@@ -513,7 +516,7 @@ def read_idx(path: str | os.PathLike) -> tuple[tuple[int, ...], bytes]:
 
 
 def load_mnist(
-    folder: str | os.PathLike, limit: int | None = None
+    folder: str | os.PathLike[str], limit: int | None = None
 ) -> tuple[Rows, list[int], Rows, list[int]]:
     """MNIST from ``folder``: ``(train_images, train_labels, test_images, test_labels)``.
 
@@ -544,7 +547,7 @@ def load_mnist(
     return train_images, train_labels, test_images, test_labels
 
 
-def _mnist_file(folder, name: str) -> str:
+def _mnist_file(folder: str | os.PathLike[str], name: str) -> str:
     """The path of ``name`` or ``name.gz`` in ``folder``."""
     for candidate in (name, name + ".gz"):
         path = os.path.join(folder, candidate)
@@ -556,7 +559,7 @@ def _mnist_file(folder, name: str) -> str:
     )
 
 
-def _mnist_images(folder, name: str, limit: int | None) -> tuple[Rows, tuple[int, ...]]:
+def _mnist_images(folder: str | os.PathLike[str], name: str, limit: int | None) -> tuple[Rows, tuple[int, ...]]:
     """The first ``limit`` images of an IDX image file, and the file's sizes (count, rows, columns)."""
     path = _mnist_file(folder, name)
     sizes, values = read_idx(path)
@@ -569,7 +572,7 @@ def _mnist_images(folder, name: str, limit: int | None) -> tuple[Rows, tuple[int
     return [list(map(scale.__getitem__, values[k * pixels:(k + 1) * pixels])) for k in range(kept)], sizes
 
 
-def _mnist_labels(folder, name: str, images_name: str, count: int, limit: int | None) -> list[int]:
+def _mnist_labels(folder: str | os.PathLike[str], name: str, images_name: str, count: int, limit: int | None) -> list[int]:
     """The first ``limit`` labels of an IDX label file that must hold ``count`` of them."""
     path = _mnist_file(folder, name)
     sizes, values = read_idx(path)

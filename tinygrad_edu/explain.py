@@ -46,25 +46,18 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
-import re
-from fractions import Fraction
 from collections.abc import Sequence
+from fractions import Fraction
+from typing import Any
 
-from .ops import check_number, numbers_of
-from .plot import format_number
-from .symbolic import MINUS, Expr, format_constant, pretty_label, render, to_expr
-from .value import Value, backpropagate, topological_order
+from .backward import backpropagate, topological_order
+from .notation import MINUS, format_constant, math_number, pretty_label
+from .reals import Real, check_number, is_int, numbers_of
+from .symbolic import Expr, Part, render, to_expr
+from .value import Value, one_like
 
-#: Activations whose local derivative is printed as f′(input), Nielsen's notation.
-PRIMES = {
-    "sigmoid": "σ′",
-    "tanh": "tanh′",
-    "relu": "relu′",
-    "leaky_relu": "leaky_relu′",
-    "softplus": "softplus′",
-    "log_sigmoid": "log_sigmoid′",
-    "abs": "abs′",
-}
+#: One edge of a path: a node and the position of the input the path came from.
+Edge = tuple[Value, int]
 
 NAME_LIMIT = 30  # longer sub-formulas in a factor's symbol print as "…"
 WIDTH = 100  # formulas wider than this are wrapped
@@ -76,11 +69,17 @@ class Factor:
     ``node`` is the node whose local derivative this is (the op's output) and
     ``input`` the node it is taken with respect to.  A condensed factor
     ∂C/∂a₄ has ``node`` = the output C and ``input`` = a₄.
+
+    >>> w, a = Value(3.0, label="w"), Value(0.5, label="a")
+    >>> y = w * a
+    >>> y.label = "y"
+    >>> chain_rule(y, w).paths[0][0]                  # ∂(w·a)/∂w = a
+    Factor('a', 0.5)
     """
 
     __slots__ = ("symbol", "value", "node", "input")
 
-    def __init__(self, symbol: str, value, node, input) -> None:
+    def __init__(self, symbol: str, value: Any, node: Value, input: Value) -> None:
         self.symbol = symbol
         self.value = value
         self.node = node
@@ -90,26 +89,43 @@ class Factor:
         return f"Factor({self.symbol!r}, {self.value!r})"
 
 
-class Path(list):
+class Path(list[Factor]):
     """One path from the leaf to the output: a list of :class:`Factor`, plus the nodes it visits.
 
     ``nodes`` runs from the leaf to the output.  ``product`` is this path's
     term of the chain-rule sum (an empty path, d(x + y)/dx, has product 1).
+
+    >>> x = Value(2.0, label="x")
+    >>> y = (3 * x).tanh()
+    >>> y.label = "y"
+    >>> path = chain_rule(y, x).paths[0]
+    >>> path.symbols, [n.label or n.op for n in path.nodes]
+    (['3', 'tanh′(3·x)'], ['x', 'mul', 'y'])
     """
 
-    def __init__(self, factors: Sequence[Factor], nodes: Sequence) -> None:
+    def __init__(self, factors: Sequence[Factor], nodes: Sequence[Value]) -> None:
         super().__init__(factors)
         self.nodes = list(nodes)
 
     @property
-    def product(self):
+    def product(self) -> Any:
+        """The product of the factors' values: this path's term of the sum.
+
+        >>> Path([Factor("w", 2.0, None, None), Factor("σ′(z)", 0.25, None, None)], []).product
+        0.5
+        """
         result = 1  # an int, so that a path of Fractions multiplies to a Fraction
         for factor in self:
             result = result * factor.value
         return result
 
     @property
-    def symbols(self) -> list:
+    def symbols(self) -> list[str]:
+        """The factors' symbols, in order from the leaf to the output.
+
+        >>> Path([Factor("w", 2.0, None, None), Factor("σ′(z)", 0.25, None, None)], []).symbols
+        ['w', 'σ′(z)']
+        """
         return [factor.symbol for factor in self]
 
 
@@ -121,9 +137,17 @@ class ChainRule:
     * ``path_count``: how many paths there are in all; ``omitted`` how many were not listed;
     * ``omitted_sum``: what the unlisted paths add up to (``value`` minus the listed products);
     * ``str()``: the formula with the values underneath and the total.
+
+    >>> x = Value(3.0, label="x")
+    >>> y = x * x * x          # three paths, each x·x
+    >>> y.label = "y"
+    >>> rule = chain_rule(y, x, max_paths=2)
+    >>> rule.name, rule.value, rule.path_count, rule.omitted, rule.listed_sum, rule.omitted_sum
+    ('∂y/∂x', 27.0, 3, 1, 18.0, 9.0)
     """
 
-    def __init__(self, output, wrt, value, paths: list, path_count: int, output_name: str, wrt_name: str):
+    def __init__(self, output: Value, wrt: Value, value: Any, paths: list[Path], path_count: int, output_name: str,
+                 wrt_name: str) -> None:
         self.output = output
         self.wrt = wrt
         self.value = value
@@ -134,19 +158,42 @@ class ChainRule:
 
     @property
     def omitted(self) -> int:
+        """How many paths were counted but not listed (``max_paths``).
+
+        >>> x = Value(1.0)
+        >>> chain_rule(x * x, x, max_paths=1).omitted
+        1
+        """
         return self.path_count - len(self.paths)
 
     @property
-    def listed_sum(self):
+    def listed_sum(self) -> Any:
+        """The sum of the listed paths' products (all of ``value`` when none is omitted).
+
+        >>> x = Value(2.0)
+        >>> chain_rule(x * x, x).listed_sum
+        4.0
+        """
         return sum(path.product for path in self.paths)  # a Fraction for Fraction graphs
 
     @property
-    def omitted_sum(self):
+    def omitted_sum(self) -> Any:
+        """What the paths not listed add up to: ``value`` minus the listed products.
+
+        >>> x = Value(2.0)
+        >>> chain_rule(x * x, x, max_paths=1).omitted_sum
+        2.0
+        """
         return self.value - self.listed_sum
 
     @property
     def name(self) -> str:
-        """∂C/∂b₁"""
+        """The derivative's name, ∂output/∂wrt, from the labels.
+
+        >>> C, nodes = sigmoid_chain([1.0], [0.0])
+        >>> chain_rule(C, nodes["b1"]).name
+        '∂C/∂b₁'
+        """
         return f"∂{self.output_name}/∂{self.wrt_name}"
 
     def __repr__(self) -> str:
@@ -165,46 +212,33 @@ class ChainRule:
         for k, path in enumerate(self.paths, start=1):
             label = f"  path {k} = "
             block = _product_lines(label, " " * (len(label) - 2) + "= ", path)
-            block[-1] += f" = {_number(path.product)}"
+            block[-1] += f" = {math_number(path.product)}"
             lines.extend(block)
         if self.omitted:
             more = "path" if self.omitted == 1 else "paths"
-            lines.append(f"  {self.omitted} more {more}, together {_number(self.omitted_sum)}")
+            lines.append(f"  {self.omitted} more {more}, together {math_number(self.omitted_sum)}")
         lines.append(f"{head} = {_total(self.value)}")
         return "\n".join(lines)
 
 
-def _number(x) -> str:
-    """A factor's value: 4 significant digits, a real minus sign, a short exponent (−3.1e−4).
-
-    >>> _number(100.0), _number(-0.41023), _number(-0.000310237)
-    ('100', '−0.4102', '−3.102e−4')
-    """
-    text = format_number(x, digits=4, flag=False)
-    text = re.sub(r"e([+-])0*(\d)", lambda m: "e" + ("-" if m.group(1) == "-" else "") + m.group(2), text)
-    return text.removesuffix(".0").replace("-", MINUS)
-
-
-def _total(x) -> str:
+def _total(x: Real) -> str:
     """A gradient in full when it is short (1953.125), else to 6 significant digits (−3.10237e−4)."""
     exact = repr(float(x))
     if len(exact) <= 10 and "e" not in exact:
         return exact.replace("-", MINUS)
-    text = format_number(x, digits=6, flag=False)
-    text = re.sub(r"e([+-])0*(\d)", lambda m: "e" + ("-" if m.group(1) == "-" else "") + m.group(2), text)
-    return text.replace("-", MINUS)
+    return math_number(x, digits=6)
 
 
-def _product_lines(symbol_prefix: str, value_prefix: str, path: Path, width: int = WIDTH) -> list:
+def _product_lines(symbol_prefix: str, value_prefix: str, path: Path, width: int = WIDTH) -> list[str]:
     """Two lines per row: the symbols joined by ·, their values underneath joined by ×, in columns."""
     columns = []
     for factor in path:
-        value = _number(factor.value)
+        value = math_number(factor.value)
         columns.append((factor.symbol, f"({value})" if value.startswith(MINUS) else value))
     if not columns:
         columns = [("1", "1")]
     lines = []
-    row: list = []
+    row: list[tuple[str, str]] = []
     used = len(symbol_prefix)
     for column in columns:
         size = max(len(column[0]), len(column[1])) + 3
@@ -219,7 +253,7 @@ def _product_lines(symbol_prefix: str, value_prefix: str, path: Path, width: int
     return lines
 
 
-def _row(symbol_prefix: str, value_prefix: str, row: list) -> list:
+def _row(symbol_prefix: str, value_prefix: str, row: list[tuple[str, str]]) -> list[str]:
     widths = [max(len(s), len(v)) for s, v in row]
     symbols = " · ".join(s.ljust(w) for (s, _), w in zip(row, widths))
     values = " × ".join(v.ljust(w) for (_, v), w in zip(row, widths))
@@ -234,32 +268,33 @@ class _Namer:
     """Short names for nodes: the label (z₂), else the formula down to the labels (a₄ − y)."""
 
     def __init__(self) -> None:
-        self.memo: dict = {}  # Value → Expr
-        self.texts: dict = {}  # Expr → (text, precedence): each sub-formula is printed once
+        self.memo: dict[Value, Expr] = {}
+        self.texts: dict[Expr, Part] = {}  # each sub-formula is printed once
 
-    def expr(self, node) -> Expr:
+    def expr(self, node: Value) -> Expr:
         return to_expr(node, expand=False, memo=self.memo)
 
-    def text(self, x) -> str:
+    def text(self, x: Any) -> str:
         if not isinstance(x, Expr):
             return format_constant(x)
         return render(x, limit=NAME_LIMIT, memo=self.texts)
 
-    def node(self, node) -> str:
+    def node(self, node: Value) -> str:
         return self.text(self.expr(node))
 
 
-def _edge_symbol(node, i: int, namer: _Namer) -> str:
-    """The symbol of ∂node/∂(its i-th input): σ′(z₂) for activations, else the op's own rule, in symbols.
+def _edge_symbol(node: Value, i: int, namer: _Namer) -> str:
+    """The symbol of ∂node/∂(its i-th input): σ′(z₂) for an op with a ``prime``, else the op's own rule, in symbols.
 
     The rules of :mod:`tinygrad_edu.ops` are written with arithmetic, so
     applying them to formulas instead of numbers prints them: the rule of
     ``x * y`` gives ``y`` (w₂), that of ``x ** 2`` gives ``2·x`` (2·(a₄ − y)).
     """
     op = node._op
+    assert op is not None, "an edge starts at a node an op made"
     child = node._prev[i]
-    if op.name in PRIMES:
-        return f"{PRIMES[op.name]}({namer.node(child)})"
+    if op.prime is not None:  # Nielsen's notation, σ′(z₂), rather than the rule written out
+        return f"{op.prime}({namer.node(child)})"
     inputs = [namer.expr(c) for c in node._prev]
     try:
         partials = op.derivative(*inputs, *node._params, namer.expr(node))
@@ -270,17 +305,18 @@ def _edge_symbol(node, i: int, namer: _Namer) -> str:
     return namer.text(partial)
 
 
-def _is_routing(node, i: int) -> bool:
-    """True for the factor 1 of ``+`` (both sides) and of the left side of ``−``."""
-    name = node._op.name
-    return name == "add" or (name == "sub" and i == 0)
+def _is_routing(node: Value, i: int) -> bool:
+    """True for the factor 1 of a sum: both sides of ``+``, the left side of ``−``."""
+    op = node._op
+    assert op is not None, "an edge starts at a node an op made"
+    return op.arity == 2 and op.python_operator in ("+", "-") and bool(node._partials[i] == 1)
 
 
 # ---------------------------------------------------------------------------
 # Counting and listing paths
 # ---------------------------------------------------------------------------
 
-def count_paths(output, wrt) -> int:
+def count_paths(output: Any, wrt: Any) -> int:
     """How many paths lead from ``wrt`` to ``output``, without listing them.
 
     Dynamic programming over a topological order: the number of paths from
@@ -299,10 +335,11 @@ def count_paths(output, wrt) -> int:
         if not hasattr(node, "_prev"):
             raise TypeError(f"count_paths: output and wrt must be Values or Matrices, got "
                             f"{type(output).__name__} and {type(wrt).__name__}")
-    return _count_from(topological_order(output), wrt).get(output, 0)
+    count: int = _count_from(topological_order(output), wrt).get(output, 0)
+    return count
 
 
-def _count_from(order: list, wrt) -> dict:
+def _count_from(order: list[Any], wrt: Any) -> dict[Any, int]:
     """node → number of paths from ``wrt`` to it (``order`` is output first)."""
     counts = {wrt: 1}
     for node in reversed(order):  # inputs before the nodes that use them
@@ -314,7 +351,7 @@ def _count_from(order: list, wrt) -> dict:
     return counts
 
 
-def _count_to(order: list) -> dict:
+def _count_to(order: list[Any]) -> dict[Any, int]:
     """node → number of paths from it to the output (``order[0]``)."""
     counts = {order[0]: 1}
     for node in order:  # every node comes before its inputs
@@ -323,7 +360,7 @@ def _count_to(order: list) -> dict:
     return counts
 
 
-def _log_abs(x) -> float:
+def _log_abs(x: Any) -> float:
     """log |x| as a path weight: −inf for 0, and +inf for nan, so paths through a nan come first."""
     x = abs(x)
     if math.isnan(x):
@@ -336,7 +373,7 @@ def _plus(a: float, b: float) -> float:
     return math.inf if math.isnan(total) else total  # inf + (−inf): a nan path, listed first
 
 
-def _largest_paths(order: list, wrt, limit: int) -> list:
+def _largest_paths(order: list[Value], wrt: Value, limit: int) -> list[list[Edge]]:
     """Up to ``limit`` paths (lists of edges (node, i)) from ``wrt`` to the output, largest |product| first.
 
     Best-first search on log |product|.  ``best[v]`` is the largest log |product|
@@ -347,8 +384,8 @@ def _largest_paths(order: list, wrt, limit: int) -> list:
     """
     output = order[0]
     best = {output: 0.0}
-    best_edge: dict = {output: None}
-    users: dict = {}
+    best_edge: dict[Value, Edge | None] = {output: None}
+    users: dict[Value, list[Edge]] = {}
     for node in order:
         for i, child in enumerate(node._prev):
             users.setdefault(child, []).append((node, i))
@@ -361,8 +398,8 @@ def _largest_paths(order: list, wrt, limit: int) -> list:
     counter = itertools.count()
     # Heap entries: (−bound, −depth, tie-breaker, node, log |product so far|, edges as a linked list).
     # Among equal bounds the deeper entry goes first, so ties do not make the search go wide.
-    heap = [(-best[wrt], 0, next(counter), wrt, 0.0, None)]
-    found = []
+    heap: list[tuple[float, int, int, Value, float, Any]] = [(-best[wrt], 0, next(counter), wrt, 0.0, None)]
+    found: list[list[Edge]] = []
     while heap and len(found) < limit:
         negative_bound, negative_depth, _, node, so_far, link = heapq.heappop(heap)
         if node is output:
@@ -380,8 +417,9 @@ def _largest_paths(order: list, wrt, limit: int) -> list:
     return found
 
 
-def _unlink(link) -> list:
-    edges = []
+def _unlink(link: Any) -> list[Edge]:
+    """The edges of a path kept as a linked list (edge, rest), first edge first."""
+    edges: list[Edge] = []
     while link is not None:
         edge, link = link
         edges.append(edge)
@@ -422,12 +460,12 @@ def chain_rule(output: Value, wrt: Value, max_paths: int = 4, simplify: bool = T
         raise TypeError(
             f"chain_rule: output and wrt must be Values, got {type(output).__name__} and {type(wrt).__name__}"
         )
-    if isinstance(max_paths, bool) or not isinstance(max_paths, int) or max_paths < 0:
+    if not is_int(max_paths) or max_paths < 0:
         raise ValueError(f"chain_rule: max_paths must be a whole number >= 0, got {max_paths!r}")
     if not isinstance(simplify, bool):
         raise TypeError(f"chain_rule: simplify must be True or False, got {simplify!r}")
     order = topological_order(output)
-    grads = backpropagate(output)
+    grads = backpropagate(output, one_like(output.data))
     namer = _Namer()
     output_name = pretty_label(output.label) if output.label else "f"
     wrt_name = pretty_label(wrt.label) if wrt.label else ("x" if wrt.is_leaf else namer.node(wrt))
@@ -446,7 +484,8 @@ def chain_rule(output: Value, wrt: Value, max_paths: int = 4, simplify: bool = T
     return ChainRule(output, wrt, value, paths, count, output_name, wrt_name)
 
 
-def _make_path(edges: list, wrt, grads: dict, to_output: dict, namer: _Namer, output_name: str,
+def _make_path(edges: list[Edge], wrt: Value, grads: dict[Any, Any], to_output: dict[Any, int], namer: _Namer,
+               output_name: str,
                simplify: bool, number: type) -> Path:
     nodes = [wrt] + [node for node, _ in edges]
     cut = _condense_at(edges, nodes, to_output) if simplify else None
@@ -464,7 +503,7 @@ def _make_path(edges: list, wrt, grads: dict, to_output: dict, namer: _Namer, ou
     return Path(factors, nodes)
 
 
-def _condense_at(edges: list, nodes: list, to_output: dict) -> int | None:
+def _condense_at(edges: list[Edge], nodes: list[Value], to_output: dict[Any, int]) -> int | None:
     """Where the path's tail becomes one factor ∂C/∂a: the index of its last labelled node, or None.
 
     Only when that node reaches the output by this one path (so the engine's
@@ -482,7 +521,8 @@ def _condense_at(edges: list, nodes: list, to_output: dict) -> int | None:
 # Nielsen's chain
 # ---------------------------------------------------------------------------
 
-def sigmoid_chain(weights: Sequence[float], biases: Sequence[float], a0: float = 0.5, y: float = 0.0):
+def sigmoid_chain(weights: Sequence[float], biases: Sequence[float], a0: float = 0.5,
+                  y: float = 0.0) -> tuple[Value, dict[str, Value]]:
     """Nielsen's chain of sigmoid neurons, one per layer, with every node labelled.
 
     zⱼ = wⱼ·aⱼ₋₁ + bⱼ, aⱼ = σ(zⱼ), C = (a_L − y)²/2.  Returns ``(C, nodes)``,

@@ -25,47 +25,43 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from typing import Any
 
-from .plot import format_number
-from .symbolic import MINUS, pretty_label
-from .value import topological_order
-
-
-def _number(x) -> str:
-    text = format_number(x, digits=4, flag=False)
-    return text.removesuffix(".0").replace("-", MINUS)
+from .notation import math_number, pretty_label
+from .backward import topological_order
+from .reals import is_int
 
 
-def _show(x) -> str:
+def _show(x: Any) -> str:
     """A number, or a matrix: its shape, and its entries when it has at most 4."""
     if isinstance(x, (list, tuple)):
         rows = len(x)
         cols = len(x[0]) if rows and isinstance(x[0], (list, tuple)) else 1
         if rows * cols <= 4:
-            return "[" + "; ".join(" ".join(_number(v) for v in row) for row in x) + "]"
+            return "[" + "; ".join(" ".join(math_number(v) for v in row) for row in x) + "]"
         return f"{rows}×{cols}"
     if x is None:
         return "none"
-    return _number(x)
+    return math_number(x)
 
 
-def _name(node) -> str:
+def _name(node: Any) -> str:
     label = getattr(node, "label", "")
     return pretty_label(label) if label else ""
 
 
-def _op(node) -> str:
+def _op(node: Any) -> str:
     return getattr(node, "op", "") or "leaf"
 
 
-def _grad(node):
+def _grad(node: Any) -> Any:
     # A Matrix that needs no gradient has none to show.
     if getattr(node, "requires_grad", True) is False:
         return None
     return node.grad
 
 
-def _local_derivative(node, i: int):
+def _local_derivative(node: Any, i: int) -> Any:
     """∂node/∂(its i-th input) when the node stored it (Values do; Matrix nodes do not)."""
     partials = getattr(node, "_partials", None)
     if partials and i < len(partials):
@@ -84,7 +80,7 @@ def _escape_record(text: str) -> str:
     return text
 
 
-def to_dot(root, rankdir: str = "LR", edge_labels: bool = True) -> str:
+def to_dot(root: Any, rankdir: str = "LR", edge_labels: bool = True) -> str:
     """The graph that computed ``root``, as Graphviz DOT text (inputs on the left, ``rankdir='LR'``).
 
     Each node is a record ``{ label | op | data … | grad … }``; each edge runs
@@ -155,7 +151,7 @@ def render_dot(dot_text: str, path: str, fmt: str | None = None) -> str:
 # Text tree
 # ---------------------------------------------------------------------------
 
-def _tree_line(node, parent=None, i: int | None = None) -> str:
+def _tree_line(node: Any, parent: Any = None, i: int = 0) -> str:
     name = _name(node)
     text = f"{name} ({_op(node)})" if name else f"({_op(node)})"
     text += f" = {_show(node.data)}, grad {_show(_grad(node))}"
@@ -173,7 +169,7 @@ def _tree_line(node, parent=None, i: int | None = None) -> str:
 DEPTH_LIMIT = 30
 
 
-def to_text_tree(root, max_depth: int | None = None) -> str:
+def to_text_tree(root: Any, max_depth: int | None = None) -> str:
     """The graph as an indented tree, output at the top, each node's inputs below it.
 
     A node used in several places is drawn in full once; later uses say
@@ -194,7 +190,7 @@ def to_text_tree(root, max_depth: int | None = None) -> str:
     """
     if not hasattr(root, "_prev"):
         raise TypeError(f"to_text_tree: expected a Value or a Matrix, got {type(root).__name__}")
-    if max_depth is not None and (isinstance(max_depth, bool) or not isinstance(max_depth, int) or max_depth < 1):
+    if max_depth is not None and (not is_int(max_depth) or max_depth < 1):
         raise ValueError(f"to_text_tree: max_depth must be an integer >= 1 or None, got {max_depth!r}")
     limit = DEPTH_LIMIT if max_depth is None else max_depth
     lines = [_tree_line(root)]

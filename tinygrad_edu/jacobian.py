@@ -24,17 +24,18 @@ entry, seeded with a one-hot upstream gradient); central differences get one
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
+from typing import Any
 
 from .matrix import Matrix, matrix_from
 from .mode import no_grad
 from .numeric import default_step, positive_step
-from .ops import check_function
+from .reals import check_function
 
 __all__ = ["jacobian", "numeric_jacobian"]
 
 
-def jacobian(f: Callable[[Matrix], Matrix], x) -> Matrix:
+def jacobian(f: Callable[[Matrix], Matrix], x: Any) -> Matrix:
     """The Jacobian of ``f`` at ``x`` by reverse mode: one backward pass per output entry.
 
     ``x`` is a Matrix or a list of rows; ``f`` gets a fresh leaf with its numbers.
@@ -56,7 +57,7 @@ def jacobian(f: Callable[[Matrix], Matrix], x) -> Matrix:
     return Matrix(rows, requires_grad=False)
 
 
-def numeric_jacobian(f: Callable[[Matrix], Matrix], x, h: float | None = None) -> Matrix:
+def numeric_jacobian(f: Callable[[Matrix], Matrix], x: Any, h: float | None = None) -> Matrix:
     """The Jacobian of ``f`` at ``x`` by central differences, column by column:
 
         J[:, k·q + l] ≈ (f(X + h·Eₖₗ) − f(X − h·Eₖₗ)) / 2h
@@ -98,7 +99,7 @@ def numeric_jacobian(f: Callable[[Matrix], Matrix], x, h: float | None = None) -
     return Matrix([list(row) for row in zip(*columns)], requires_grad=False)
 
 
-def _leaf(where: str, x) -> Matrix:
+def _leaf(where: str, x: Any) -> Matrix:
     """A new leaf holding a copy of x's numbers (x: a Matrix or a list of rows, checked)."""
     return Matrix(matrix_from(x, f"{where}: x").data)
 
@@ -110,7 +111,7 @@ def _nudged(point: Matrix, i: int, j: int, step: float) -> Matrix:
     return Matrix(moved)
 
 
-def _evaluate(where: str, f: Callable, point: Matrix) -> Matrix:
+def _evaluate(where: str, f: Callable[[Matrix], Any], point: Matrix) -> Matrix:
     y = f(point)
     if not isinstance(y, Matrix):
         raise TypeError(f"{where}: f must return a Matrix, got {type(y).__name__}")

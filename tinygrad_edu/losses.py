@@ -27,11 +27,12 @@ True
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from . import ops
 from .matrix import Matrix, matrix_from
-from .ops import short
+from .reals import is_int, short
 
 __all__ = [
     "binary_cross_entropy_with_logits",
@@ -135,7 +136,7 @@ def cross_entropy(logits: Matrix, targets: Sequence[int], reduction: str = "mean
     if len(targets) != m:
         raise ValueError(f"cross_entropy: {len(targets)} targets for {m} rows of logits {logits.shape}")
     for i, t in enumerate(targets):
-        if isinstance(t, bool) or not isinstance(t, int):
+        if not is_int(t):
             raise TypeError(f"cross_entropy: target {short(t)} of row {i} is not a class index (an int)")
         if not 0 <= t < n:
             raise ValueError(f"cross_entropy: target {short(t)} of row {i} is not a class index 0..{n - 1}")
@@ -146,7 +147,7 @@ def cross_entropy(logits: Matrix, targets: Sequence[int], reduction: str = "mean
     return total / m if reduction == "mean" else total
 
 
-def binary_cross_entropy_with_logits(logits: Matrix, targets, reduction: str = "mean") -> Matrix:
+def binary_cross_entropy_with_logits(logits: Matrix, targets: Any, reduction: str = "mean") -> Matrix:
     """Binary cross-entropy of σ(z) against targets y in [0, 1], from the logits z.
 
     −[y ln σ(z) + (1 − y) ln(1 − σ(z))] simplifies to softplus(z) − y·z, and
@@ -174,7 +175,7 @@ def binary_cross_entropy_with_logits(logits: Matrix, targets, reduction: str = "
     return losses.mean() if reduction == "mean" else losses.sum()
 
 
-def mse(prediction: Matrix, target, reduction: str = "mean") -> Matrix:
+def mse(prediction: Matrix, target: Any, reduction: str = "mean") -> Matrix:
     """Mean squared error (1/N) Σ (predictionᵢⱼ − targetᵢⱼ)² over all N entries.
 
     ``reduction="sum"`` gives the sum of squares.  ``target`` is a Matrix or a
@@ -186,9 +187,9 @@ def mse(prediction: Matrix, target, reduction: str = "mean") -> Matrix:
     """
     _check_reduction("mse", reduction)
     _check_matrix("mse", "the prediction", prediction)
-    target = _target_matrix("mse", target)
-    _check_same_shape("mse", prediction, target)
-    error = prediction - target
+    expected = _target_matrix("mse", target)
+    _check_same_shape("mse", prediction, expected)
+    error = prediction - expected
     squares = error * error
     return squares.mean() if reduction == "mean" else squares.sum()
 
@@ -198,7 +199,7 @@ def _check_reduction(where: str, reduction: str) -> None:
         raise ValueError(f"{where}: reduction must be 'mean' or 'sum', got {short(reduction)}")
 
 
-def _check_matrix(where: str, what: str, x) -> None:
+def _check_matrix(where: str, what: str, x: object) -> None:
     """Losses and softmax take a Matrix: a list of rows has no graph, so no gradient could flow back."""
     if not isinstance(x, Matrix):
         raise TypeError(
@@ -207,7 +208,7 @@ def _check_matrix(where: str, what: str, x) -> None:
         )
 
 
-def _target_matrix(where: str, target) -> Matrix:
+def _target_matrix(where: str, target: Any) -> Matrix:
     """The target as a Matrix: a Matrix as it is, a list of rows checked (naming ``where``)."""
     return matrix_from(target, f"{where}: the target")
 

@@ -33,16 +33,21 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from contextlib import contextmanager
-from typing import Iterator
+from typing import TYPE_CHECKING, Any
 
 from . import matrix_ops
-from .matrix_ops import MatrixOp, elementwise, first_nonfinite
-from .mode import AnomalyError, flags
+from .anomaly import check_output
+from .backward import backpropagate, topological_order
+from .matrix_ops import MatrixOp, Rows, elementwise, shape_of
+from .mode import flags
 from .operators import Arithmetic
-from .ops import NUMBERS, as_constant, as_data, finite_number, plain_params, short, to_float
+from .ops import Op
+from .reals import Real, as_constant, as_data, finite_number, is_int, is_real, plain_params, short, to_float
 from .seeding import generator
-from .value import Value, topological_order
+from .value import Value
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 
 class Matrix(Arithmetic):
@@ -58,27 +63,33 @@ class Matrix(Arithmetic):
     ``requires_grad=False`` marks a constant (data, targets): backward
     computes no gradient for it.  Numbers mixed into an expression
     (the 2 in ``2 * X``) become such constants.
+
+    >>> A = Matrix([[1.0, 2.0], [3.0, 4.0]], label="A")
+    >>> (2 * A - 1).data, A.shape, A.T.data
+    ([[1.0, 3.0], [5.0, 7.0]], (2, 2), [[1.0, 3.0], [2.0, 4.0]])
     """
 
     __slots__ = ("data", "_grad", "label", "requires_grad", "_prev", "_op", "_params")
+    #: A Matrix stores no local derivatives (they would be Jacobians): backward calls :meth:`vjp`.
+    _partials = None
 
-    def __init__(self, rows, label: str = "", requires_grad: bool = True) -> None:
+    def __init__(self, rows: Any, label: str = "", requires_grad: bool = True) -> None:
         self.data = _checked_rows("Matrix", rows)
-        self._grad = None  # zeros, made when first read (most intermediate nodes never need them)
+        self._grad: Rows | None = None  # zeros, made when first read (most intermediate nodes never need them)
         if not isinstance(label, str):
             raise TypeError(f"Matrix: label must be a str, got {short(label)}")
         if not isinstance(requires_grad, bool):
             raise TypeError(f"Matrix: requires_grad must be True or False, got {short(requires_grad)}")
         self.label = label
         self.requires_grad = requires_grad
-        self._prev: tuple = ()
+        self._prev: tuple[Matrix, ...] = ()
         self._op: MatrixOp | None = None
-        self._params: tuple = ()
+        self._params: tuple[Any, ...] = ()
 
     # -- making nodes ----------------------------------------------------------
 
     @classmethod
-    def _wrap(cls, rows: list, requires_grad: bool) -> "Matrix":
+    def _wrap(cls, rows: Rows, requires_grad: bool) -> Self:
         """A leaf around ``rows`` as they are: no checks, no copy (rows made by this engine)."""
         node = cls.__new__(cls)
         node.data = rows
@@ -91,18 +102,27 @@ class Matrix(Arithmetic):
         return node
 
     @classmethod
-    def constant(cls, rows: list) -> "Matrix":
-        """A constant (``requires_grad=False``) around rows this engine made (not checked, not copied)."""
+    def constant(cls, rows: Rows) -> Self:
+        """A constant (``requires_grad=False``) around rows this engine made (not checked, not copied).
+
+        >>> C = Matrix.constant([[1.0, 2.0]])
+        >>> C.requires_grad, C.is_leaf
+        (False, True)
+        """
         return cls._wrap(rows, False)
 
     @classmethod
-    def apply(cls, op, inputs, params: tuple = ()) -> "Matrix":
+    def apply(cls, op: Op | MatrixOp, inputs: Sequence[Any], params: tuple[Any, ...] = ()) -> Self:
         """Apply a matrix op, or a scalar op entry by entry: the one place nodes are made.
 
         ``op`` is a :class:`~tinygrad_edu.matrix_ops.MatrixOp` or a scalar
         :class:`~tinygrad_edu.ops.Op` (``ops.tanh(X)`` comes here too).
         Plain numbers among ``inputs`` become 1×1 constants.  Shapes and
         domains are checked by the forward rule before the node exists.
+
+        >>> from tinygrad_edu import ops
+        >>> Matrix.apply(ops.mul, (Matrix([[1.0, 2.0]]), 3)).data      # what Matrix([[1.0, 2.0]]) * 3 does
+        [[3.0, 6.0]]
         """
         matrix_op = op if isinstance(op, MatrixOp) else elementwise(op)
         if len(inputs) != matrix_op.arity:
@@ -117,15 +137,15 @@ class Matrix(Arithmetic):
             rows = matrix_op.forward(*[x.data for x in inputs], *params)
         except OverflowError:  # a Fraction beyond float range met a float: round it, as IEEE 754 does
             rows = matrix_op.forward(*[rounded_rows(x.data) for x in inputs], *params)
-        if flags.detect_anomaly:
-            _check_finite(matrix_op, rows, inputs)
+        if flags.detect_anomaly:  # skip on a first reading: an error if an entry is inf or nan
+            check_output(matrix_op, rows, inputs, params)
         node = cls.__new__(cls)
         node.data = rows
         node._grad = None
         node.label = ""
         if flags.grad_enabled and True in [x.requires_grad for x in inputs]:
             node.requires_grad = True
-            node._prev = inputs
+            node._prev = tuple(inputs)
             node._op = matrix_op
             node._params = params
         else:  # under no_grad(), or only constants in: a constant with no history
@@ -135,10 +155,23 @@ class Matrix(Arithmetic):
             node._params = ()
         return node
 
+    def vjp(self, g: Matrix) -> list[tuple[Matrix, Matrix]]:
+        """``(input, g·∂self/∂input)`` for each input that wants a gradient (``requires_grad``):
+        the op's vector-Jacobian rule, given the upstream gradient ``g`` (a matrix of self's shape).
+
+        >>> A, B = Matrix([[1.0, 2.0]]), Matrix([[3.0], [4.0]])
+        >>> [(x is B, g.data) for x, g in (A @ B).vjp(Matrix([[1.0]]))]
+        [(False, [[3.0, 4.0]]), (True, [[1.0], [2.0]])]
+        """
+        assert self._op is not None, "a leaf has no inputs to pass a gradient to"
+        needs = [x.requires_grad for x in self._prev]
+        products = self._op.vjp(g, self, needs, *self._prev, *self._params)
+        return [(x, p) for x, need, p in zip(self._prev, needs, products) if need and p is not None]
+
     # -- constructors ----------------------------------------------------------
 
     @classmethod
-    def full(cls, m: int, n: int, value, requires_grad: bool = True) -> "Matrix":
+    def full(cls, m: int, n: int, value: Real, requires_grad: bool = True) -> Self:
         """An m×n matrix with every entry ``value``.
 
         >>> Matrix.full(2, 3, 0.5).data
@@ -147,23 +180,31 @@ class Matrix(Arithmetic):
         return cls._filled("full", m, n, value, requires_grad)
 
     @classmethod
-    def zeros(cls, m: int, n: int, requires_grad: bool = True) -> "Matrix":
-        """An m×n matrix of zeros."""
+    def zeros(cls, m: int, n: int, requires_grad: bool = True) -> Self:
+        """An m×n matrix of zeros.
+
+        >>> Matrix.zeros(1, 3).data
+        [[0.0, 0.0, 0.0]]
+        """
         return cls._filled("zeros", m, n, 0.0, requires_grad)
 
     @classmethod
-    def ones(cls, m: int, n: int, requires_grad: bool = True) -> "Matrix":
-        """An m×n matrix of ones."""
+    def ones(cls, m: int, n: int, requires_grad: bool = True) -> Self:
+        """An m×n matrix of ones.
+
+        >>> Matrix.ones(2, 1).data
+        [[1.0], [1.0]]
+        """
         return cls._filled("ones", m, n, 1.0, requires_grad)
 
     @classmethod
-    def _filled(cls, where: str, m: int, n: int, value, requires_grad: bool) -> "Matrix":
+    def _filled(cls, where: str, m: int, n: int, value: Real, requires_grad: bool) -> Self:
         _check_dimensions(where, m, n)
         value = as_data(where, value)
         return cls._wrap([[value] * n for _ in range(m)], requires_grad)
 
     @classmethod
-    def eye(cls, n: int, requires_grad: bool = True) -> "Matrix":
+    def eye(cls, n: int, requires_grad: bool = True) -> Self:
         """The n×n identity matrix I (Iᵢⱼ = 1 if i = j else 0).
 
         >>> Matrix.eye(2).data
@@ -174,7 +215,7 @@ class Matrix(Arithmetic):
 
     @classmethod
     def randn(cls, m: int, n: int, rng: random.Random | None = None, std: float = 1.0, mean: float = 0.0,
-              requires_grad: bool = True) -> "Matrix":
+              requires_grad: bool = True) -> Self:
         """Entries drawn from the normal distribution N(mean, std²) with ``rng``.
 
         >>> A = Matrix.randn(2, 2, random.Random(0))
@@ -190,8 +231,13 @@ class Matrix(Arithmetic):
 
     @classmethod
     def uniform(cls, m: int, n: int, rng: random.Random | None = None, low: float = -1.0, high: float = 1.0,
-                requires_grad: bool = True) -> "Matrix":
-        """Entries drawn uniformly from [low, high] with ``rng``."""
+                requires_grad: bool = True) -> Self:
+        """Entries drawn uniformly from [low, high] with ``rng``.
+
+        >>> A = Matrix.uniform(2, 3, random.Random(0), low=0.0, high=0.5)
+        >>> all(0.0 <= x <= 0.5 for row in A.data for x in row)
+        True
+        """
         _check_dimensions("uniform", m, n)
         rng = _check_rng("uniform", rng)
         low, high = _finite("uniform", "low", low), _finite("uniform", "high", high)
@@ -200,7 +246,7 @@ class Matrix(Arithmetic):
         return cls._wrap([[rng.uniform(low, high) for _ in range(n)] for _ in range(m)], requires_grad)
 
     @classmethod
-    def from_values(cls, values, requires_grad: bool = True) -> "Matrix":
+    def from_values(cls, values: Sequence[Sequence[Value]], requires_grad: bool = True) -> Self:
         """A leaf holding the numbers of a list of rows of scalar :class:`Value` nodes.
 
         >>> Matrix.from_values([[Value(1.0), Value(2.0)]]).data
@@ -213,7 +259,7 @@ class Matrix(Arithmetic):
                     raise TypeError(f"from_values: entry ({i}, {j}) is {v!r}, expected a Value")
         return cls([[v.data for v in row] for row in rows], requires_grad=requires_grad)
 
-    def to_values(self) -> list:
+    def to_values(self) -> list[list[Value]]:
         """The entries as new scalar :class:`Value` leaves, row by row: the same
         computation can then be done element by element with the scalar engine.
 
@@ -226,38 +272,59 @@ class Matrix(Arithmetic):
 
     @property
     def shape(self) -> tuple[int, int]:
-        """(rows, columns)."""
+        """(rows, columns).
+
+        >>> Matrix([[1.0, 2.0, 3.0]]).shape
+        (1, 3)
+        """
         return (len(self.data), len(self.data[0]))
 
     @property
-    def grad(self) -> list:
-        """∂output/∂self after ``backward()``, a list of rows like ``.data`` (zeros before)."""
+    def grad(self) -> Rows:
+        """∂output/∂self after ``backward()``, a list of rows like ``.data`` (zeros before).
+
+        >>> A = Matrix([[1.0, 2.0]])
+        >>> before = A.grad
+        >>> (A * A).sum().backward()
+        >>> before, A.grad
+        ([[0.0, 0.0]], [[2.0, 4.0]])
+        """
         if self._grad is None:
             m, n = self.shape
             self._grad = [[0.0] * n for _ in range(m)]
         return self._grad
 
     @grad.setter
-    def grad(self, rows) -> None:
+    def grad(self, rows: Any) -> None:
         if rows is None:
             self._grad = None
             return
         rows = _checked_rows("grad", rows)
-        if _shape_of(rows) != self.shape:
-            raise ValueError(f"grad: a gradient of shape {_shape_of(rows)} for a matrix of shape {self.shape}")
+        if shape_of(rows) != self.shape:
+            raise ValueError(f"grad: a gradient of shape {shape_of(rows)} for a matrix of shape {self.shape}")
         self._grad = rows
 
     @property
     def is_leaf(self) -> bool:
-        """True for inputs, parameters and constants: nodes not made by an op."""
+        """True for inputs, parameters and constants: nodes not made by an op.
+
+        >>> A = Matrix([[1.0]])
+        >>> A.is_leaf, A.exp().is_leaf
+        (True, False)
+        """
         return self._op is None
 
     @property
     def op(self) -> str:
-        """The name of the operation that produced this node ('' for a leaf)."""
+        """The name of the operation that produced this node ('' for a leaf).
+
+        >>> A = Matrix([[1.0]])
+        >>> (A @ A).op, A.exp().op, A.op
+        ('matmul', 'exp', '')
+        """
         return "" if self._op is None else self._op.name
 
-    def item(self) -> float:
+    def item(self) -> Real:
         """The number in a 1×1 matrix.
 
         >>> Matrix([[1.0, 2.0]]).sum().item()
@@ -265,10 +332,18 @@ class Matrix(Arithmetic):
         """
         if self.shape != (1, 1):
             raise ValueError(f"item: only a 1×1 matrix holds one number, this one has shape {self.shape}")
-        return self.data[0][0]
+        number: Real = self.data[0][0]
+        return number
 
-    def tolist(self) -> list:
-        """A copy of ``.data``."""
+    def tolist(self) -> Rows:
+        """A copy of ``.data``.
+
+        >>> A = Matrix([[1.0, 2.0]])
+        >>> rows = A.tolist()
+        >>> rows[0][0] = 9.0
+        >>> A.data
+        [[1.0, 2.0]]
+        """
         return [row[:] for row in self.data]
 
     def __len__(self) -> int:
@@ -279,26 +354,36 @@ class Matrix(Arithmetic):
         op = f", op={self.op!r}" if self._op is not None else ""
         return f"Matrix({self.data!r}{label}{op})"
 
-    def detach(self) -> "Matrix":
-        """A new leaf with a copy of the numbers: gradients stop here."""
-        return Matrix._wrap(self.tolist(), self.requires_grad)
+    def detach(self) -> Self:
+        """A new leaf with a copy of the numbers: gradients stop here.
+
+        >>> A = Matrix([[3.0]])
+        >>> (A.detach() * A).sum().backward()     # the detached copy counts as a constant 3
+        >>> A.grad
+        [[3.0]]
+        """
+        return type(self)._wrap(self.tolist(), self.requires_grad)
 
     # -- operations beyond the elementwise ones of Arithmetic ------------------
 
-    def __matmul__(self, other) -> "Matrix":
+    def __matmul__(self, other: Any) -> Self:
         if not isinstance(other, Matrix):
             raise TypeError(f"matmul: {self.shape} @ {type(other).__name__}: both operands must be Matrix")
         return self.apply(matrix_ops.matmul, (self, other))
 
-    def __rmatmul__(self, other) -> "Matrix":
+    def __rmatmul__(self, other: Any) -> Self:
         raise TypeError(f"matmul: {type(other).__name__} @ {self.shape}: both operands must be Matrix")
 
     @property
-    def T(self) -> "Matrix":
-        """The transpose Aᵀ."""
+    def T(self) -> Self:
+        """The transpose Aᵀ.
+
+        >>> Matrix([[1.0, 2.0]]).T.data
+        [[1.0], [2.0]]
+        """
         return self.apply(matrix_ops.transpose, (self,))
 
-    def sum(self, axis: int | None = None) -> "Matrix":
+    def sum(self, axis: int | None = None) -> Self:
         """Sum of all entries (1×1), down the columns (``axis=0``, 1×n) or along the rows (``axis=1``, m×1).
 
         >>> A = Matrix([[1.0, 2.0], [3.0, 4.0]])
@@ -307,43 +392,60 @@ class Matrix(Arithmetic):
         """
         return self.apply(matrix_ops.sum_op, (self,), (_check_axis("sum", axis),))
 
-    def mean(self, axis: int | None = None) -> "Matrix":
-        """Mean of all entries (1×1), of each column (``axis=0``) or of each row (``axis=1``)."""
+    def mean(self, axis: int | None = None) -> Self:
+        """Mean of all entries (1×1), of each column (``axis=0``) or of each row (``axis=1``).
+
+        >>> A = Matrix([[1.0, 2.0], [3.0, 4.0]])
+        >>> A.mean().data, A.mean(axis=0).data, A.mean(axis=1).data
+        ([[2.5]], [[2.0, 3.0]], [[1.5], [3.5]])
+        """
         return self.apply(matrix_ops.mean, (self,), (_check_axis("mean", axis),))
 
-    def broadcast_to(self, shape: tuple[int, int]) -> "Matrix":
-        """This 1×1, 1×n or m×1 matrix repeated to ``shape``."""
+    def broadcast_to(self, shape: tuple[int, int]) -> Self:
+        """This 1×1, 1×n or m×1 matrix repeated to ``shape``.
+
+        >>> Matrix([[1.0, 2.0]]).broadcast_to((2, 2)).data
+        [[1.0, 2.0], [1.0, 2.0]]
+        """
         if not (isinstance(shape, (tuple, list)) and len(shape) == 2):
             raise TypeError(f"broadcast_to: shape must be a pair (rows, columns), got {short(shape)}")
         m, n = shape
         _check_dimensions("broadcast_to", m, n)
         return self.apply(matrix_ops.broadcast_to, (self,), (m, n))
 
-    def select_rows(self, index: Sequence[int]) -> "Matrix":
-        """The rows numbered in ``index``, in that order, as a new matrix (the gradient flows back)."""
+    def select_rows(self, index: Sequence[int]) -> Self:
+        """The rows numbered in ``index``, in that order, as a new matrix (the gradient flows back).
+
+        >>> Matrix([[1.0], [2.0], [3.0]]).select_rows([2, 0, 2]).data
+        [[3.0], [1.0], [3.0]]
+        """
         m = self.shape[0]
         index = _index_tuple("select_rows", index)
         if not index:
             raise ValueError("select_rows: no rows selected (a matrix needs at least one row)")
         for i in index:
-            if isinstance(i, bool) or not isinstance(i, int):
+            if not is_int(i):
                 raise TypeError(f"select_rows: row index {i!r} is not an int")
             if not 0 <= i < m:
                 raise IndexError(f"select_rows: row {i} out of range for a matrix of shape {self.shape}")
         return self.apply(matrix_ops.select_rows, (self,), (index,))
 
-    def scatter_rows(self, index: Sequence[int], m: int) -> "Matrix":
-        """An m×n matrix of zeros with row p of ``self`` added into row ``index[p]`` (adjoint of select_rows)."""
+    def scatter_rows(self, index: Sequence[int], m: int) -> Self:
+        """An m×n matrix of zeros with row p of ``self`` added into row ``index[p]`` (adjoint of select_rows).
+
+        >>> Matrix([[1.0], [2.0]]).scatter_rows([2, 2], 3).data       # both rows land in row 2, and add
+        [[0.0], [0.0], [3.0]]
+        """
         index = _index_tuple("scatter_rows", index)
         if len(index) != self.shape[0]:
             raise ValueError(f"scatter_rows: {len(index)} row numbers for a matrix of shape {self.shape}")
         _check_dimensions("scatter_rows", m, self.shape[1])
         for i in index:
-            if isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < m:
+            if not is_int(i) or not 0 <= i < m:
                 raise IndexError(f"scatter_rows: row {i!r} out of range for {m} rows")
         return self.apply(matrix_ops.scatter_rows, (self,), (index, m))
 
-    def gather_columns(self, index: Sequence[int]) -> "Matrix":
+    def gather_columns(self, index: Sequence[int]) -> Self:
         """Entry ``index[i]`` of each row i, as an m×1 column (``torch.gather(A, 1, index)``);
         the gradient flows back to the picked entries only.
 
@@ -354,9 +456,13 @@ class Matrix(Arithmetic):
         index = _column_index("gather_columns", index, m, n)
         return self.apply(matrix_ops.gather_columns, (self,), (index,))
 
-    def scatter_columns(self, index: Sequence[int], n: int) -> "Matrix":
+    def scatter_columns(self, index: Sequence[int], n: int) -> Self:
         """An m×n matrix of zeros with entry i of this m×1 column in column ``index[i]`` of row i
-        (the adjoint of :meth:`gather_columns`)."""
+        (the adjoint of :meth:`gather_columns`).
+
+        >>> Matrix([[1.0], [2.0]]).scatter_columns([1, 0], 3).data
+        [[0.0, 1.0, 0.0], [2.0, 0.0, 0.0]]
+        """
         m, width = self.shape
         if width != 1:
             raise ValueError(f"scatter_columns: expected an m×1 column, got shape {self.shape}")
@@ -364,7 +470,7 @@ class Matrix(Arithmetic):
         index = _column_index("scatter_columns", index, m, n)
         return self.apply(matrix_ops.scatter_columns, (self,), (index, n))
 
-    def __getitem__(self, key) -> "Matrix":
+    def __getitem__(self, key: int | slice) -> Self:
         """``A[i]`` is row i as a 1×n matrix; ``A[i:j]`` the rows i..j−1.  The gradient flows back.
 
         >>> A = Matrix([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
@@ -380,7 +486,7 @@ class Matrix(Arithmetic):
             except TypeError:  # a slice of floats or strings
                 raise TypeError(f"Matrix: a slice of rows needs int bounds, got {key!r}") from None
             return self.select_rows(rows)
-        if isinstance(key, bool) or not isinstance(key, int):
+        if not is_int(key):
             raise TypeError(f"Matrix index must be an int or a slice of rows, got {short(key)}")
         if not -m <= key < m:
             raise IndexError(f"Matrix: row {key} out of range for a matrix of shape {self.shape}")
@@ -388,7 +494,7 @@ class Matrix(Arithmetic):
 
     # -- reverse mode ----------------------------------------------------------
 
-    def gradients(self, inputs: Sequence["Matrix"], create_graph: bool = False, grad_output=None) -> list:
+    def gradients(self, inputs: Sequence[Matrix], create_graph: bool = False, grad_output: Any = None) -> list[Matrix]:
         """∂self/∂x for each x in ``inputs`` (a Matrix of x's shape each); ``.grad`` is untouched.
 
         ``self`` must be 1×1 unless ``grad_output`` (a matrix of self's shape,
@@ -422,13 +528,18 @@ class Matrix(Arithmetic):
             result.append(g)
         return result
 
-    def backward(self, gradient=None) -> None:
+    def backward(self, gradient: Any = None) -> None:
         """Add ∂self/∂node to ``.grad`` of every node ``self`` depends on (a 1×1 ``self``).
 
         For a matrix ``self`` of another shape pass ``gradient``, a matrix of
         the same shape (the upstream gradient).  All gradients are computed
         first and written only at the end, so an error leaves every ``.grad``
         as it was.
+
+        >>> X = Matrix([[1.0, 2.0]])
+        >>> (X * X).backward(gradient=[[1.0, 10.0]])     # not 1×1: the upstream gradient is given
+        >>> X.grad
+        [[2.0, 40.0]]
         """
         grads = backpropagate(self, _seed("backward", self, gradient), False)
         # Backward hands one gradient object to several nodes where a rule passes g
@@ -445,59 +556,20 @@ class Matrix(Arithmetic):
                 handed_out.add(id(g))
 
     def zero_grad(self) -> None:
-        """Set ``.grad`` to zeros on this node and every node it was computed from."""
+        """Set ``.grad`` to zeros on this node and every node it was computed from.
+
+        >>> X = Matrix([[1.0, 2.0]])
+        >>> loss = (X * X).sum()
+        >>> loss.backward()
+        >>> loss.zero_grad()
+        >>> X.grad
+        [[0.0, 0.0]]
+        """
         for node in topological_order(self):
             node._grad = None
 
 
-# ---------------------------------------------------------------------------
-# Backward
-# ---------------------------------------------------------------------------
-
-@contextmanager
-def _recording(create_graph: bool) -> Iterator[None]:
-    """The mode the vjp rules run in: recording only for ``create_graph``, and
-    anomaly checks done by backward itself (so an error names the op being
-    differentiated, not the ``mul`` inside its rule)."""
-    previous = flags.grad_enabled, flags.detect_anomaly
-    flags.grad_enabled, flags.detect_anomaly = create_graph, False
-    try:
-        yield
-    finally:
-        flags.grad_enabled, flags.detect_anomaly = previous
-
-
-def backpropagate(root: Matrix, seed: Matrix, create_graph: bool = False) -> dict:
-    """∂L/∂node for every node ``root`` depends on, where ∂L/∂root = ``seed``.
-
-    Visits the nodes in topological order (each after all the nodes that
-    used it), calls each op's vector-Jacobian rule with the node's finished
-    gradient, and adds the results into its inputs' gradients (an input used
-    twice receives two contributions).  Returns a dict node → Matrix;
-    ``.grad`` is not touched.
-    """
-    anomaly = flags.detect_anomaly
-    grads = {root: seed}
-    with _recording(create_graph):
-        for node in topological_order(root):
-            op = node._op
-            g = grads.get(node)
-            if op is None or g is None:
-                continue
-            inputs = node._prev
-            needs = [x.requires_grad for x in inputs]
-            contributions = op.vjp(g, node, needs, *inputs, *node._params)
-            for position, (child, need, contribution) in enumerate(zip(inputs, needs, contributions)):
-                if not need:
-                    continue
-                if anomaly:
-                    _check_gradient(op, node, position, child, contribution)
-                previous = grads.get(child)
-                grads[child] = contribution if previous is None else previous + contribution
-    return grads
-
-
-def _seed(where: str, root: Matrix, gradient, copy: bool = True) -> Matrix:
+def _seed(where: str, root: Matrix, gradient: Any, copy: bool = True) -> Matrix:
     """The upstream gradient backward starts from: 1 for a 1×1 output, else ``gradient``
     (used as it is when ``copy`` is False, so that a gradient with a graph keeps it)."""
     if gradient is None:
@@ -508,44 +580,20 @@ def _seed(where: str, root: Matrix, gradient, copy: bool = True) -> Matrix:
             )
         # ∂root/∂root = 1, of the entry's type: a graph of Fractions gets exact Fraction gradients.
         return Matrix.constant([[type(root.data[0][0])(1)]])
-    if not (copy is False and isinstance(gradient, Matrix)):
-        # A copy: the seed becomes the output's .grad, which must not share the caller's rows.
-        gradient = Matrix._wrap(_checked_rows(where, gradient), False)
-    if gradient.shape != root.shape:
-        raise ValueError(f"{where}: a gradient of shape {gradient.shape} for an output of shape {root.shape}")
-    return gradient
-
-
-def _check_finite(op: MatrixOp, rows: list, inputs: tuple) -> None:
-    found = first_nonfinite(rows)
-    if found is not None:
-        i, j, value = found
-        shapes = ", ".join(str(x.shape) for x in inputs)
-        raise AnomalyError(
-            f"{op.name} produced {value!r} at entry ({i}, {j}) of its {_shape_of(rows)} result "
-            f"(inputs of shape {shapes}): {describe_inputs(op, inputs)}"
-        )
-
-
-def _check_gradient(op: MatrixOp, node: Matrix, position: int, child: Matrix, contribution: Matrix) -> None:
-    found = first_nonfinite(contribution.data)
-    if found is not None:
-        i, j, value = found
-        raise AnomalyError(
-            f"backward through {op.name} gave the gradient {value!r} at entry ({i}, {j}) "
-            f"for its input {position} of shape {child.shape}: {describe(node)}"
-        )
+    if copy is False and isinstance(gradient, Matrix):
+        seed = gradient
+    else:  # a copy: the seed becomes the output's .grad, which must not share the caller's rows
+        seed = Matrix._wrap(_checked_rows(where, gradient), False)
+    if seed.shape != root.shape:
+        raise ValueError(f"{where}: a gradient of shape {seed.shape} for an output of shape {root.shape}")
+    return seed
 
 
 # ---------------------------------------------------------------------------
 # Checks on what users pass in
 # ---------------------------------------------------------------------------
 
-def _shape_of(rows: list) -> tuple[int, int]:
-    return (len(rows), len(rows[0]))
-
-
-def _check_structure(where: str, rows) -> list:
+def _check_structure(where: str, rows: Any) -> Sequence[Sequence[Any]]:
     """``rows`` as a list of lists, or TypeError/ValueError naming the first bad row."""
     if isinstance(rows, Matrix):
         return rows.data
@@ -569,7 +617,7 @@ def _check_structure(where: str, rows) -> list:
     return rows
 
 
-def _checked_rows(where: str, rows) -> list:
+def _checked_rows(where: str, rows: Any) -> Rows:
     """A fresh list of rows of numbers, or a clear error naming the bad entry.
 
     Each entry as a node keeps it (:func:`~tinygrad_edu.ops.as_data`): a
@@ -582,7 +630,7 @@ def _checked_rows(where: str, rows) -> list:
             result.append(list(row))
             continue
         for j, x in enumerate(row):
-            if isinstance(x, bool) or not isinstance(x, NUMBERS):
+            if not is_real(x):
                 raise TypeError(
                     f"{where}: entry ({i}, {j}) is {short(x)} of type {type(x).__name__}, "
                     f"expected a real number (int, float or Fraction)"
@@ -591,15 +639,20 @@ def _checked_rows(where: str, rows) -> list:
     return result
 
 
-def rounded_rows(rows: list) -> list:
-    """Every entry as a float (IEEE 754: a Fraction beyond float range is ±inf)."""
+def rounded_rows(rows: Rows) -> Rows:
+    """Every entry as a float (IEEE 754: a Fraction beyond float range is ±inf).
+
+    >>> from fractions import Fraction
+    >>> rounded_rows([[Fraction(1, 4), Fraction(10 ** 400)]])
+    [[0.25, inf]]
+    """
     return [[to_float(x) for x in row] for row in rows]
 
 
-def _number(where: str, x, partner) -> Matrix:
+def _number(where: str, x: Any, partner: Any) -> Matrix:
     """A plain number mixed into a matrix expression, as a 1×1 constant
     (a Fraction beside a Fraction matrix, so ``A / 2`` stays exact)."""
-    if isinstance(x, bool) or not isinstance(x, NUMBERS):
+    if not is_real(x):
         raise TypeError(
             f"{where}: expected a Matrix or a real number, got {short(x)} of type {type(x).__name__}"
         )
@@ -611,17 +664,21 @@ def _number(where: str, x, partner) -> Matrix:
 MAX_ENTRIES = 10 ** 8
 
 
-def _check_dimensions(where: str, m, n) -> None:
-    for size in (m, n):
-        if isinstance(size, bool) or not isinstance(size, int):
-            raise TypeError(f"{where}: dimensions must be ints, got {(m, n)!r}")
+def _check_dimensions(where: str, m: object, n: object) -> None:
+    if not (is_int(m) and is_int(n)):
+        raise TypeError(f"{where}: dimensions must be ints, got {(m, n)!r}")
     if m < 1 or n < 1:
         raise ValueError(f"{where}: shape {(m, n)}: both dimensions must be at least 1")
     check_entries(where, m, n)
 
 
 def check_entries(where: str, m: int, n: int, what: str = "shape") -> None:
-    """ValueError when an m×n matrix would hold more than ``MAX_ENTRIES`` numbers."""
+    """ValueError when an m×n matrix would hold more than ``MAX_ENTRIES`` numbers.
+
+    >>> check_entries("zeros", 10 ** 12, 10 ** 12)
+    Traceback (most recent call last):
+    ValueError: zeros: shape (1000000000000, 1000000000000) has 10^24 entries, more than a pure-Python matrix can hold (at most 100,000,000, about 3 GB)
+    """
     if m * n > MAX_ENTRIES:
         raise ValueError(
             f"{where}: {what} {(m, n)} has {_power_of_ten(m * n)} entries, more than a pure-Python matrix "
@@ -637,16 +694,16 @@ def _power_of_ten(count: int) -> str:
     return f"{count:,}"
 
 
-def _check_rng(where: str, rng) -> random.Random:
+def _check_rng(where: str, rng: object) -> random.Random:
     """``rng``, or the default generator (:func:`tinygrad_edu.seeding.manual_seed`) when it is None."""
     return generator(where, rng)
 
 
-def _finite(where: str, name: str, x) -> float:
+def _finite(where: str, name: str, x: object) -> float:
     return finite_number(where, name, x)
 
 
-def _index_tuple(where: str, index) -> tuple:
+def _index_tuple(where: str, index: Any) -> tuple[Any, ...]:
     """Row numbers as a tuple, or a TypeError naming ``where`` (a bare number is not a list)."""
     if isinstance(index, (str, bytes, int, float)):
         raise TypeError(f"{where}: expected a list of row numbers, got {short(index)}")
@@ -656,53 +713,35 @@ def _index_tuple(where: str, index) -> tuple:
         raise TypeError(f"{where}: expected a list of row numbers, got {short(index)}") from None
 
 
-def _column_index(where: str, index, m: int, n: int) -> tuple:
+def _column_index(where: str, index: Any, m: int, n: int) -> tuple[int, ...]:
     """One column number per row, each an int in 0..n−1, as a tuple (or a clear error)."""
     if isinstance(index, (str, bytes)) or not isinstance(index, Sequence):
         raise TypeError(f"{where}: expected one column number per row (a list of {m} ints), got {short(index)}")
-    index = tuple(index)
-    if len(index) != m:
-        raise ValueError(f"{where}: {len(index)} column numbers for a matrix of {m} rows")
-    for i, j in enumerate(index):
-        if isinstance(j, bool) or not isinstance(j, int):
+    columns = tuple(index)
+    if len(columns) != m:
+        raise ValueError(f"{where}: {len(columns)} column numbers for a matrix of {m} rows")
+    for i, j in enumerate(columns):
+        if not is_int(j):
             raise TypeError(f"{where}: the column number of row {i} is {short(j)}, not an int")
         if not 0 <= j < n:
             raise IndexError(f"{where}: column {j} of row {i} is out of range for {n} columns")
-    return index
+    return columns
 
 
-def _check_axis(where: str, axis):
+def _check_axis(where: str, axis: object) -> int | None:
     if axis is None or (axis in (0, 1) and not isinstance(axis, bool)):
         return axis
     raise ValueError(f"{where}: axis must be None, 0 or 1, got {axis!r}")
 
 
-# ---------------------------------------------------------------------------
-# Describing a node (for error messages)
-# ---------------------------------------------------------------------------
-
-def describe(node: Matrix, depth: int = 3) -> str:
-    """The expression that produced ``node``, with shapes instead of numbers.
-
-    >>> X, W = Matrix([[1.0, 2.0]], label="X"), Matrix([[1.0], [1.0]], label="W")
-    >>> describe((X @ W).tanh())
-    'tanh(matmul(X(1, 2), W(2, 1)))'
-    """
-    if node._op is None:
-        return f"{node.label or 'Matrix'}{node.shape}"
-    if depth == 0:
-        return f"{node._op.name}(…)"
-    return describe_inputs(node._op, node._prev, depth)
-
-
-def describe_inputs(op: MatrixOp, inputs: tuple, depth: int = 3) -> str:
-    return f"{op.name}({', '.join(describe(x, depth - 1) for x in inputs)})"
-
-
-def matrix_from(x, where: str = "Matrix") -> Matrix:
+def matrix_from(x: Any, where: str = "Matrix") -> Matrix:
     """``x`` if it is a Matrix, else a constant Matrix made from a list of rows (checked; an
-    error names ``where``, the function the rows were given to)."""
+    error names ``where``, the function the rows were given to).
+
+    >>> matrix_from([[1, 2]]).data, matrix_from([[1, 2]]).requires_grad
+    ([[1.0, 2.0]], False)
+    """
     return x if isinstance(x, Matrix) else Matrix._wrap(_checked_rows(where, x), False)
 
 
-__all__ = ["Matrix", "backpropagate", "describe", "matrix_from"]
+__all__ = ["Matrix", "matrix_from"]

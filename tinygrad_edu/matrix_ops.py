@@ -54,15 +54,27 @@ from __future__ import annotations
 
 import math
 import operator
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from . import ops
 from .mode import flags
-from .ops import NUMBERS
+from .reals import NUMBERS
+
+if TYPE_CHECKING:
+    from .matrix import Matrix
+
+#: A matrix's data: a list of rows, each a list of numbers.
+Rows = list[list[Any]]
+#: An upstream gradient or local derivative in a rule: a Matrix, or a plain number (the 1 of x + y).
+Gradient = Any
+#: What a vector-Jacobian rule returns: one gradient per input, None for an input that needs none.
+Products = tuple["Matrix | None", ...]
 
 _mul = operator.mul
 
 
-def shape_of(rows: list) -> tuple[int, int]:
+def shape_of(rows: Rows) -> tuple[int, int]:
     """(number of rows, number of columns) of a list of rows."""
     return (len(rows), len(rows[0]))
 
@@ -73,7 +85,7 @@ def shape_of(rows: list) -> tuple[int, int]:
 # function call per element where one can be avoided).
 # ---------------------------------------------------------------------------
 
-def matmul_rows(a: list, b: list) -> list:
+def matmul_rows(a: Rows, b: Rows) -> Rows:
     """A·B for lists of rows: entry (i, j) is the dot product of row i of A and column j of B.
 
     >>> matmul_rows([[1, 2], [3, 4]], [[1, 0], [0, 1]])
@@ -83,7 +95,7 @@ def matmul_rows(a: list, b: list) -> list:
     return [[sum(map(_mul, row, column)) for column in columns] for row in a]
 
 
-def matmul_rows_by_rows(a: list, b: list) -> list:
+def matmul_rows_by_rows(a: Rows, b: Rows) -> Rows:
     """A·Bᵀ without transposing B: entry (i, j) is the dot product of row i of A and row j of B.
 
     >>> matmul_rows_by_rows([[1, 2]], [[3, 4], [5, 6]])
@@ -92,7 +104,7 @@ def matmul_rows_by_rows(a: list, b: list) -> list:
     return [[sum(map(_mul, row, b_row)) for b_row in b] for row in a]
 
 
-def matmul_columns_by_columns(a: list, b: list) -> list:
+def matmul_columns_by_columns(a: Rows, b: Rows) -> Rows:
     """Aᵀ·B without transposing A: entry (i, j) is the dot product of column i of A and column j of B.
 
     >>> matmul_columns_by_columns([[1, 2], [3, 4]], [[1], [1]])
@@ -102,7 +114,7 @@ def matmul_columns_by_columns(a: list, b: list) -> list:
     return [[sum(map(_mul, a_column, b_column)) for b_column in b_columns] for a_column in zip(*a)]
 
 
-def transpose_rows(a: list) -> list:
+def transpose_rows(a: Rows) -> Rows:
     """Aᵀ: rows become columns.
 
     >>> transpose_rows([[1, 2, 3], [4, 5, 6]])
@@ -111,7 +123,7 @@ def transpose_rows(a: list) -> list:
     return list(map(list, zip(*a)))
 
 
-def broadcast_rows(a: list, m: int, n: int) -> list:
+def broadcast_rows(a: Rows, m: int, n: int) -> Rows:
     """The m×n matrix that ``a`` stands for when it is broadcast: a 1×n row is
     repeated m times, an m×1 column n times, a 1×1 entry m·n times.
     Every row of the result is a new list (nothing is shared with ``a``).
@@ -127,7 +139,7 @@ def broadcast_rows(a: list, m: int, n: int) -> list:
     return [[row[0]] * n for row in rows]
 
 
-def _stretched(a: list, m: int, n: int) -> list:
+def _stretched(a: Rows, m: int, n: int) -> Rows:
     """``a`` seen as m rows of n entries, for reading only: the rows of a
     broadcast operand are shared, not copied (cheaper than ``broadcast_rows``)."""
     if len(a[0]) != n:
@@ -135,7 +147,7 @@ def _stretched(a: list, m: int, n: int) -> list:
     return a if len(a) == m else a * m
 
 
-def broadcast_shape(name: str, symbol: str, shape_a: tuple, shape_b: tuple) -> tuple[int, int]:
+def broadcast_shape(name: str, symbol: str, shape_a: tuple[int, int], shape_b: tuple[int, int]) -> tuple[int, int]:
     """The shape of ``a <symbol> b`` under the broadcasting rule, or ``ValueError``.
 
     The rule (NumPy's and PyTorch's, in two dimensions): along each axis the
@@ -160,7 +172,7 @@ def broadcast_shape(name: str, symbol: str, shape_a: tuple, shape_b: tuple) -> t
     return (result[0], result[1])
 
 
-def sum_to(g, shape: tuple):
+def sum_to(g: Matrix, shape: tuple[int, int]) -> Matrix:
     """Undo broadcasting in backward: sum ``g`` over the axes along which an
     operand of ``shape`` was repeated.
 
@@ -178,7 +190,7 @@ def sum_to(g, shape: tuple):
     return g
 
 
-def _constant_like(g, rows: list):
+def _constant_like(g: Matrix, rows: Rows) -> Matrix:
     """A constant Matrix (no gradient, no history) of the same class as ``g``."""
     return type(g).constant(rows)
 
@@ -202,10 +214,10 @@ class MatrixOp:
     name = "matrix op"
     arity = 1
 
-    def forward(self, *args) -> list:
+    def forward(self, *args: Any) -> Rows:
         raise NotImplementedError
 
-    def vjp(self, g, out, needs, *args) -> tuple:
+    def vjp(self, g: Matrix, out: Matrix, needs: Sequence[bool], *args: Any) -> Products:
         raise NotImplementedError
 
     def __repr__(self) -> str:
@@ -232,7 +244,7 @@ class MatMul(MatrixOp):
     name = "matmul"
     arity = 2
 
-    def forward(self, a: list, b: list) -> list:
+    def forward(self, a: Rows, b: Rows) -> Rows:
         (m, k), (k2, n) = shape_of(a), shape_of(b)
         if k != k2:
             raise ValueError(
@@ -240,7 +252,7 @@ class MatMul(MatrixOp):
             )
         return matmul_rows(a, b)
 
-    def vjp(self, g, out, needs, a, b) -> tuple:
+    def vjp(self, g: Matrix, out: Matrix, needs: Sequence[bool], a: Matrix, b: Matrix) -> Products:
         if flags.grad_enabled:  # create_graph: the gradients must themselves be graphs
             return (g @ b.T if needs[0] else None, a.T @ g if needs[1] else None)
         # Plain backward: the same two products on the lists, read in the order they
@@ -256,10 +268,10 @@ class Transpose(MatrixOp):
 
     name = "transpose"
 
-    def forward(self, a: list) -> list:
+    def forward(self, a: Rows) -> Rows:
         return transpose_rows(a)
 
-    def vjp(self, g, out, needs, a) -> tuple:
+    def vjp(self, g: Matrix, out: Matrix, needs: Sequence[bool], a: Matrix) -> Products:
         return (g.T,)
 
 
@@ -277,14 +289,14 @@ class Sum(MatrixOp):
 
     name = "sum"
 
-    def forward(self, a: list, axis) -> list:
+    def forward(self, a: Rows, axis: int | None) -> Rows:
         if axis is None:
             return [[sum(map(sum, a))]]
         if axis == 0:
             return [[sum(column) for column in zip(*a)]]
         return [[sum(row)] for row in a]
 
-    def vjp(self, g, out, needs, a, axis) -> tuple:
+    def vjp(self, g: Matrix, out: Matrix, needs: Sequence[bool], a: Matrix, axis: int | None) -> Products:
         return (g.broadcast_to(a.shape),)
 
 
@@ -296,7 +308,7 @@ class Mean(MatrixOp):
 
     name = "mean"
 
-    def forward(self, a: list, axis) -> list:
+    def forward(self, a: Rows, axis: int | None) -> Rows:
         m, n = shape_of(a)
         if axis is None:
             return [[sum(map(sum, a)) / (m * n)]]
@@ -304,7 +316,7 @@ class Mean(MatrixOp):
             return [[sum(column) / m for column in zip(*a)]]
         return [[sum(row) / n] for row in a]
 
-    def vjp(self, g, out, needs, a, axis) -> tuple:
+    def vjp(self, g: Matrix, out: Matrix, needs: Sequence[bool], a: Matrix, axis: int | None) -> Products:
         m, n = a.shape
         count = m * n if axis is None else (m if axis == 0 else n)
         return ((g / count).broadcast_to(a.shape),)
@@ -319,13 +331,13 @@ class BroadcastTo(MatrixOp):
 
     name = "broadcast_to"
 
-    def forward(self, a: list, m: int, n: int) -> list:
+    def forward(self, a: Rows, m: int, n: int) -> Rows:
         broadcast_shape("broadcast_to", "to", shape_of(a), (m, n))
         if (m, n) != (max(len(a), m), max(len(a[0]), n)):
             raise ValueError(f"broadcast_to: {shape_of(a)} to {(m, n)}: the target is smaller")
         return broadcast_rows(a, m, n)
 
-    def vjp(self, g, out, needs, a, m, n) -> tuple:
+    def vjp(self, g: Matrix, out: Matrix, needs: Sequence[bool], a: Matrix, m: int, n: int) -> Products:
         return (sum_to(g, a.shape),)
 
 
@@ -338,10 +350,10 @@ class SelectRows(MatrixOp):
 
     name = "select_rows"
 
-    def forward(self, a: list, index: tuple) -> list:
+    def forward(self, a: Rows, index: tuple[int, ...]) -> Rows:
         return [a[i][:] for i in index]
 
-    def vjp(self, g, out, needs, a, index) -> tuple:
+    def vjp(self, g: Matrix, out: Matrix, needs: Sequence[bool], a: Matrix, index: tuple[int, ...]) -> Products:
         return (g.scatter_rows(index, a.shape[0]),)
 
 
@@ -352,14 +364,15 @@ class ScatterRows(MatrixOp):
 
     name = "scatter_rows"
 
-    def forward(self, a: list, index: tuple, m: int) -> list:
+    def forward(self, a: Rows, index: tuple[int, ...], m: int) -> Rows:
         n = len(a[0])
         rows = [[0.0] * n for _ in range(m)]
         for i, row in zip(index, a):
             rows[i] = [s + x for s, x in zip(rows[i], row)]
         return rows
 
-    def vjp(self, g, out, needs, a, index, m) -> tuple:
+    def vjp(self, g: Matrix, out: Matrix, needs: Sequence[bool], a: Matrix, index: tuple[int, ...],
+            m: int) -> Products:
         return (g.select_rows(index),)
 
 
@@ -375,10 +388,10 @@ class GatherColumns(MatrixOp):
 
     name = "gather_columns"
 
-    def forward(self, a: list, index: tuple) -> list:
+    def forward(self, a: Rows, index: tuple[int, ...]) -> Rows:
         return [[row[j]] for row, j in zip(a, index)]
 
-    def vjp(self, g, out, needs, a, index) -> tuple:
+    def vjp(self, g: Matrix, out: Matrix, needs: Sequence[bool], a: Matrix, index: tuple[int, ...]) -> Products:
         return (g.scatter_columns(index, a.shape[1]),)
 
 
@@ -389,13 +402,14 @@ class ScatterColumns(MatrixOp):
 
     name = "scatter_columns"
 
-    def forward(self, a: list, index: tuple, n: int) -> list:
+    def forward(self, a: Rows, index: tuple[int, ...], n: int) -> Rows:
         rows = [[0.0] * n for _ in a]
         for row, j, (x,) in zip(rows, index, a):
             row[j] = x
         return rows
 
-    def vjp(self, g, out, needs, a, index, n) -> tuple:
+    def vjp(self, g: Matrix, out: Matrix, needs: Sequence[bool], a: Matrix, index: tuple[int, ...],
+            n: int) -> Products:
         return (g.gather_columns(index),)
 
 
@@ -403,76 +417,7 @@ class ScatterColumns(MatrixOp):
 # Elementwise operations: the scalar table, applied entry by entry.
 # ---------------------------------------------------------------------------
 
-#: Python's built-in operators compute exactly the scalar table's forward rule
-#: for these ops (ops.add is ``x + y``...), but ``map(operator.add, ...)`` runs
-#: the loop in C, without a Python-level call per element.  A test checks that
-#: they agree with ``op.forward``.
-BUILTIN_KERNELS = {
-    ops.add: operator.add,
-    ops.sub: operator.sub,
-    ops.mul: operator.mul,
-    ops.div: operator.truediv,
-    ops.neg: operator.neg,
-}
-
-#: The symbols used in shape errors: ``add: (2, 3) + (3, 2): ...``.
-SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**"}
-
-#: Piecewise-linear ops.  Their local derivative is a constant (0, 1, the
-#: slope, ±1) chosen by comparing the input with the kink, so it is computed
-#: on numbers and used as a constant matrix even under ``create_graph``.
-#: That is exact: their second derivative is 0 everywhere except the kink.
-PIECEWISE_LINEAR = frozenset({ops.relu, ops.leaky_relu, ops.absolute})
-
-#: Ops whose scalar rule tests the input with ``value_of`` to handle a
-#: vertical tangent at 0 (√x, xᶜ with 0 < c < 1).  On a whole matrix that test
-#: never fires, so under ``create_graph`` the rule builds the smooth formula
-#: (0.5/√x, c·xᶜ⁻¹), which is right wherever no entry sits on that point; an
-#: entry there raises ``NotImplementedError`` instead of a wrong graph.
-INFINITE_SLOPE_AT_ZERO = frozenset({ops.sqrt, ops.power})
-
-
-# The piecewise-linear ops' backward, g ⊙ f′(X), as a selection instead of a
-# product: one comprehension with the comparison inline, in place of two
-# Python calls per entry (the rule and ``value_of``).  In the MLP benchmark
-# that is a fifth of the Matrix engine's backward.  Each gives exactly
-# ``gv * op.derivative(xv, out)``, bit for bit, kinks and inf/nan included
-# (hence ``0.0 * gv``, which is nan when gv is inf, as the product is);
-# tests/test_matrix.py checks that against the scalar rule.
-
-def _relu_vjp(g: list, x: list) -> list:
-    """relu′(x) = 1 if x > 0 else 0: pass g where the unit was active."""
-    return [[gv if xv > 0 else 0.0 * gv for gv, xv in zip(g_row, x_row)] for g_row, x_row in zip(g, x)]
-
-
-def _leaky_relu_vjp(g: list, x: list, slope) -> list:
-    """leaky_relu′(x) = 1 if x > 0 else slope."""
-    return [[gv if xv > 0 else gv * slope for gv, xv in zip(g_row, x_row)] for g_row, x_row in zip(g, x)]
-
-
-def _abs_vjp(g: list, x: list) -> list:
-    """abs′(x) = sign(x), and 0 at the kink."""
-    return [
-        [gv if xv > 0 else (-gv if xv < 0 else 0 * gv) for gv, xv in zip(g_row, x_row)]
-        for g_row, x_row in zip(g, x)
-    ]
-
-
-MASKED_VJPS = {ops.relu: _relu_vjp, ops.leaky_relu: _leaky_relu_vjp, ops.absolute: _abs_vjp}
-
-
-def _relu_rows(a: list) -> list:
-    """relu on every entry, the comparison inline: exactly ``ops.relu.forward``
-    (written ``0.0 if x <= 0 else x`` so that relu(nan) is nan), without a
-    Python call per entry.  relu is in every hidden layer of the benchmark."""
-    return [[0.0 if x <= 0 else x for x in row] for row in a]
-
-
-#: Whole-matrix forward kernels that replace mapping ``op.forward`` (tested equal to it).
-ROW_KERNELS = {ops.relu: _relu_rows}
-
-
-def _located(error: Exception, i: int, j: int, shape: tuple) -> Exception:
+def _located(error: Exception, i: int, j: int, shape: tuple[int, int]) -> Exception:
     """The same error, with the entry where it happened added to the message."""
     return type(error)(f"{error} (at entry ({i}, {j}) of a {shape[0]}×{shape[1]} matrix)")
 
@@ -497,7 +442,6 @@ class Elementwise(MatrixOp):
         self.op = op
         self.name = op.name
         self.arity = op.arity
-        self.kernel = BUILTIN_KERNELS.get(op, op.forward)
         self.__doc__ = f"{op.name} applied entry by entry.  {op.__doc__}"
 
     def __repr__(self) -> str:
@@ -505,14 +449,14 @@ class Elementwise(MatrixOp):
 
     # -- forward -------------------------------------------------------------
 
-    def forward(self, *args) -> list:
+    def forward(self, *args: Any) -> Rows:
         if self.arity == 1:
             return self._forward_unary(args[0], args[1:])
         if self.arity == 2:
             return self._forward_binary(args[0], args[1], args[2:])
         raise NotImplementedError(f"{self.name}: elementwise ops of arity {self.arity} are not supported")
 
-    def _forward_unary(self, a: list, params: tuple) -> list:
+    def _forward_unary(self, a: Rows, params: tuple[Any, ...]) -> Rows:
         op = self.op
         if op.restricted:  # log, sqrt, power: check every entry first, so an error creates nothing
             for i, row in enumerate(a):
@@ -521,18 +465,18 @@ class Elementwise(MatrixOp):
                         op.validate((x,), params)
                     except (ValueError, ZeroDivisionError) as error:
                         raise _located(error, i, j, shape_of(a)) from None
-        rows_kernel = ROW_KERNELS.get(op)
-        if rows_kernel is not None:
-            return rows_kernel(a)
-        f = self.kernel
+        if op.matrix_forward is not None:  # speed only: the same rule on all the rows at once
+            rows: Rows = op.matrix_forward(a, *params)
+            return rows
+        f = op.forward
         if params:
             return [[f(x, *params) for x in row] for row in a]
         return [list(map(f, row)) for row in a]
 
-    def _forward_binary(self, a: list, b: list, params: tuple) -> list:
+    def _forward_binary(self, a: Rows, b: Rows, params: tuple[Any, ...]) -> Rows:
         op = self.op
         shape_a, shape_b = shape_of(a), shape_of(b)
-        m, n = broadcast_shape(op.name, SYMBOLS.get(op.name, "with"), shape_a, shape_b)
+        m, n = broadcast_shape(op.name, op.python_operator or "with", shape_a, shape_b)
         rows_a, rows_b = _stretched(a, m, n), _stretched(b, m, n)
         if op.restricted:  # div by zero, a non-positive base of x ** y: find it before computing
             for i, (ra, rb) in enumerate(zip(rows_a, rows_b)):
@@ -541,66 +485,101 @@ class Elementwise(MatrixOp):
                         op.validate((x, y), params)
                     except (ValueError, ZeroDivisionError) as error:
                         raise _located(error, i, j, (m, n)) from None
-        f = self.kernel
+        f = op.forward
         if n == 1:  # columns (m×1): one entry per row, so unpack it rather than map over the row
             return [[f(x, y)] for (x,), (y,) in zip(rows_a, rows_b)]
         return [list(map(f, ra, rb)) for ra, rb in zip(rows_a, rows_b)]
 
     # -- backward ------------------------------------------------------------
 
-    def vjp(self, g, out, needs, *args) -> tuple:
+    def vjp(self, g: Matrix, out: Matrix, needs: Sequence[bool], *args: Any) -> Products:
         if self.arity == 1:
             return (self._vjp_unary(g, out, args[0], args[1:]),)
         return self._vjp_binary(g, out, needs, args[0], args[1])
 
-    def _vjp_unary(self, g, out, x, params: tuple):
+    def _vjp_unary(self, g: Matrix, out: Matrix, x: Matrix, params: tuple[Any, ...]) -> Matrix:
         op = self.op
         derivative = op.derivative
         if not flags.grad_enabled:
             # Plain backward: f′ entry by entry on numbers, multiplied into g in the same pass.
-            masked = MASKED_VJPS.get(op)
-            if masked is not None:
-                return _constant_like(g, masked(g.data, x.data, *params))
+            if op.matrix_vjp is not None:  # speed only: the same products, fused into one comprehension
+                return _constant_like(g, op.matrix_vjp(g.data, x.data, *params))
             return _constant_like(g, [
                 [gv * derivative(xv, *params, ov) for gv, xv, ov in zip(g_row, x_row, out_row)]
                 for g_row, x_row, out_row in zip(g.data, x.data, out.data)
             ])
         # create_graph: the local derivative must itself be a graph (or an exact constant).
-        if op in PIECEWISE_LINEAR:
-            local = _constant_like(g, [
-                [derivative(xv, *params, ov) for xv, ov in zip(x_row, out_row)]
-                for x_row, out_row in zip(x.data, out.data)
-            ])
+        if op.piecewise_linear or op.kinks:
+            local = _entrywise_derivative(op, x, out, params)
         else:
-            if op in INFINITE_SLOPE_AT_ZERO:
-                _refuse_zero_entries(op, x, params)
+            if op.vertical_tangents:
+                _refuse_infinite_slopes(op, x, out, params)
             local = derivative(x, *params, out)  # the scalar rule, run on Matrix nodes
         return g * local
 
-    def _vjp_binary(self, g, out, needs, a, b) -> tuple:
-        local_a, local_b = self.op.derivative(a, b, out)  # the scalar rule on whole matrices
+    def _vjp_binary(self, g: Matrix, out: Matrix, needs: Sequence[bool], a: Matrix,
+                    b: Matrix) -> Products:
+        if self.op.piecewise_linear or self.op.kinks:  # a rule that reads the numbers: entry by entry
+            local_a, local_b = _entrywise_binary_derivative(self.op, a, b, out)
+        else:
+            local_a, local_b = self.op.derivative(a, b, out)  # the scalar rule on whole matrices
         return (
             sum_to(_times(g, local_a), a.shape) if needs[0] else None,
             sum_to(_times(g, local_b), b.shape) if needs[1] else None,
         )
 
 
-def _times(g, local):
+def _times(g: Matrix, local: Gradient) -> Matrix:
     """g ⊙ local, skipping the multiplication for the constant partials ±1 of + and −."""
     if isinstance(local, NUMBERS):
         if local == 1:
             return g
         if local == -1:
             return -g
-    return g * local
+    product: Matrix = g * local
+    return product
 
 
-def _refuse_zero_entries(op: ops.Op, x, params: tuple) -> None:
-    for i, row in enumerate(x.data):
-        for j, xv in enumerate(row):
-            if xv == 0 and (op is ops.sqrt or 0 < params[0] < 1):
+def _entrywise_derivative(op: ops.Op, x: Matrix, out: Matrix, params: tuple[Any, ...]) -> Matrix:
+    """f′ of a kinked op at every entry, from its rule on the numbers, as a constant matrix.
+
+    A rule that reads its input's number (relu′ is 1 for x > 0) cannot run on
+    a whole matrix.  For a piecewise-linear op the numbers are exact even
+    under ``create_graph``: the derivative is a constant on each side of the
+    kink, so its own derivative is 0 there.  For any other kinked op a graph
+    of f′ would be needed, which this engine cannot build from such a rule.
+    """
+    if not op.piecewise_linear:
+        raise NotImplementedError(
+            f"{op.name}: a second derivative through a Matrix needs the derivative as a graph, and this op's "
+            f"rule reads its input's number (it has kinks) without being piecewise linear; use Values"
+        )
+    return _constant_like(out, [
+        [op.derivative(xv, *params, ov) for xv, ov in zip(x_row, out_row)]
+        for x_row, out_row in zip(x.data, out.data)
+    ])
+
+
+def _entrywise_binary_derivative(op: ops.Op, a: Matrix, b: Matrix, out: Matrix) -> tuple[Matrix, Matrix]:
+    """∂f/∂a and ∂f/∂b of a kinked binary op at every entry (a, b broadcast to out's shape)."""
+    if not op.piecewise_linear and flags.grad_enabled:
+        _entrywise_derivative(op, a, out, ())  # raises the NotImplementedError above
+    m, n = out.shape
+    rows_a, rows_b = _stretched(a.data, m, n), _stretched(b.data, m, n)
+    pairs = [[op.derivative(av, bv, ov) for av, bv, ov in zip(ra, rb, ro)]
+             for ra, rb, ro in zip(rows_a, rows_b, out.data)]
+    return (_constant_like(out, [[p[0] for p in row] for row in pairs]),
+            _constant_like(out, [[p[1] for p in row] for row in pairs]))
+
+
+def _refuse_infinite_slopes(op: ops.Op, x: Matrix, out: Matrix, params: tuple[Any, ...]) -> None:
+    """Under create_graph, an entry where the op's slope is infinite (√x at 0) has no second
+    derivative, and its rule's formula on a matrix would divide by zero there: say so."""
+    for i, (x_row, out_row) in enumerate(zip(x.data, out.data)):
+        for j, (xv, ov) in enumerate(zip(x_row, out_row)):
+            if not math.isfinite(op.derivative(xv, *params, ov)):
                 raise NotImplementedError(
-                    f"{op.name}: create_graph at entry ({i}, {j}) = 0, where the derivative is "
+                    f"{op.name}: create_graph at entry ({i}, {j}) = {xv!r}, where the derivative is "
                     f"infinite: second derivatives are not defined there"
                 )
 
@@ -619,7 +598,7 @@ scatter_rows = ScatterRows()
 gather_columns = GatherColumns()
 scatter_columns = ScatterColumns()
 
-_ELEMENTWISE: dict = {op: Elementwise(op) for op in ops.OPS.values()}
+_ELEMENTWISE: dict[ops.Op, Elementwise] = {op: Elementwise(op) for op in ops.OPS.values()}
 
 
 def elementwise(op: ops.Op) -> Elementwise:
@@ -649,18 +628,3 @@ MATRIX_OPS: dict[str, MatrixOp] = {
     for op in (matmul, transpose, sum_op, mean, broadcast_to, select_rows, scatter_rows,
                gather_columns, scatter_columns, *_ELEMENTWISE.values())
 }
-
-
-def is_finite_rows(rows: list) -> bool:
-    """True when every entry is a finite number (no inf, no nan)."""
-    isfinite = math.isfinite
-    return all(all(map(isfinite, row)) for row in rows)
-
-
-def first_nonfinite(rows: list):
-    """(i, j, value) of the first inf or nan entry, or None."""
-    for i, row in enumerate(rows):
-        for j, x in enumerate(row):
-            if not math.isfinite(x):
-                return i, j, x
-    return None

@@ -28,7 +28,13 @@ flags = _Flags()
 
 
 def is_grad_enabled() -> bool:
-    """True unless inside ``no_grad()``."""
+    """True unless inside ``no_grad()``.
+
+    >>> with no_grad():
+    ...     inside = is_grad_enabled()
+    >>> inside, is_grad_enabled()
+    (False, True)
+    """
     return flags.grad_enabled
 
 
@@ -38,6 +44,12 @@ def no_grad() -> Iterator[None]:
 
     Use it for updates of parameters (``w.data -= lr * w.grad`` needs no graph)
     and for evaluation.  The previous state is restored even on an exception.
+
+    >>> from tinygrad_edu import Value
+    >>> with no_grad():
+    ...     y = Value(2.0) * 3
+    >>> y.is_leaf
+    True
     """
     previous = flags.grad_enabled
     flags.grad_enabled = False
@@ -49,7 +61,15 @@ def no_grad() -> Iterator[None]:
 
 @contextmanager
 def enable_grad() -> Iterator[None]:
-    """Record the graph again, even inside ``no_grad()``."""
+    """Record the graph again, even inside ``no_grad()``.
+
+    >>> from tinygrad_edu import Value
+    >>> with no_grad():
+    ...     with enable_grad():
+    ...         y = Value(2.0) * 3
+    >>> y.is_leaf
+    False
+    """
     previous = flags.grad_enabled
     flags.grad_enabled = True
     try:
@@ -59,7 +79,13 @@ def enable_grad() -> Iterator[None]:
 
 
 class AnomalyError(FloatingPointError):
-    """Raised under ``detect_anomaly()`` by the first op that produces inf or nan."""
+    """Raised under ``detect_anomaly()`` by the first op that produces inf or nan.
+
+    A ``FloatingPointError``, so code that catches that (or ``ArithmeticError``) catches it too.
+
+    >>> issubclass(AnomalyError, FloatingPointError)
+    True
+    """
 
 
 @contextmanager
@@ -71,6 +97,13 @@ def detect_anomaly() -> Iterator[None]:
     this block the first operation whose output, or whose gradient during
     backward, is not finite raises an error naming that operation, its inputs
     and the chain of operations that led to it.  It costs one check per node.
+
+    >>> from tinygrad_edu import Value
+    >>> big = Value(800.0, label="big").exp()          # inf, quietly
+    >>> with detect_anomaly():
+    ...     big - big
+    Traceback (most recent call last):
+    tinygrad_edu.mode.AnomalyError: sub produced nan from inputs (inf, inf): sub(exp(big=800.0), exp(big=800.0))
     """
     previous = flags.detect_anomaly
     flags.detect_anomaly = True

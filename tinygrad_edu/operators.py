@@ -1,50 +1,80 @@
 """Python's operators (``+ - * / **``) and the op methods (``.tanh()``), mapped onto the ops.
 
-:class:`Arithmetic` is shared by every scalar node type: reverse-mode
-:class:`~tinygrad_edu.value.Value` and forward-mode
-:class:`~tinygrad_edu.autodiff.Dual`.  Each method only names the primitive
-from :mod:`tinygrad_edu.ops`; the node type's ``apply(op, inputs, params)``
-does the work.  So ``2 * x`` and ``x.tanh()`` mean the same thing in both
-modes, and a new op needs one line here to become a method.
+:class:`Arithmetic` is shared by every node type: the scalar
+:class:`~tinygrad_edu.value.Value`, the :class:`~tinygrad_edu.matrix.Matrix`,
+forward mode's :class:`~tinygrad_edu.autodiff.Dual` and the symbolic
+:class:`~tinygrad_edu.symbolic.Expr`.  Each method only names the primitive
+from the table in :mod:`tinygrad_edu.ops`; the node type's
+``apply(op, inputs, params)`` does the work.  So ``x * y`` is
+``Value.apply(ops.mul, (x, y))``, ``2 * x`` and ``x.tanh()`` mean the same
+thing for every node type, and a new op needs one line here to become a method.
+
+>>> from tinygrad_edu import Value
+>>> x = Value(2.0)
+>>> (3 * x).op, (x ** 2).op, x.tanh().op
+('mul', 'power', 'tanh')
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 from . import ops
-from .ops import NUMBERS, as_number
+from .reals import NUMBERS, as_number
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 
 class Arithmetic:
-    """Operators for a node type that defines ``apply(op, inputs, params=())``."""
+    """Operators and op methods for a node type that defines ``apply(op, inputs, params=())``.
+
+    >>> from tinygrad_edu import Value
+    >>> x = Value(3.0)
+    >>> y = (x - 1) / 2 + x.exp().log() ** 2
+    >>> y.data
+    10.0
+    """
 
     __slots__ = ()
 
+    @classmethod
+    def apply(cls, op: ops.Op, inputs: Sequence[Any], params: tuple[Any, ...] = ()) -> Self:
+        """The node ``op`` makes from ``inputs``: each node type defines this one method.
+
+        >>> from tinygrad_edu import Value, ops
+        >>> Value.apply(ops.mul, (Value(3.0), 2)).data      # what Value(3.0) * 2 does
+        6.0
+        """
+        raise NotImplementedError(f"{cls.__name__} must define apply(op, inputs, params)")
+
     # Binary operators.  The reflected forms (``__radd__``) handle ``2 + x``.
-    def __add__(self, other):
+    def __add__(self, other: Any) -> Self:
         return self.apply(ops.add, (self, other))
 
-    def __radd__(self, other):
+    def __radd__(self, other: Any) -> Self:
         return self.apply(ops.add, (other, self))
 
-    def __sub__(self, other):
+    def __sub__(self, other: Any) -> Self:
         return self.apply(ops.sub, (self, other))
 
-    def __rsub__(self, other):
+    def __rsub__(self, other: Any) -> Self:
         return self.apply(ops.sub, (other, self))
 
-    def __mul__(self, other):
+    def __mul__(self, other: Any) -> Self:
         return self.apply(ops.mul, (self, other))
 
-    def __rmul__(self, other):
+    def __rmul__(self, other: Any) -> Self:
         return self.apply(ops.mul, (other, self))
 
-    def __truediv__(self, other):
+    def __truediv__(self, other: Any) -> Self:
         return self.apply(ops.div, (self, other))
 
-    def __rtruediv__(self, other):
+    def __rtruediv__(self, other: Any) -> Self:
         return self.apply(ops.div, (other, self))
 
-    def __pow__(self, exponent):
+    def __pow__(self, exponent: Any) -> Self:
         # A plain-number exponent is a constant (x ** 3): the rule c·xᶜ⁻¹ works
         # for negative bases too.  A node exponent needs x > 0 (x ** y = e^(y ln x)).
         if isinstance(exponent, NUMBERS):
@@ -52,51 +82,123 @@ class Arithmetic:
             return self.apply(ops.power, (self,), (as_number("power", exponent),))
         return self.apply(ops.pow_xy, (self, exponent))
 
-    def __rpow__(self, base):
+    def __rpow__(self, base: Any) -> Self:
         return self.apply(ops.pow_xy, (base, self))
 
-    def __neg__(self):
+    def __neg__(self) -> Self:
         return self.apply(ops.neg, (self,))
 
-    def __pos__(self):
+    def __pos__(self) -> Self:
         return self
 
     # Functions, as methods (the names PyTorch and micrograd use).
-    def exp(self):
+    def exp(self) -> Self:
+        """e^x (:data:`tinygrad_edu.ops.exp`).
+
+        >>> from tinygrad_edu import Value
+        >>> Value(0.0).exp().data
+        1.0
+        """
         return self.apply(ops.exp, (self,))
 
-    def log(self):
+    def log(self) -> Self:
+        """ln x for x > 0 (:data:`tinygrad_edu.ops.log`).
+
+        >>> from tinygrad_edu import Value
+        >>> Value(1.0).log().data
+        0.0
+        """
         return self.apply(ops.log, (self,))
 
-    def sqrt(self):
+    def sqrt(self) -> Self:
+        """√x for x ≥ 0 (:data:`tinygrad_edu.ops.sqrt`).
+
+        >>> from tinygrad_edu import Value
+        >>> Value(9.0).sqrt().data
+        3.0
+        """
         return self.apply(ops.sqrt, (self,))
 
-    def tanh(self):
+    def tanh(self) -> Self:
+        """tanh x (:data:`tinygrad_edu.ops.tanh`).
+
+        >>> from tinygrad_edu import Value
+        >>> Value(0.0).tanh().data
+        0.0
+        """
         return self.apply(ops.tanh, (self,))
 
-    def sigmoid(self):
+    def sigmoid(self) -> Self:
+        """σ(x) = 1/(1 + e^(−x)) (:data:`tinygrad_edu.ops.sigmoid`).
+
+        >>> from tinygrad_edu import Value
+        >>> Value(0.0).sigmoid().data
+        0.5
+        """
         return self.apply(ops.sigmoid, (self,))
 
-    def softplus(self):
+    def softplus(self) -> Self:
+        """ln(1 + e^x) (:data:`tinygrad_edu.ops.softplus`).
+
+        >>> from tinygrad_edu import Value
+        >>> round(Value(0.0).softplus().data, 6)     # ln 2
+        0.693147
+        """
         return self.apply(ops.softplus, (self,))
 
-    def log_sigmoid(self):
+    def log_sigmoid(self) -> Self:
+        """ln σ(x) (:data:`tinygrad_edu.ops.log_sigmoid`).
+
+        >>> from tinygrad_edu import Value
+        >>> round(Value(0.0).log_sigmoid().data, 6)  # ln ½
+        -0.693147
+        """
         return self.apply(ops.log_sigmoid, (self,))
 
-    def sin(self):
+    def sin(self) -> Self:
+        """sin x (:data:`tinygrad_edu.ops.sin`).
+
+        >>> from tinygrad_edu import Value
+        >>> Value(0.0).sin().data
+        0.0
+        """
         return self.apply(ops.sin, (self,))
 
-    def cos(self):
+    def cos(self) -> Self:
+        """cos x (:data:`tinygrad_edu.ops.cos`).
+
+        >>> from tinygrad_edu import Value
+        >>> Value(0.0).cos().data
+        1.0
+        """
         return self.apply(ops.cos, (self,))
 
-    def relu(self):
+    def relu(self) -> Self:
+        """max(x, 0) (:data:`tinygrad_edu.ops.relu`).
+
+        >>> from tinygrad_edu import Value
+        >>> Value(-2.0).relu().data, Value(3.0).relu().data
+        (0.0, 3.0)
+        """
         return self.apply(ops.relu, (self,))
 
-    def leaky_relu(self, slope: float = 0.01):
+    def leaky_relu(self, slope: float = ops.LEAKY_SLOPE) -> Self:
+        """x for x > 0, slope·x otherwise (:data:`tinygrad_edu.ops.leaky_relu`).
+
+        >>> from tinygrad_edu import Value
+        >>> Value(-2.0).leaky_relu(0.1).data
+        -0.2
+        """
         return self.apply(ops.leaky_relu, (self,), (as_number("leaky_relu", slope),))
 
-    def abs(self):
+    def abs(self) -> Self:
+        """|x| (:data:`tinygrad_edu.ops.absolute`); ``abs(x)`` works too.
+
+        >>> from tinygrad_edu import Value
+        >>> abs(Value(-2.0)).data
+        2.0
+        """
         return self.apply(ops.absolute, (self,))
 
-    def __abs__(self):
+    def __abs__(self) -> Self:
         return self.abs()

@@ -40,196 +40,25 @@ from __future__ import annotations
 
 import cmath
 import math
-from dataclasses import dataclass
+import operator
 from fractions import Fraction
-from typing import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import KW_ONLY, dataclass, field
+from typing import Any
 
-inf = math.inf
-#: The numbers the rules compute on directly (everything else is a graph node).
-NUMBERS = (int, float, Fraction)
-#: The smallest int float() refuses (it would round to 2¹⁰²⁴): from here on an int is ±inf as a float.
-FLOAT_LIMIT = 2 ** 1024 - 2 ** 970
+from .reals import NUMBERS, Real, as_number, inf, is_int, is_integer, plain_params, rounded, short, to_float
 
 
-def check_number(where: str, x) -> None:
-    """Raise ``TypeError`` unless ``x`` is a real number the engine accepts.
 
-    bool is refused on purpose: ``True + True == 2`` is almost always a bug.
-
-    >>> check_number("Value", "3")
-    Traceback (most recent call last):
-    TypeError: Value: expected a real number (int, float or Fraction), got '3' of type str
-    """
-    if isinstance(x, bool) or not isinstance(x, NUMBERS):
-        raise TypeError(
-            f"{where}: expected a real number (int, float or Fraction), got {short(x)} of type {type(x).__name__}"
-        )
-
-
-def numbers_of(where: str, xs, what: str = "input", first: int = 0) -> list:
-    """``xs`` (a list, a tuple or any iterable of numbers) as a list, or a TypeError naming
-    ``where`` and the first entry that is not a real number (entries are counted from ``first``).
-
-    >>> numbers_of("jvp", [1.0, "2"])
-    Traceback (most recent call last):
-    TypeError: jvp: input 1 is '2', not a real number
-    """
-    if isinstance(xs, (str, bytes)) or isinstance(xs, NUMBERS) or hasattr(type(xs), "apply"):
-        raise TypeError(f"{where}: {what}s must be a list of numbers, got {short(xs)}")
-    try:
-        xs = list(xs)
-    except TypeError:
-        raise TypeError(f"{where}: {what}s must be a list of numbers, got {short(xs)}") from None
-    for i, x in enumerate(xs):
-        if isinstance(x, bool) or not isinstance(x, NUMBERS):
-            raise TypeError(f"{where}: {what} {i + first} is {short(x)}, not a real number")
-    return xs
-
-
-def check_function(where: str, f, what: str = "f") -> None:
-    """TypeError naming ``where`` unless ``f`` can be called."""
-    if not callable(f):
-        raise TypeError(f"{where}: {what} must be a function, got {short(f)}")
-
-
-def finite_number(where: str, name: str, x, *, above=None, at_least=None) -> float:
-    """A setting that must be a finite number (a learning rate, an eps, a step), as a plain float.
-
-    ``above=0`` asks for > 0, ``at_least=0`` for >= 0.  A wrong type is a TypeError, anything
-    else (nan, ±inf, an int beyond float range, a number out of range) a ValueError naming
-    ``where``, the setting and the value.
-
-    >>> finite_number("SGD", "the learning rate lr", 10 ** 400, above=0)
-    Traceback (most recent call last):
-    ValueError: SGD: the learning rate lr must be a finite number > 0, got 1000000000…(401 digits)
-    """
-    check_number(where, x)
-    value = to_float(x)
-    fine = math.isfinite(value) and (above is None or value > above) and (at_least is None or value >= at_least)
-    if not fine:
-        bound = f" > {above}" if above is not None else (f" >= {at_least}" if at_least is not None else "")
-        raise ValueError(f"{where}: {name} must be a finite number{bound}, got {short(x)}")
-    return value
-
-
-def to_float(x) -> float:
-    """``x`` as a plain ``float``, rounded the IEEE 754 way: beyond ±1.8e308 it is ±inf.
-
-    ``float(10**400)`` raises ``OverflowError`` in Python, while the literal
-    ``1e400`` is ``inf``; IEEE 754 rounds a number too large for a float to
-    ±inf, and so does the engine, for ints and Fractions alike.  A float
-    subclass (NumPy's ``float64``) becomes a plain float.
-
-    >>> to_float(10 ** 400), to_float(-Fraction(10 ** 400)), to_float(Fraction(1, 4))
-    (inf, -inf, 0.25)
-    """
-    try:
-        return float(x)
-    except OverflowError:
-        return inf if x > 0 else -inf
-
-
-def as_number(where: str, x):
-    """``x`` checked (see :func:`check_number`) and in the form the rules compute on.
-
-    A float subclass (NumPy's ``float64``, whose comparisons give NumPy
-    booleans) becomes a plain ``float``; an int too large for a float becomes
-    ±inf (:func:`to_float`); other ints and every ``Fraction`` stay exact, so
-    that ``x ** 2`` and ``x / 2`` of a Fraction stay Fractions.
-
-    >>> as_number("power", 10 ** 400), as_number("power", 3)
-    (inf, 3)
-    """
-    check_number(where, x)
-    kind = type(x)
-    if kind is float or kind is Fraction:
-        return x
-    if isinstance(x, int):
-        x = int(x)  # an int subclass (an IntEnum) as a plain int
-        return x if -FLOAT_LIMIT < x < FLOAT_LIMIT else to_float(x)
-    return float(x) if isinstance(x, float) else Fraction(x)
-
-
-def as_data(where: str, x):
-    """``x`` checked, as a node keeps it: a ``Fraction`` exact, anything else a plain float.
-
-    >>> as_data("Value", 3), as_data("Value", 10 ** 400), as_data("Value", Fraction(1, 3))
-    (3.0, inf, Fraction(1, 3))
-    """
-    x = as_number(where, x)
-    return x if type(x) is Fraction else to_float(x)
-
-
-def as_constant(where: str, x, partner):
-    """A plain number mixed into an operation (the 2 in ``x / 2``), checked.
-
-    Beside a ``Fraction`` an int becomes a ``Fraction``, so that ``x / 2``
-    *and its derivative* 1/2 stay exact; elsewhere it stays an int (printed
-    as 2, not 2.0), or ±inf when too large for a float.
-
-    >>> as_constant("div", 2, Fraction(1, 3)), as_constant("div", 2, 0.5)
-    (Fraction(2, 1), 2)
-    """
-    x = as_number(where, x)
-    if type(x) is int and type(partner) is Fraction:
-        return Fraction(x)
-    return x
-
-
-def plain_params(params: tuple) -> tuple:
-    """An op's constant parameters with every number in the engine's form (:func:`as_number`):
-    NumPy's float64 a float, an int beyond float range ±inf; anything else untouched."""
-    return tuple(as_number("params", p) if isinstance(p, NUMBERS) and not isinstance(p, bool) else p
-                 for p in params)
-
-
-def rounded(numbers) -> tuple:
-    """Every number as a float (:func:`to_float`).  An operation retries with these when
-    Python refuses to mix an exact number beyond float range with a float
-    (``Fraction(10**400) + 1.5`` raises ``OverflowError``; IEEE 754 says inf)."""
-    return tuple(to_float(x) for x in numbers)
-
-
-def is_integer(c) -> bool:
-    """True when the number ``c`` is a whole number (``2``, ``2.0``, ``Fraction(4, 2)``), never raising.
-
-    >>> is_integer(3), is_integer(2.5), is_integer(Fraction(10 ** 400)), is_integer(inf)
-    (True, False, True, False)
-    """
-    if isinstance(c, int):
-        return True
-    if isinstance(c, Fraction):
-        return c.denominator == 1
-    return c.is_integer()
-
-
-def short(x) -> str:
-    """``repr(x)`` for an error message, with a huge number cut to its first digits.
-
-    >>> short(10 ** 400), short(-10 ** 400)
-    ('1000000000…(401 digits)', '-1000000000…(401 digits)')
-    >>> short(Fraction(1, 10 ** 50)), short(0.5)
-    ('Fraction(1, 1000000000…(51 digits))', '0.5')
-    """
-    try:
-        text = repr(x)
-    except ValueError:  # an int of more than 4300 digits, which Python refuses to print
-        return f"{'-' if x < 0 else ''}an int of {abs(x).bit_length()} bits"
-    if len(text) <= 40:
-        return text
-    if isinstance(x, Fraction):
-        return f"Fraction({short(x.numerator)}, {short(x.denominator)})"
-    if isinstance(x, int):
-        digits = text.lstrip("-")
-        return f"{'-' if x < 0 else ''}{digits[:10]}…({len(digits)} digits)"
-    return text[:37] + "..."
-
-
-def value_of(x):
+def value_of(x: Any) -> Any:
     """The plain number inside a node (``x.data``), or ``x`` itself.
 
     Rules use it where the derivative depends on a *comparison* (relu′ is 1 for
     x > 0): the comparison is taken on the number, and the result is a constant.
+
+    >>> from tinygrad_edu import Value
+    >>> value_of(Value(2.5)), value_of(2.5)
+    (2.5, 2.5)
     """
     return x if isinstance(x, NUMBERS) else x.data
 
@@ -251,7 +80,12 @@ class Interval:
     closed_low: bool = True
     closed_high: bool = True
 
-    def contains(self, x) -> bool:
+    def contains(self, x: Real) -> bool:
+        """True when ``x`` lies in the interval, ends included only where closed.
+
+        >>> POSITIVE.contains(0.0), NON_NEGATIVE.contains(0.0), REALS.contains(-1e300)
+        (False, True, True)
+        """
         above = x >= self.low if self.closed_low else x > self.low
         below = x <= self.high if self.closed_high else x < self.high
         return above and below
@@ -271,63 +105,91 @@ POSITIVE = Interval(0, inf, closed_low=False)
 NON_NEGATIVE = Interval(0, inf)
 
 
-class Op:
-    """A primitive operation: forward rule, local derivative, domain, kinks.
+#: How a formula can write an op: σ(x), x + y, −x, √x, x², |x| (see ``Op``).
+LAYOUTS = ("call", "infix", "prefix", "radical", "power", "bars")
 
-    ``forward(*inputs, *params)`` returns the output.  ``derivative(*inputs,
-    *params, out)`` returns ∂out/∂input for each of the first ``arity``
-    arguments (a single expression when ``arity`` is 1, a tuple otherwise).
-    ``params`` are plain constants that are not differentiated, such as the
-    exponent of ``x ** 3`` or the slope of a leaky relu.
+
+@dataclass(eq=False)  # eq=False: an Op equals only itself, so it can be a dict key
+class Op:
+    """A primitive operation: one row of the table, with every fact about it.
+
+    The fields below are the facts, in four groups: the rule itself; where it
+    holds (the tests and the engines read these); how it is written (the
+    explainer, symbolic formulas, error messages); and extras a first reading
+    may skip.  Only ``name``, ``forward`` and ``derivative`` are required.
+
+    >>> softsign = Op("softsign", forward=lambda x: x / (1 + abs(x)),
+    ...               derivative=lambda x, out: 1 / (1 + absolute(x)) ** 2)
+    >>> softsign(1.0), softsign.local_derivatives(1.0), str(softsign.domain[0]), softsign.symbol
+    (0.5, (0.25,), 'ℝ', 'softsign')
     """
 
-    def __init__(
-        self,
-        name: str,
-        forward: Callable,
-        derivative: Callable,
-        *,
-        arity: int = 1,
-        domain: tuple[Interval, ...] | None = None,
-        check: Callable | None = None,
-        kinks: dict | None = None,
-        poles: dict | None = None,
-        complex_forward: Callable | None = None,
-        param_names: tuple[str, ...] = (),
-        doc: str = "",
-    ) -> None:
-        if not isinstance(name, str) or not name:
-            raise TypeError(f"Op: the name must be a non-empty str, got {short(name)}")
-        for rule, function in (("forward", forward), ("derivative", derivative)):
-            if not callable(function):
-                raise TypeError(f"Op: {rule} must be a function, got {short(function)}")
-        if isinstance(arity, bool) or not isinstance(arity, int):
-            raise TypeError(f"Op: arity must be an int, got {short(arity)}")
-        if arity < 1:
-            raise ValueError(f"Op: arity must be 1 or more, got {arity}")
-        if domain is not None and (len(domain) != arity or not all(isinstance(d, Interval) for d in domain)):
-            raise ValueError(f"Op {name}: {len(domain)} domain intervals for {arity} input{'s' if arity > 1 else ''}"
-                             f" (one Interval per input)")
-        self.name = name
-        self.forward = forward
-        self.derivative = derivative
-        self.arity = arity
-        self.domain = domain if domain is not None else (REALS,) * arity
-        self.check = check  # extra test beyond the intervals: None, or (error type, message)
-        self.kinks = kinks or {}  # point of input 0 -> the convention used there
-        self.poles = poles or {}  # input index -> points where the derivative is unbounded
-        self.complex_forward = complex_forward
-        self.param_names = param_names  # constants after the inputs: the c of x ** c
-        # Most ops accept every real input: skip the domain test for them (it runs per node).
-        self.restricted = check is not None or any(d != REALS for d in self.domain)
-        self.__doc__ = doc or f"The primitive operation {name}."
+    # -- the rule ---------------------------------------------------------------
+    name: str
+    forward: Callable[..., Any]  # forward(*inputs, *params) -> out
+    derivative: Callable[..., Any]  # derivative(*inputs, *params, out) -> ∂out/∂input, a tuple when arity > 1
+    _: KW_ONLY
+    arity: int = 1  # how many inputs
+    param_names: tuple[str, ...] = ()  # constants after the inputs, not differentiated: the c of x ** c
+    param_domains: tuple[Interval, ...] = ()  # one Interval per parameter; () for ℝ each
+    defaults: tuple[Any, ...] = ()  # the parameters' defaults, if they have any (leaky relu's slope)
+    doc: str = ""  # the math, in words: describe_rules() prints it
+
+    # -- where it holds ---------------------------------------------------------------
+    domain: tuple[Interval, ...] = ()  # one Interval per input; () for ℝ each
+    check: Callable[..., Any] | None = None  # a further test of the inputs: None, or (error type, message)
+    kinks: dict[float, str] = field(default_factory=dict)  # input 0's points where the derivative jumps -> its value
+    piecewise_linear: bool = False  # the derivative is a constant between kinks (relu), so its own derivative is 0
+    vertical_tangents: dict[float, str] = field(default_factory=dict)  # input 0's points where it is infinite (√x)
+    poles: dict[int, tuple[float, ...]] = field(default_factory=dict)  # input -> points where it is unbounded (1/y)
+
+    # -- how it is written ------------------------------------------------------------
+    symbol: str = ""  # how mathematics writes it: σ, +, √ (the name unless given)
+    layout: str = "call"  # σ(x) "call", x + y "infix", −x "prefix", √x "radical", x² "power", |x| "bars"
+    python_operator: str | None = None  # the operator Python writes it with, if any: "+", "**"
+    prime: str | None = None  # the explainer writes its derivative as prime(x), σ′(z), not as the rule
+
+    # -- extras: skip on a first reading -----------------------------------------------
+    complex_forward: Callable[..., Any] | None = None  # the same function on complex numbers (complex step)
+    matrix_forward: Callable[..., Any] | None = None  # speed only: forward on a whole list of rows at once
+    matrix_vjp: Callable[..., Any] | None = None  # speed only: g ⊙ f′(X) on whole lists of rows at once
+    restricted: bool = field(init=False)  # some input is refused (a domain or a check): validate() has work
+
+    def __post_init__(self) -> None:
+        _check_op_arguments(self)
+        self.param_domains = self.param_domains or (REALS,) * len(self.param_names)
+        self.domain = self.domain or (REALS,) * self.arity
+        self.symbol = self.symbol or self.name
+        if self.prime is None and self.piecewise_linear:
+            self.prime = f"{self.symbol}′"  # a piecewise-linear rule written out is just a number, 1 or 0
+        self.restricted = self.check is not None or any(d != REALS for d in self.domain)
+        self.__doc__ = self.doc or f"The primitive operation {self.name}."
+
+    @property
+    def smooth(self) -> bool:
+        """True when the rule holds on all of ℝ with no special point: no kink, pole,
+        vertical tangent, domain edge, extra check or parameter (random test graphs use these).
+
+        >>> tanh.smooth, relu.smooth, log.smooth
+        (True, False, False)
+        """
+        return not (self.kinks or self.vertical_tangents or self.poles or self.restricted or self.param_names)
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
 
-    def validate(self, inputs, params=()) -> None:
+    def validate(self, inputs: Sequence[Any], params: Sequence[Any] = ()) -> None:
         """Raise ``ValueError`` (or ``ZeroDivisionError``) naming this op and the
-        offending value when ``inputs`` lie outside the op's domain."""
+        offending value when ``inputs`` lie outside the op's domain.
+
+        >>> log.validate([2.0])                       # inside (0, ∞): nothing to say
+        >>> log.validate([-1.0])
+        Traceback (most recent call last):
+        ValueError: log: input -1.0 is outside the domain (0, ∞)
+        >>> div.validate([1.0, 0.0])
+        Traceback (most recent call last):
+        ZeroDivisionError: div: division by zero (1.0 / 0.0)
+        """
         if not self.restricted:
             return
         for x, interval in zip(inputs, self.domain):
@@ -341,7 +203,7 @@ class Op:
                 error, message = problem
                 raise error(f"{self.name}: {message}")
 
-    def __call__(self, *args):
+    def __call__(self, *args: Any) -> Any:
         """Apply the op: to plain numbers it returns a number; if any input is a
         graph node (a Value, a dual number) the node's type builds the result."""
         inputs, params = args[: self.arity], args[self.arity :]
@@ -356,8 +218,14 @@ class Op:
         except OverflowError:  # a Fraction beyond float range met a float: round it (IEEE 754)
             return self.forward(*rounded(inputs), *params)
 
-    def local_derivatives(self, *args, out=None) -> tuple:
-        """All partial derivatives ∂out/∂inputᵢ as a tuple (one per input)."""
+    def local_derivatives(self, *args: Any, out: Any = None) -> tuple[Any, ...]:
+        """All partial derivatives ∂out/∂inputᵢ as a tuple (one per input), at the numbers given.
+
+        >>> mul.local_derivatives(3.0, 5.0)           # ∂(xy)/∂x = y, ∂(xy)/∂y = x
+        (5.0, 3.0)
+        >>> sigmoid.local_derivatives(0.0)            # σ′(0) = 1/4
+        (0.25,)
+        """
         inputs = tuple(as_number(self.name, x) for x in args[: self.arity])
         args = inputs + args[self.arity :]
         if out is None:
@@ -367,33 +235,51 @@ class Op:
 
 
 # ---------------------------------------------------------------------------
-# Forward rules that are plain Python operators.  Named (not lambdas) because
-# each serves twice: as the forward rule and, since operators work on complex
-# numbers too, as the complex extension for the complex-step check.
+# What the rows of the table need, beyond the Op class: a first reading may
+# skip down to "The table" below.
 # ---------------------------------------------------------------------------
 
-def _add(x, y):
-    return x + y
+def _check_op_arguments(op: Op) -> None:
+    """TypeError or ValueError, naming the op, for an ``Op(...)`` that cannot work."""
+    name, arity, domain = op.name, op.arity, op.domain
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"Op: the name must be a non-empty str, got {short(name)}")
+    for rule, function in (("forward", op.forward), ("derivative", op.derivative)):
+        if not callable(function):
+            raise TypeError(f"Op: {rule} must be a function, got {short(function)}")
+    if not is_int(arity):
+        raise TypeError(f"Op: arity must be an int, got {short(arity)}")
+    if arity < 1:
+        raise ValueError(f"Op: arity must be 1 or more, got {arity}")
+    if domain and (not isinstance(domain, tuple) or len(domain) != arity
+                   or not all(isinstance(d, Interval) for d in domain)):
+        count = len(domain) if isinstance(domain, tuple) else short(domain)
+        raise ValueError(f"Op {name}: {count} domain intervals for {arity} input{'s' if arity > 1 else ''}"
+                         f" (one Interval per input)")
+    if op.param_domains and len(op.param_domains) != len(op.param_names):
+        raise ValueError(f"Op {name}: param_domains needs one Interval per name in param_names")
+    if op.layout not in LAYOUTS:
+        raise ValueError(f"Op {name}: layout must be one of {', '.join(LAYOUTS)}, got {short(op.layout)}")
 
 
-def _subtract(x, y):
-    return x - y
-
-
-def _multiply(x, y):
-    return x * y
-
-
-def _divide(x, y):
-    return x / y
-
-
-def _negate(x):
-    return -x
-
-
-def _complex_power(x, c):
+def _complex_power(x: Any, c: Any) -> Any:
     return x ** c
+
+
+def _complex_softplus(z: complex) -> complex:
+    """ln(1 + e^z) for the complex step, in the form that never takes e^(large): for Re z > 0 it is
+    z + ln(1 + e^(−z)).  cmath.exp raises OverflowError past Re z ≈ 709, where math's rules give inf."""
+    if z.real > 0:
+        return z + cmath.log(1 + cmath.exp(-z))
+    return cmath.log(1 + cmath.exp(z))
+
+
+def _complex_sigmoid(z: complex) -> complex:
+    """σ(z) for the complex step, taking e^(−|Re z|) only (see ``_complex_softplus``)."""
+    if z.real >= 0:
+        return 1 / (1 + cmath.exp(-z))
+    e = cmath.exp(z)
+    return e / (1 + e)
 
 
 # ---------------------------------------------------------------------------
@@ -401,7 +287,7 @@ def _complex_power(x, c):
 # OverflowError, and numerically stable forms where the naive formula fails.
 # ---------------------------------------------------------------------------
 
-def _exp(x: float) -> float:
+def _exp(x: Real) -> float:
     """e^x, ``inf`` when it overflows (x > 709.78...)."""
     try:
         return math.exp(x)
@@ -411,7 +297,7 @@ def _exp(x: float) -> float:
         raise  # a Fraction below −1.8e308 that float() refuses: the caller rounds it to −inf
 
 
-def _sigmoid(x: float) -> float:
+def _sigmoid(x: Real) -> float:
     """σ(x) = 1 / (1 + e^(−x)), written so that e^(·) never overflows:
     for x < 0 use the equal form e^x / (1 + e^x)."""
     if x >= 0:
@@ -420,12 +306,12 @@ def _sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
-def _softplus(x: float) -> float:
+def _softplus(x: Real) -> float:
     """softplus(x) = ln(1 + e^x) = max(x, 0) + ln(1 + e^(−|x|)): no overflow."""
     return max(x, 0.0) + math.log1p(math.exp(-math.fabs(x)))
 
 
-def _bce_with_logits(z, y):
+def _bce_with_logits(z: Real, y: Real) -> Real:
     """softplus(z) − y·z, written (1 − y)·softplus(z) + y·softplus(−z) (the same number:
     z = softplus(z) − softplus(−z)), with a term whose weight is 0 left out, so that
     z = ±inf with a target of 0 or 1 gives 0 or inf, never 0·inf = nan."""
@@ -437,51 +323,49 @@ def _bce_with_logits(z, y):
     return loss
 
 
-def _periodic(f: Callable) -> Callable:
+def _periodic(f: Callable[[float], float]) -> Callable[[float], float]:
     """sin and cos of ±inf are nan (as in IEEE 754), not a Python ValueError."""
     return lambda x: f(x) if math.isfinite(x) else math.nan
 
 
-#: Exact powers (an int or Fraction base, an int exponent) whose result would need
-#: more bits than this are computed in floats instead: Fraction(1, 3) ** 10**300 is
-#: exact in Python but would never finish.  2²⁰ bits is a number of 300 000 digits.
+#: An exact power (an int or a Fraction to a whole-number power) of more bits than this is not
+#: worked out digit by digit, which could take Python hours: both numbers are rounded to floats
+#: first, as IEEE 754 would have them (so the result is inf, 0 or a float).
 EXACT_POWER_BITS = 2 ** 20
 
 
-def _exact_power_too_large(x, y) -> bool:
-    """True when x ** y would be computed exactly (x an int or Fraction, y a whole
-    int or Fraction) and need more than ``EXACT_POWER_BITS`` bits."""
-    if not isinstance(x, (int, Fraction)) or not isinstance(y, (int, Fraction)):
-        return False
-    if isinstance(y, Fraction):
-        if y.denominator != 1:
-            return False
-        y = y.numerator
-    q = Fraction(x)
-    bits = max(q.numerator.bit_length(), q.denominator.bit_length())
-    return bits * abs(y) > EXACT_POWER_BITS
-
-
-def _power(x, y):
+def _power(x: Real, y: Real) -> Real:
     """x ** y, ``inf`` instead of ``OverflowError`` when the result is too large.
 
     Python also raises ``OverflowError`` when an input cannot become a float
     (a huge Fraction meeting a float exponent): then both are rounded the
-    IEEE way first, so Fraction(10**400) ** −1.0 is 0.0, not inf.  An exact
-    power too large to compute exactly (see ``EXACT_POWER_BITS``) is rounded
-    the same way, so it gives a float (often inf or 0.0) instead of hanging.
+    IEEE way first, so Fraction(10**400) ** −1.0 is 0.0, not inf.  So is an
+    exact power too large to work out (``EXACT_POWER_BITS``).
+
+    >>> _power(Fraction(1, 2), 3), _power(Fraction(10 ** 400), 10 ** 200)
+    (Fraction(1, 8), inf)
     """
-    if _exact_power_too_large(x, y):
-        x, y = to_float(x), to_float(y)
     try:
-        return x ** y
+        if isinstance(x, (int, Fraction)) and isinstance(y, (int, Fraction)) and _exact_bits(x, y) > EXACT_POWER_BITS:
+            raise OverflowError  # rounded below
+        exact: Real = x ** y
+        return exact
     except OverflowError:
-        x, y = to_float(x), to_float(y)
+        base, exponent = to_float(x), to_float(y)
         try:
-            return x ** y
+            result: float = base ** exponent
+            return result
         except OverflowError:  # the result itself is too large
-            negative = x < 0 and y.is_integer() and y % 2 == 1
+            negative = base < 0 and exponent.is_integer() and exponent % 2 == 1
             return -inf if negative else inf
+
+
+def _exact_bits(x: int | Fraction, y: int | Fraction) -> int:
+    """About how many bits the exact x ** y takes, when y is a whole number (else 0: not exact)."""
+    if isinstance(y, Fraction) and y.denominator != 1:
+        return 0
+    base = Fraction(x)
+    return max(base.numerator.bit_length(), base.denominator.bit_length()) * abs(int(y))
 
 
 # ---------------------------------------------------------------------------
@@ -489,13 +373,13 @@ def _power(x, y):
 # the inputs are fine, or (error type, message).
 # ---------------------------------------------------------------------------
 
-def _check_divisor(x, y):
+def _check_divisor(x: Real, y: Real) -> tuple[type[Exception], str] | None:
     if y == 0:
         return ZeroDivisionError, f"division by zero ({short(x)} / {short(y)})"
     return None
 
 
-def _check_power(x, c):
+def _check_power(x: Real, c: Real) -> tuple[type[Exception], str] | None:
     if x == 0 and c < 0:
         return ZeroDivisionError, f"0 ** {short(c)}: zero cannot be raised to a negative power"
     # An infinite exponent (10**400 rounded) follows IEEE 754: (−2) ** inf = inf, (−0.5) ** inf = 0.
@@ -505,46 +389,86 @@ def _check_power(x, c):
 
 
 # ---------------------------------------------------------------------------
-# The table.  Read each entry as: name, forward rule, local derivative.
+# Speed only (skip on a first reading): whole-matrix kernels for the Matrix
+# engine, given to an op as ``matrix_forward`` and ``matrix_vjp``.  Each is
+# the row's own rule on every entry of a list of rows, written as one
+# comprehension with the comparison inline instead of two Python calls per
+# entry (the rule and ``value_of``); relu is in every hidden layer of the
+# benchmark.  Each gives exactly ``op.forward(x)`` and ``g * op.derivative(x,
+# out)``, bit for bit, kinks and inf/nan included (hence ``0.0 * gv``, which
+# is nan when gv is inf, as the product is): tests/test_matrix.py checks.
 # ---------------------------------------------------------------------------
 
+def _relu_rows(a: list[list[Any]]) -> list[list[Any]]:
+    """relu on every entry, written ``0.0 if x <= 0 else x`` so that relu(nan) is nan."""
+    return [[0.0 if x <= 0 else x for x in row] for row in a]
+
+
+def _relu_vjp_rows(g: list[list[Any]], x: list[list[Any]]) -> list[list[Any]]:
+    """g ⊙ relu′(x): pass g where the unit was active."""
+    return [[gv if xv > 0 else 0.0 * gv for gv, xv in zip(g_row, x_row)] for g_row, x_row in zip(g, x)]
+
+
+def _leaky_relu_vjp_rows(g: list[list[Any]], x: list[list[Any]], slope: Any) -> list[list[Any]]:
+    """g ⊙ leaky_relu′(x): g where x > 0, else g·slope."""
+    return [[gv if xv > 0 else gv * slope for gv, xv in zip(g_row, x_row)] for g_row, x_row in zip(g, x)]
+
+
+def _abs_vjp_rows(g: list[list[Any]], x: list[list[Any]]) -> list[list[Any]]:
+    """g ⊙ sign(x), and 0 at the kink."""
+    return [[gv if xv > 0 else (-gv if xv < 0 else 0 * gv) for gv, xv in zip(g_row, x_row)]
+            for g_row, x_row in zip(g, x)]
+
+
+# ---------------------------------------------------------------------------
+# The table.  Read each entry as: name, forward rule, local derivative; then
+# where it holds and how it is written.
+# ---------------------------------------------------------------------------
+
+#: The leaky relu's default slope, PyTorch's ``negative_slope=0.01``.
+LEAKY_SLOPE = 0.01
+
 add = Op(
-    "add", forward=_add, derivative=lambda x, y, out: (1, 1), arity=2, complex_forward=_add,
+    "add", forward=operator.add, derivative=lambda x, y, out: (1, 1), arity=2,
+    symbol="+", layout="infix", python_operator="+", complex_forward=operator.add,
     doc="x + y.  ∂/∂x = 1, ∂/∂y = 1: addition passes the gradient through unchanged.",
 )
 
 sub = Op(
-    "sub", forward=_subtract, derivative=lambda x, y, out: (1, -1), arity=2,
-    complex_forward=_subtract,
+    "sub", forward=operator.sub, derivative=lambda x, y, out: (1, -1), arity=2,
+    symbol="−", layout="infix", python_operator="-", complex_forward=operator.sub,
     doc="x − y.  ∂/∂x = 1, ∂/∂y = −1.",
 )
 
 mul = Op(
-    "mul", forward=_multiply, derivative=lambda x, y, out: (y, x), arity=2,
-    complex_forward=_multiply,
+    "mul", forward=operator.mul, derivative=lambda x, y, out: (y, x), arity=2,
+    symbol="·", layout="infix", python_operator="*", complex_forward=operator.mul,
     doc="x · y.  ∂/∂x = y, ∂/∂y = x: each input's gradient is scaled by the *other* input.",
 )
 
 div = Op(
-    "div", forward=_divide, derivative=lambda x, y, out: (1 / y, -out / y), arity=2,
-    check=_check_divisor, poles={1: (0.0,)}, complex_forward=_divide,
+    "div", forward=operator.truediv, derivative=lambda x, y, out: (1 / y, -out / y), arity=2,
+    check=_check_divisor, poles={1: (0.0,)},
+    symbol="/", layout="infix", python_operator="/", complex_forward=operator.truediv,
     doc="x / y.  ∂/∂x = 1/y, ∂/∂y = −x/y² = −out/y.  y = 0 raises ZeroDivisionError.",
 )
 
 neg = Op(
-    "neg", forward=_negate, derivative=lambda x, out: -1, complex_forward=_negate,
+    "neg", forward=operator.neg, derivative=lambda x, out: -1,
+    symbol="−", layout="prefix", python_operator="-", complex_forward=operator.neg,
     doc="−x.  d/dx = −1.",
 )
 
-pow_xy = Op(
+pow_xy: Op = Op(
     "pow", forward=_power, derivative=lambda x, y, out: (y * pow_xy(x, y - 1), out * log(x)), arity=2,
-    domain=(POSITIVE, REALS), complex_forward=_complex_power,
+    domain=(POSITIVE, REALS),
+    symbol="^", layout="power", python_operator="**", complex_forward=_complex_power,
     doc="x ** y with both x and y differentiable.  ∂/∂x = y·x^(y−1), ∂/∂y = x^y·ln x,\n"
         "which needs x > 0 (use a plain-number exponent, ``x ** 3``, for a negative base).",
 )
 
 
-def _power_const_derivative(x, c, out):
+def _power_const_derivative(x: Any, c: Any, out: Any) -> Any:
     # d/dx xᶜ = c·xᶜ⁻¹.  At x = 0 with 0 < c < 1 (√x, say) the tangent is
     # vertical: report +inf there rather than dividing by zero.
     if c == 0:
@@ -557,10 +481,9 @@ def _power_const_derivative(x, c, out):
 
 
 power = Op(
-    "power", forward=_power, derivative=_power_const_derivative,
-    check=_check_power, kinks={0.0: "xᶜ′(0) = +inf when 0 < c < 1"}, poles={0: (0.0,)},
-    param_names=("c",),
-    complex_forward=_complex_power,
+    "power", forward=_power, derivative=_power_const_derivative, param_names=("c",),
+    check=_check_power, vertical_tangents={0.0: "xᶜ′(0) = +inf when 0 < c < 1"}, poles={0: (0.0,)},
+    layout="power", python_operator="**", complex_forward=_complex_power,
     doc="x ** c for a constant c.  d/dx xᶜ = c·xᶜ⁻¹.  0 ** negative raises ZeroDivisionError;\n"
         "a negative base with a non-integer exponent raises ValueError.",
 )
@@ -570,7 +493,7 @@ exp = Op(
     doc="e^x.  exp′ = exp: the function is its own derivative.  Overflows to inf above x ≈ 709.78.",
 )
 
-log = Op(
+log: Op = Op(
     "log", forward=math.log, derivative=lambda x, out: 1 / x,
     domain=(POSITIVE,), complex_forward=cmath.log,
     doc="ln x for x > 0.  log′(x) = 1/x.",
@@ -578,32 +501,33 @@ log = Op(
 
 sqrt = Op(
     "sqrt", forward=math.sqrt, derivative=lambda x, out: inf if value_of(out) == 0 else 0.5 / out,
-    domain=(NON_NEGATIVE,), kinks={0.0: "√′(0) = +inf (a vertical tangent)"},
-    complex_forward=cmath.sqrt,
+    domain=(NON_NEGATIVE,), vertical_tangents={0.0: "√′(0) = +inf"},
+    symbol="√", layout="radical", complex_forward=cmath.sqrt,
     doc="√x for x ≥ 0.  √′(x) = 1/(2√x), +inf at x = 0.",
 )
 
 tanh = Op(
-    "tanh", forward=math.tanh, derivative=lambda x, out: 1 - out * out, complex_forward=cmath.tanh,
+    "tanh", forward=math.tanh, derivative=lambda x, out: 1 - out * out,
+    prime="tanh′", complex_forward=cmath.tanh,
     doc="tanh x.  tanh′(x) = 1 − tanh²(x) ≤ 1, with equality only at x = 0.",
 )
 
 sigmoid = Op(
     "sigmoid", forward=_sigmoid, derivative=lambda x, out: out * (1 - out),
-    complex_forward=lambda z: 1 / (1 + cmath.exp(-z)),
+    symbol="σ", prime="σ′", complex_forward=_complex_sigmoid,
     doc="σ(x) = 1/(1 + e^(−x)).  σ′(x) = σ(x)(1 − σ(x)) ≤ 1/4, with equality only at x = 0:\n"
         "the reason deep sigmoid networks' gradients vanish.  Stable for any finite x.",
 )
 
 softplus = Op(
     "softplus", forward=_softplus, derivative=lambda x, out: sigmoid(x),
-    complex_forward=lambda z: cmath.log(1 + cmath.exp(z)),
+    prime="softplus′", complex_forward=_complex_softplus,
     doc="softplus(x) = ln(1 + e^x), a smooth relu.  softplus′ = σ.  Stable for any finite x.",
 )
 
 log_sigmoid = Op(
     "log_sigmoid", forward=lambda x: -_softplus(-x), derivative=lambda x, out: sigmoid(-x),
-    complex_forward=lambda z: -cmath.log(1 + cmath.exp(-z)),
+    prime="log_sigmoid′", complex_forward=lambda z: -_complex_softplus(-z),
     doc="ln σ(x) = −softplus(−x).  Its derivative is 1 − σ(x) = σ(−x).  Stable for any finite x.",
 )
 
@@ -612,7 +536,7 @@ sin = Op(
     doc="sin x.  sin′ = cos.",
 )
 
-cos = Op(
+cos: Op = Op(
     "cos", forward=_periodic(math.cos), derivative=lambda x, out: -sin(x), complex_forward=cmath.cos,
     doc="cos x.  cos′ = −sin.",
 )
@@ -620,7 +544,8 @@ cos = Op(
 relu = Op(
     "relu", forward=lambda x: 0.0 if x <= 0 else x,  # written so that relu(nan) is nan
     derivative=lambda x, out: 1.0 if value_of(x) > 0 else 0.0,
-    kinks={0.0: "relu′(0) = 0"},
+    kinks={0.0: "relu′(0) = 0"}, piecewise_linear=True,
+    matrix_forward=_relu_rows, matrix_vjp=_relu_vjp_rows,
     doc="relu(x) = max(x, 0).  relu′ = 1 for x > 0 and 0 for x ≤ 0 (we take 0 at the kink,\n"
         "as PyTorch does).  On the active side it does not shrink the gradient at all.",
 )
@@ -628,7 +553,8 @@ relu = Op(
 leaky_relu = Op(
     "leaky_relu", forward=lambda x, slope: slope * x if x <= 0 else x,
     derivative=lambda x, slope, out: 1.0 if value_of(x) > 0 else slope,
-    kinks={0.0: "leaky_relu′(0) = slope"}, param_names=("slope",),
+    param_names=("slope",), defaults=(LEAKY_SLOPE,),
+    kinks={0.0: "leaky_relu′(0) = slope"}, piecewise_linear=True, matrix_vjp=_leaky_relu_vjp_rows,
     doc="leaky_relu(x) = x for x > 0, slope·x otherwise.  Its derivative never reaches 0,\n"
         "so a unit pushed to the negative side still gets a gradient (it does not 'die').",
 )
@@ -636,13 +562,14 @@ leaky_relu = Op(
 absolute = Op(
     "abs", forward=lambda x: -x if x < 0 else x,
     derivative=lambda x, out: (value_of(x) > 0) - (value_of(x) < 0),
-    kinks={0.0: "abs′(0) = 0"},
+    kinks={0.0: "abs′(0) = 0"}, piecewise_linear=True,
+    symbol="|", layout="bars", prime="abs′", matrix_vjp=_abs_vjp_rows,
     doc="|x|.  abs′ = sign(x), and 0 at the kink x = 0.",
 )
 
 bce_with_logits = Op(
     "bce_with_logits", forward=_bce_with_logits, derivative=lambda z, y, out: (sigmoid(z) - y, -z), arity=2,
-    complex_forward=lambda z, y: (1 - y) * cmath.log(1 + cmath.exp(z)) + y * cmath.log(1 + cmath.exp(-z)),
+    complex_forward=lambda z, y: (1 - y) * _complex_softplus(z) + y * _complex_softplus(-z),
     doc="Binary cross-entropy of σ(z) against a target y in [0, 1], from the logit z:\n"
         "−[y ln σ(z) + (1 − y) ln(1 − σ(z))] = softplus(z) − y·z.  ∂/∂z = σ(z) − y, ∂/∂y = −z.\n"
         "No σ(z) is rounded to 0 or 1 and then logged, and z = ±inf gives 0 or inf, not nan.\n"
@@ -667,13 +594,19 @@ def describe_rule(op: Op) -> str:
     names = ", ".join(["x", "y"][: op.arity] + list(op.param_names))
     head = f"{op.name}({names})".ljust(16) + f" domain {' × '.join(str(d) for d in op.domain)}"
     special = [f"kink: {text}" for text in op.kinks.values()]
+    special += [f"vertical tangent: {text}" for text in op.vertical_tangents.values()]
     special += [f"pole at {p} (input {i})" for i, points in op.poles.items() for p in points]
     if special:
         head += "    " + "; ".join(special)
-    body = [f"    {line.strip()}" for line in op.__doc__.splitlines()]
+    body = [f"    {line.strip()}" for line in (op.__doc__ or "").splitlines()]
     return "\n".join([head, *body])
 
 
 def describe_rules() -> str:
-    """The whole rule table as text (the docs are generated from the table, not kept beside it)."""
+    """The whole rule table as text (the docs are generated from the table, not kept beside it).
+
+    >>> text = describe_rules()
+    >>> text.count(" domain "), "relu(x)          domain ℝ    kink: relu′(0) = 0" in text
+    (20, True)
+    """
     return "\n\n".join(describe_rule(op) for op in OPS.values())

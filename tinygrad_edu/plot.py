@@ -24,14 +24,10 @@ import math
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from typing import Any
 
-from .ops import check_number, numbers_of, to_float
-
-# Fixed notation is readable between these magnitudes. Outside them it is
-# either long ("0.0000001234") or falsely precise ("123456789.0"), so we
-# switch to scientific notation.
-_SMALL = 1e-3
-_LARGE = 1e4
+from .notation import flag_nonfinite, format_number
+from .reals import is_int, numbers_of, to_float
 
 # Partial blocks: one to seven eighths of a character cell. They let a bar
 # grow in steps of 1/8 of a cell, so close values still look different.
@@ -43,84 +39,6 @@ _MISSING = "·"  # a point a sparkline cannot draw (nan, inf, or <= 0 on a log s
 _MARKERS = "*o+x#@%&"  # one marker per series in a line chart
 
 MATPLOTLIB_HINT = '--plot needs matplotlib: python -m pip install -e ".[plot]"'
-
-
-# --- numbers -----------------------------------------------------------------
-
-
-def flag_nonfinite(x: float) -> str | None:
-    """Name a value that must not be printed as an ordinary number, else None.
-
-    Exact zero is flagged too: in a long product of small factors it means
-    the true value fell below the smallest float (about 5e-324).
-
-    >>> flag_nonfinite(float("inf"))
-    'inf (overflow)'
-    >>> flag_nonfinite(-float("inf"))
-    '-inf (overflow)'
-    >>> flag_nonfinite(float("nan"))
-    'nan (not a number)'
-    >>> flag_nonfinite(0.0)
-    '0 (underflow)'
-    >>> flag_nonfinite(1e-300) is None
-    True
-    """
-    check_number("flag_nonfinite", x)
-    x = to_float(x)  # an int beyond float range is inf, and flagged so
-    if math.isnan(x):
-        return "nan (not a number)"
-    if math.isinf(x):
-        return "inf (overflow)" if x > 0 else "-inf (overflow)"
-    if x == 0.0:  # true for -0.0 as well
-        return "0 (underflow)"
-    return None
-
-
-def format_number(x: float, digits: int = 4, *, flag: bool = True) -> str:
-    """Format a number compactly with `digits` significant digits.
-
-    Fixed notation for magnitudes from 0.001 up to 10000, scientific
-    notation outside. inf, nan and exact 0 are flagged in words (see
-    `flag_nonfinite`); pass ``flag=False`` where a zero is an ordinary
-    setting, such as a momentum of 0.
-
-    >>> format_number(0.25)
-    '0.25'
-    >>> format_number(3.14159265)
-    '3.142'
-    >>> format_number(3.888e26)
-    '3.888e+26'
-    >>> format_number(-1.5e-12, digits=2)
-    '-1.5e-12'
-    >>> format_number(float("inf"))
-    'inf (overflow)'
-    >>> format_number(0.0), format_number(0.0, flag=False)
-    ('0 (underflow)', '0.0')
-    """
-    if isinstance(digits, bool) or not isinstance(digits, int):
-        raise TypeError(f"format_number: digits must be an int, got {digits!r}")
-    if digits < 1:
-        raise ValueError(f"format_number: digits must be at least 1, got {digits!r}")
-    check_number("format_number", x)
-    x = to_float(x)
-    special = flag_nonfinite(x)
-    if special is not None:
-        return special if flag else repr(x)  # repr gives 'inf', 'nan', '0.0'
-    if _SMALL <= abs(x) < _LARGE:
-        return _fixed(x, digits)
-    return f"{x:.{digits - 1}e}"
-
-
-def _fixed(x: float, digits: int) -> str:
-    """Fixed notation with `digits` significant digits, trailing zeros dropped."""
-    exponent = math.floor(math.log10(abs(x)))
-    decimals = max(digits - 1 - exponent, 0)
-    text = f"{x:.{decimals}f}"
-    if "." in text:
-        text = text.rstrip("0")
-        if text.endswith("."):
-            text += "0"  # keep "1.0" looking like a float, as Python prints it
-    return text
 
 
 # --- tables ------------------------------------------------------------------
@@ -183,7 +101,8 @@ def _looks_numeric(cell: object) -> bool:
     return True
 
 
-def _alignment(headers, rows, align) -> list[str]:
+def _alignment(headers: Sequence[str], rows: Sequence[Sequence[object]],
+               align: str | Sequence[str] | None) -> list[str]:
     if align is None:
         columns = [[row[j] for row in rows] for j in range(len(headers))]
         return ["r" if _is_numeric_column(column) else "l" for column in columns]
@@ -194,12 +113,12 @@ def _alignment(headers, rows, align) -> list[str]:
     return list(align)
 
 
-def _is_numeric_column(column: list) -> bool:
+def _is_numeric_column(column: list[object]) -> bool:
     filled = [cell for cell in column if cell is not None and cell != ""]
     return bool(filled) and all(_looks_numeric(cell) for cell in filled)
 
 
-def _check_row_lengths(headers, texts) -> None:
+def _check_row_lengths(headers: Sequence[str], texts: Sequence[Sequence[str]]) -> None:
     for i, row in enumerate(texts):
         if len(row) != len(headers):
             raise ValueError(
@@ -207,7 +126,7 @@ def _check_row_lengths(headers, texts) -> None:
             )
 
 
-def _table_line(cells, widths, alignment) -> str:
+def _table_line(cells: Sequence[str], widths: Sequence[int], alignment: Sequence[str]) -> str:
     padded = [
         cell.rjust(width) if side == "r" else cell.ljust(width)
         for cell, width, side in zip(cells, widths, alignment)
@@ -289,12 +208,12 @@ def _drawable(value: float) -> bool:
     return flag_nonfinite(value) is None
 
 
-def _linear_lengths(values, width) -> list[float | None]:
+def _linear_lengths(values: Sequence[float], width: int) -> list[float | None]:
     largest = max((abs(float(v)) for v in values if _drawable(v)), default=0.0)
     return [abs(float(v)) / largest * width if _drawable(v) else None for v in values]
 
 
-def _log_lengths(values, width) -> list[float | None]:
+def _log_lengths(values: Sequence[float], width: int) -> list[float | None]:
     logs = [math.log10(abs(float(v))) if _drawable(v) else None for v in values]
     present = [e for e in logs if e is not None]
     if not present:
@@ -315,7 +234,7 @@ def _bar(length: float) -> str:
     return _FULL * full + (_EIGHTHS[rest - 1] if rest else "")
 
 
-def _log_footnote(values) -> str:
+def _log_footnote(values: Sequence[float]) -> str:
     present = [abs(float(v)) for v in values if _drawable(v)]
     if not present:
         return "(log scale: no finite nonzero value to draw)"
@@ -364,48 +283,50 @@ def line_chart(
     return "\n".join(lines)
 
 
-def _checked_series(where: str, series) -> dict:
+def _checked_series(where: str, series: object) -> dict[str, list[float]]:
     """``series`` as a dict of name → list of plain floats, or a clear error naming ``where``."""
     if not isinstance(series, Mapping):
         raise TypeError(f"{where}: series must be a dict of name → values, got {series!r:.40}")
     checked = {}
     for name, values in series.items():
-        values = numbers_of(f"{where}: series {name!r}", values, "value")
-        checked[name] = [to_float(v) for v in values]
+        checked[name] = [to_float(v) for v in numbers_of(f"{where}: series {name!r}", values, "value")]
     return checked
 
 
-def _check_size(where: str, name: str, size, least: int) -> None:
-    if isinstance(size, bool) or not isinstance(size, int):
+def _check_size(where: str, name: str, size: object, least: int) -> None:
+    if not is_int(size):
         raise TypeError(f"{where}: {name} must be an int, got {size!r}")
     if size < least:
         raise ValueError(f"{where}: {name} must be at least {least}, got {size!r}")
 
 
-def _check_line_chart_args(series, height, width) -> None:
+def _check_line_chart_args(series: Mapping[str, Sequence[float]], height: object, width: object) -> None:
     if not series:
         raise ValueError("line_chart: series is empty; give at least one name -> values")
-    for size in (height, width):
-        if isinstance(size, bool) or not isinstance(size, int):
-            raise TypeError(f"line_chart: height and width must be ints, got {height!r} and {width!r}")
+    if not (is_int(height) and is_int(width)):
+        raise TypeError(f"line_chart: height and width must be ints, got {height!r} and {width!r}")
     if height < 2 or width < 2:
         raise ValueError(
             f"line_chart: height and width must be at least 2, got {height!r} and {width!r}"
         )
 
 
-def _points(values, log) -> list[tuple[int, float]]:
+def _points(values: Sequence[float], log: bool) -> list[tuple[int, float]]:
     """(index, value) for every point of a series that can be drawn."""
     return [(i, float(v)) for i, v in enumerate(values) if _plot_y(v, log) is not None]
 
 
-def _plot_area(points, smallest, largest, length, height, width, log) -> list[str]:
+def _plot_area(points: Mapping[str, list[tuple[int, float]]], smallest: float, largest: float, length: int,
+               height: int, width: int, log: bool) -> list[str]:
     low, high = _plot_y(smallest, log), _plot_y(largest, log)
+    assert low is not None and high is not None, "smallest and largest are drawable points"
     grid = [[" "] * width for _ in range(height)]
     for marker, pts in zip(itertools.cycle(_MARKERS), points.values()):
         for index, value in pts:
             column = _scale(index, 0, length - 1, width) if length > 1 else 0
-            row = height - 1 - _scale(_plot_y(value, log), low, high, height)  # row 0 is the top
+            y = _plot_y(value, log)
+            assert y is not None, "only drawable points are here"
+            row = height - 1 - _scale(y, low, high, height)  # row 0 is the top
             grid[row][column] = marker
     labels = [format_number(largest, flag=False)] + [""] * (height - 2)
     labels.append(format_number(smallest, flag=False))
@@ -417,7 +338,8 @@ def _plot_area(points, smallest, largest, length, height, width, log) -> list[st
     return lines
 
 
-def _legend(series, points, log) -> list[str]:
+def _legend(series: Mapping[str, Sequence[float]], points: Mapping[str, list[tuple[int, float]]],
+            log: bool) -> list[str]:
     reason = "nan, inf or <= 0 on a log scale" if log else "nan or inf"
     lines = []
     for marker, name in zip(itertools.cycle(_MARKERS), series):
@@ -461,7 +383,7 @@ def sparkline(values: Sequence[float], log: bool = False) -> str:
 # --- PNG files (optional, needs matplotlib) -----------------------------------
 
 
-def load_pyplot():
+def load_pyplot() -> Any:
     """Return matplotlib.pyplot ready to draw into files, or None if it is missing.
 
     When matplotlib is not installed, say how to get it on stderr.
@@ -482,7 +404,7 @@ def load_pyplot():
 
 
 def save_plot(
-    path: str | os.PathLike,
+    path: str | os.PathLike[str],
     series: Mapping[str, Sequence[float]] | None = None,
     *,
     log: bool = False,
@@ -518,7 +440,7 @@ def save_plot(
     return True
 
 
-def _draw_series(pyplot, series, log):
+def _draw_series(pyplot: Any, series: Mapping[str, Sequence[float]], log: bool) -> Any:
     figure, axes = pyplot.subplots(figsize=(7, 4))
     for name, values in series.items():
         # nan leaves a gap in the line, which is what we want for points

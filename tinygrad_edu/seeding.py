@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import random
 
+from .reals import is_int
+
 #: The seed the shared generator starts from (and returns to with ``manual_seed(DEFAULT_SEED)``).
 DEFAULT_SEED = 0
 
@@ -43,7 +45,7 @@ def manual_seed(seed: int) -> random.Random:
     Traceback (most recent call last):
     TypeError: manual_seed: the seed must be an int, got 1.5 of type float
     """
-    if isinstance(seed, bool) or not isinstance(seed, int):
+    if not is_int(seed):
         raise TypeError(f"manual_seed: the seed must be an int, got {seed!r:.40} of type {type(seed).__name__}")
     _default.seed(seed)
     return _default
@@ -54,7 +56,7 @@ def default_generator() -> random.Random:
     return _default
 
 
-def generator(where: str, rng) -> random.Random:
+def generator(where: str, rng: object) -> random.Random:
     """``rng`` if it is a ``random.Random``, the shared generator if it is None, else a TypeError naming ``where``.
 
     >>> generator("Linear", None) is default_generator()

@@ -38,66 +38,27 @@ from __future__ import annotations
 
 import keyword
 import math
-import re
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
-from collections.abc import Mapping
+from typing import Any, final
 
-from . import ops
-from .operators import Arithmetic
+from . import ops, reals
 from .autodiff import grad
+from .backward import topological_order
+from .notation import MINUS, format_constant, pretty_label, superscript
+from .operators import Arithmetic
 from .ops import Op
-from .value import Value, topological_order
-
-_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-_SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
-MINUS = "−"  # U+2212, the minus sign of typeset mathematics (a hyphen is shorter)
+from .value import Value
 
 
-def pretty_label(label: str) -> str:
-    """A node label as mathematics writes it: trailing digits become subscripts.
-
-    >>> pretty_label("z2"), pretty_label("w_10"), pretty_label("C"), pretty_label("42")
-    ('z₂', 'w₁₀', 'C', '42')
-    """
-    if not isinstance(label, str):
-        raise TypeError(f"pretty_label: expected a str, got {label!r:.40}")
-    match = re.fullmatch(r"(.*[^\d_])_?(\d+)", label)
-    if match is None:
-        return label
-    return match.group(1) + match.group(2).translate(_SUBSCRIPTS)
-
-
-def superscript(n: int) -> str:
-    """An integer as a superscript: ``superscript(-2) == '⁻²'``."""
-    if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"superscript: expected an int, got {n!r:.40}")
-    return str(n).translate(_SUPERSCRIPTS)
-
-
-def format_constant(x) -> str:
-    """A constant as it appears in a formula: integers without '.0', 6 significant digits.
-
-    >>> format_constant(2.0), format_constant(-0.25), format_constant(1 / 3), format_constant(Fraction(1, 3))
-    ('2', '−0.25', '0.333333', '1/3')
-    """
-    ops.check_number("format_constant", x)
-    if isinstance(x, int) and not -ops.FLOAT_LIMIT < x < ops.FLOAT_LIMIT:
-        x = ops.to_float(x)
-    if isinstance(x, Fraction):
-        text = str(x)
-    elif isinstance(x, float) and not math.isfinite(x):
-        text = repr(x)
-    elif float(x).is_integer() and abs(x) < 1e15:
-        text = str(int(x))
-    else:
-        text = f"{x:.6g}"
-    return text.replace("-", MINUS)
-
+#: A printed sub-formula: its text and the precedence of its outermost operation.
+Part = tuple[str, int]
 
 # ---------------------------------------------------------------------------
 # Expr: a node of a formula
 # ---------------------------------------------------------------------------
 
+@final  # Expr.apply may return an existing formula (x + 0 is x): no subclass could rely on its type
 class Expr(Arithmetic):
     """A formula node: a constant, a named symbol, or an op applied to formulas.
 
@@ -115,7 +76,8 @@ class Expr(Arithmetic):
 
     __slots__ = ("data", "op", "args", "params", "name")
 
-    def __init__(self, data, op: Op | None = None, args: tuple = (), params: tuple = (), name: str | None = None):
+    def __init__(self, data: Any, op: Op | None = None, args: tuple[Expr, ...] = (), params: tuple[Any, ...] = (),
+                 name: str | None = None) -> None:
         self.data = data
         self.op = op  # None for a constant or a symbol
         self.args = args
@@ -123,18 +85,18 @@ class Expr(Arithmetic):
         self.name = name  # the label of a symbol; None for everything else
 
     @classmethod
-    def constant(cls, x) -> "Expr":
-        return cls(ops.as_number("Expr.constant", x))
+    def constant(cls, x: Any) -> Expr:
+        return cls(reals.as_number("Expr.constant", x))
 
     @classmethod
-    def symbol(cls, name: str, value=0.0) -> "Expr":
+    def symbol(cls, name: str, value: Any = 0.0) -> Expr:
         """A named input: printed as its name, evaluated as ``value`` unless told otherwise."""
         if not isinstance(name, str) or not name:
             raise ValueError(f"Expr.symbol: the name must be a non-empty string, got {name!r}")
-        return cls(ops.as_number("Expr.symbol", value), name=name)
+        return cls(reals.as_number("Expr.symbol", value), name=name)
 
     @property
-    def _prev(self) -> tuple:
+    def _prev(self) -> tuple[Expr, ...]:
         # The name topological_order() walks, so the graph tools of value.py work on formulas too.
         return self.args
 
@@ -143,7 +105,7 @@ class Expr(Arithmetic):
         return self.op is None and self.name is None
 
     @classmethod
-    def apply(cls, op: Op, inputs, params: tuple = ()) -> "Expr":
+    def apply(cls, op: Op, inputs: Sequence[Any], params: tuple[Any, ...] = ()) -> Expr:
         """``op`` applied to formulas (or numbers), simplified where that changes no number."""
         args = tuple(x if isinstance(x, Expr) else cls.constant(x) for x in inputs)
         op.validate([a.data for a in args], params)  # log of −1 is refused here, as for a Value
@@ -169,11 +131,11 @@ class Expr(Arithmetic):
         """
         return render(self, python=True)
 
-    def symbols(self) -> dict:
+    def symbols(self) -> dict[str, Any]:
         """The symbols this formula uses, name → current value."""
         return {n.name: n.data for n in topological_order(self) if n.name is not None}
 
-    def evaluate(self, values: Mapping | None = None):
+    def evaluate(self, values: Mapping[str, Any] | None = None) -> Any:
         """The formula's number, with the symbols in ``values`` (name → number) replaced.
 
         Symbols not in ``values`` keep the value they were made with.  Every
@@ -183,7 +145,7 @@ class Expr(Arithmetic):
         values = {} if values is None else values
         if not isinstance(values, Mapping):
             raise TypeError(f"Expr.evaluate: values must be a dict of symbol name → number, got {values!r:.40}")
-        results = {}
+        results: dict[Expr, Any] = {}
         for node in reversed(topological_order(self)):  # inputs before the nodes that use them
             if node.op is not None:
                 results[node] = node.op(*[results[a] for a in node.args], *node.params)
@@ -194,32 +156,36 @@ class Expr(Arithmetic):
         return results[self]
 
 
-def _is_constant(e: Expr, value) -> bool:
+def _is_constant(e: Expr, value: Any) -> bool:
     return e.is_constant and e.data == value
 
 
-def _simplify(op: Op, args: tuple, params: tuple) -> Expr | None:
-    """A simpler formula with exactly the same value, or None to keep ``op(args)`` as it is."""
-    name = op.name
+def _simplify(op: Op, args: tuple[Expr, ...], params: tuple[Any, ...]) -> Expr | None:
+    """A simpler formula with exactly the same value, or None to keep ``op(args)`` as it is.
+
+    These are identities of the arithmetic rows of the table (0 adds nothing,
+    1 multiplies by nothing, −(−x) = x): algebra used only to tidy a printed
+    formula.  An op without a rule here is printed as it is.
+    """
     if all(a.is_constant for a in args):  # fold: 2·3 → 6, σ(0) → 0.5
         return Expr.constant(op(*[a.data for a in args], *params))
     x = args[0]
-    y = args[1] if len(args) > 1 else None
-    if name == "add":
+    y = args[-1]  # the second input of a binary op (the rules below for them alone use it)
+    if op is ops.add:
         if _is_constant(x, 0):
             return y
         if _is_constant(y, 0):
             return x
         if y.op is ops.neg:  # x + (−y) → x − y (the same float)
             return Expr.apply(ops.sub, (x, y.args[0]))
-    elif name == "sub":
+    elif op is ops.sub:
         if _is_constant(y, 0):
             return x
         if _is_constant(x, 0):
             return Expr.apply(ops.neg, (y,))
         if y.op is ops.neg:  # x − (−y) → x + y
             return Expr.apply(ops.add, (x, y.args[0]))
-    elif name == "mul":
+    elif op is ops.mul:
         if _is_constant(x, 0) or _is_constant(y, 0):
             return Expr.constant(0.0)
         if _is_constant(x, 1):
@@ -230,21 +196,21 @@ def _simplify(op: Op, args: tuple, params: tuple) -> Expr | None:
             return Expr.apply(ops.neg, (y,))
         if _is_constant(y, -1):
             return Expr.apply(ops.neg, (x,))
-    if name in ("mul", "div"):
-        if name == "div" and _is_constant(y, 1):
+    if op is ops.mul or op is ops.div:
+        if op is ops.div and _is_constant(y, 1):
             return x
-        if name == "div" and _is_constant(x, 0):
+        if op is ops.div and _is_constant(x, 0):
             return Expr.constant(0.0)
         if x.op is ops.neg:  # (−x)·y → −(x·y): negation is exact, so the same number
             return Expr.apply(ops.neg, (Expr.apply(op, (x.args[0], y)),))
         if y.op is ops.neg:
             return Expr.apply(ops.neg, (Expr.apply(op, (x, y.args[0])),))
-    elif name == "neg":
+    elif op is ops.neg:
         if x.op is ops.neg:
             return x.args[0]
         if x.op is ops.sub:  # −(x − y) → y − x (rounding to nearest is symmetric: the same number)
             return Expr.apply(ops.sub, (x.args[1], x.args[0]))
-    elif name == "power":
+    elif op is ops.power:
         if params[0] == 1:
             return x
         if params[0] == 0:
@@ -256,7 +222,7 @@ def _simplify(op: Op, args: tuple, params: tuple) -> Expr | None:
 # Reading a Value graph as a formula
 # ---------------------------------------------------------------------------
 
-def to_expr(node: Value, expand: bool = True, memo: dict | None = None) -> Expr:
+def to_expr(node: Value, expand: bool = True, memo: dict[Value, Expr] | None = None) -> Expr:
     """The formula that computed ``node``.
 
     Leaves with a label become symbols, unlabelled leaves constants.  With
@@ -315,7 +281,7 @@ def expression(node: Value, expand: bool = True) -> Expr:
         raise TypeError(f"expression: expected a Value, got {type(node).__name__}")
     if node._op is None:
         return to_expr(node)
-    memo: dict = {}
+    memo: dict[Value, Expr] = {}
     inputs = [to_expr(child, expand=expand, memo=memo) for child in node._prev]
     return Expr.apply(node._op, inputs, node._params)
 
@@ -353,22 +319,16 @@ def symbolic_derivative(output: Value, wrt: Value, expand: bool = True) -> Expr:
 
 _SUM, _PRODUCT, _UNARY, _POWER, _ATOM = 1, 2, 3, 4, 5
 
-_BINARY = {  # op name: (unicode symbol, python symbol, precedence)
-    "add": (" + ", " + ", _SUM),
-    "sub": (f" {MINUS} ", " - ", _SUM),
-    "mul": ("·", " * ", _PRODUCT),
-    "div": ("/", " / ", _PRODUCT),
-}
-
-_FUNCTION_NAMES = {"sigmoid": "σ"}  # everything else prints under its op name
+#: Where an infix operator binds: a sum below a product (a + b inside a product is (a + b)).
+_INFIX_PRECEDENCE = {"+": _SUM, "-": _SUM}  # any other infix operator binds like a product
 
 #: Names ``eval`` needs for :meth:`Expr.python` output: every op of the table
 #: (called through the table, so domains are checked), ``inf``, ``nan``, ``Fraction``.
-NAMESPACE = {name: op for name, op in ops.OPS.items()}
+NAMESPACE: dict[str, Any] = {name: op for name, op in ops.OPS.items()}
 NAMESPACE.update({"inf": math.inf, "nan": math.nan, "Fraction": Fraction})
 
 
-def python_namespace(values: Mapping) -> dict:
+def python_namespace(values: Mapping[str, Any]) -> dict[str, Any]:
     """Globals for ``eval(expr.python(), ...)``: the op functions and the symbol values.
 
     >>> x = Expr.symbol("x", 0.0)
@@ -394,7 +354,7 @@ def _python_symbol(name: str) -> str:
     return name if _is_plain_identifier(name) else f"symbols[{name!r}]"
 
 
-def _python_constant(x) -> str:
+def _python_constant(x: Any) -> str:
     if isinstance(x, Fraction):
         return f"Fraction({x.numerator}, {x.denominator})"
     if isinstance(x, float) and not math.isfinite(x):
@@ -402,7 +362,7 @@ def _python_constant(x) -> str:
     return repr(x)
 
 
-def _leaf_text(node: Expr, python: bool) -> tuple:
+def _leaf_text(node: Expr, python: bool) -> Part:
     if node.name is not None:
         return (_python_symbol(node.name) if python else pretty_label(node.name)), _ATOM
     text = _python_constant(node.data) if python else format_constant(node.data)
@@ -413,7 +373,7 @@ def _leaf_text(node: Expr, python: bool) -> tuple:
     return text, _ATOM
 
 
-def _wrap(part: tuple, need: int, allow_minus: bool = False) -> str:
+def _wrap(part: Part, need: int, allow_minus: bool = False) -> str:
     """A child's text, parenthesized if its precedence is below ``need``.
 
     A child that starts with a minus sign is parenthesized as a right operand
@@ -426,41 +386,45 @@ def _wrap(part: tuple, need: int, allow_minus: bool = False) -> str:
     return text
 
 
-def _exponent_text(c, python: bool) -> str:
+def _exponent_text(c: Any, python: bool) -> str:
     if isinstance(c, (int, Fraction)) and int(c) == c or isinstance(c, float) and c.is_integer():
         return superscript(int(c))
     text = format_constant(c)
     return f"^({text})" if text.startswith(MINUS) else f"^{text}"
 
 
-def _node_text(node: Expr, parts: list, python: bool) -> tuple:
-    name = node.op.name
-    if name in _BINARY:
-        unicode_symbol, python_symbol, precedence = _BINARY[name]
+def _node_text(node: Expr, parts: list[Part], python: bool) -> Part:
+    """A node's text and precedence, from its op's ``layout`` and ``symbol`` (see :class:`~tinygrad_edu.ops.Op`)."""
+    op = node.op
+    assert op is not None, "a leaf is printed by _leaf_text"
+    layout = op.layout
+    if layout == "infix":
+        precedence = _INFIX_PRECEDENCE.get(op.python_operator or "", _PRODUCT)
         left = _wrap(parts[0], precedence, allow_minus=True)
         right = _wrap(parts[1], precedence + 1)
-        return left + (python_symbol if python else unicode_symbol) + right, precedence
-    if name == "neg":
+        symbol = f" {op.python_operator} " if python else (op.symbol if precedence == _PRODUCT else f" {op.symbol} ")
+        return left + symbol + right, precedence
+    if layout == "prefix" and (op.python_operator or not python):
         # −x·y may be read as (−x)·y or −(x·y): the same number, so no parentheses are needed.
-        return ("-" if python else MINUS) + _wrap(parts[0], _PRODUCT, allow_minus=False), _UNARY
+        sign = (op.python_operator or "") if python else op.symbol
+        return sign + _wrap(parts[0], _PRODUCT, allow_minus=False), _UNARY
     extra = [_python_constant(p) if python else format_constant(p) for p in node.params]
     if python:  # every other op is a call of the op table's function: power(x, 2), pow(x, y)
-        return f"{name}({', '.join([parts[0][0]] + [p[0] for p in parts[1:]] + extra)})", _ATOM
-    if name == "power":
+        return f"{op.name}({', '.join([parts[0][0]] + [p[0] for p in parts[1:]] + extra)})", _ATOM
+    if layout == "power" and op.arity == 1:  # x², the constant exponent as a superscript
         return _wrap(parts[0], _ATOM, allow_minus=False) + _exponent_text(node.params[0], python), _POWER
-    if name == "pow":
+    if layout == "power":  # x^y
         exponent = parts[1][0] if parts[1][1] == _ATOM and not parts[1][0].startswith(MINUS) else f"({parts[1][0]})"
-        return _wrap(parts[0], _ATOM, allow_minus=False) + "^" + exponent, _POWER
-    if name == "abs":
-        return f"|{parts[0][0]}|", _ATOM
-    if name == "sqrt":
+        return _wrap(parts[0], _ATOM, allow_minus=False) + op.symbol + exponent, _POWER
+    if layout == "bars":
+        return f"{op.symbol}{parts[0][0]}{op.symbol}", _ATOM
+    if layout == "radical":
         inner = parts[0][0] if parts[0][1] == _ATOM and not parts[0][0].startswith(MINUS) else f"({parts[0][0]})"
-        return "√" + inner, _ATOM
-    shown = _FUNCTION_NAMES.get(name, name)
-    return f"{shown}({', '.join([p[0] for p in parts] + extra)})", _ATOM
+        return op.symbol + inner, _ATOM
+    return f"{op.symbol}({', '.join([p[0] for p in parts] + extra)})", _ATOM
 
 
-def render(expr: Expr, python: bool = False, limit: int | None = None, memo: dict | None = None) -> str:
+def render(expr: Expr, python: bool = False, limit: int | None = None, memo: dict[Expr, Part] | None = None) -> str:
     """The formula as text: Unicode mathematics, or Python source with ``python=True``.
 
     With ``limit``, any sub-formula longer than ``limit`` characters prints
@@ -489,7 +453,7 @@ def render(expr: Expr, python: bool = False, limit: int | None = None, memo: dic
     return texts[expr][0]
 
 
-def _new_nodes(root: Expr, done: dict) -> list:
+def _new_nodes(root: Expr, done: dict[Expr, Part]) -> list[Expr]:
     """The nodes below ``root`` that are not in ``done``, each after its inputs (iterative, no recursion)."""
     order = []
     seen = set()

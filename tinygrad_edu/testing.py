@@ -16,55 +16,28 @@ or check it at one point, as a plain call: ``assert_op_derivative_matches(my_op,
 
 How close is close enough
 -------------------------
-A central difference D(h) = (f(x + h) − f(x − h)) / 2h is off from the true
-derivative f′(x) by
+Every comparison with a central difference D(h) = (f(x + h) − f(x − h)) / 2h
+allows for that difference's own error, *measured* at the point rather than
+assumed: :func:`tinygrad_edu.numeric.estimate_derivative` finds from D(h), D(2h)
+and D(4h) how fast the difference converges (like h² where f is smooth, only
+like h where f″ jumps, as softsign's and x·|x|'s do at 0) and bounds its
+truncation and rounding errors accordingly; the reasons are written there.
 
-* truncation.  Where f is smooth, D(h) − f′(x) ≈ h²·f‴/6: it shrinks like h².
-  Where f″ jumps at x (softsign x/(1 + |x|) and x·|x| at 0: f′ is continuous
-  but bends), the two sides no longer cancel and it shrinks only like h:
-  D(h) − f′ ≈ (f″(x⁺) − f″(x⁻))·h/4.  softsign at 0 has f″ = ∓2 on either
-  side, so D(h) = 1/(1 + h) ≈ 1 − h: off by 6e-6 at the default step, while
-  the estimate that is right for h², (D(2h) − D(h))/3, says 2e-6.  Where f′
-  is continuous but f″ is unbounded (x·√|x| at 0) it shrinks slower still,
-  like √h.
-
-  So we do not assume the order: we *measure* the truncation error, the way
-  Richardson extrapolation does.  If D(h) − f′ ≈ C·hᵖ, then
-  D(2h) − D(h) = (2ᵖ − 1)·(D(h) − f′), hence error of D(h) = (D(2h) − D(h)) / (2ᵖ − 1),
-  and one more step gives the order itself: (D(4h) − D(2h)) / (D(2h) − D(h)) = 2ᵖ.
-  Measured orders are noisy (rounding, and h not yet small enough), so we
-  estimate with the lowest order we accept, p = 1, unless the differences show
-  a lower one, and allow ``SAFETY`` = 2 times the estimate.  With p = 1 the
-  error of D(h) is at most |D(2h) − D(h)|, and at most |D(4h) − D(2h)|/2:
-  we take the larger (an accidental D(2h) ≈ D(h) cannot shrink the bar).
-  For a smooth f (p = 2) that is 12 times the true error: loose, but the
-  truncation of a smooth f at h ≈ 6e-6 is about 1e-11 relative, so the bar is
-  still far below any error of a wrong rule (the tests check that a rule off
-  by one part in a thousand is caught).  If the differences do not shrink at
-  all (order ≤ 0), f′ itself jumps near x: no bar is honest there, and the
-  failure message says to declare a kink.  And where the step is too wide for
-  a steep f (tanh(10⁶·x)), the bar is mostly truncation and above ``REL_TOL``:
-  then the step shrinks eightfold, up to ``MAX_REFINEMENTS`` times.
-* rounding, about ε·|f(x)|/h: f(x ± h) are each rounded to ~ε·|f|, and the
-  difference is divided by 2h.  Where the derivative is tiny compared with f
-  (tanh′(20) ≈ 1e-17 while tanh(20) ≈ 1) this dominates, and no relative
-  tolerance can be met; we allow ``ROUNDING_FACTOR·ε·|f|/h``, which also covers
-  the rounding inside D(2h) − D(h).  And x ± h is itself rounded to an ulp of
-  x, a shift of ε·|x|/2 that moves D by about ε·|x|·|f′|/h: allowed too.
-
-On top of those two error bars, a relative tolerance ``REL_TOL = 1e-6``, and an
+On top of that error bar, a relative tolerance ``REL_TOL = 1e-6``, and an
 absolute floor ``ABS_FLOOR = 1e-12``.  The absolute tolerance is never a large
 constant: one of, say, 1e-6 would let exp′ and log′ pass with *any* rule
 wherever they are small (``tests/test_testing.py`` checks that wrong rules fail).
-The complex step has neither truncation worth the name (h = 1e-20) nor
+Inputs are drawn away from the kinks, poles and vertical tangents an op
+declares, with a step that stays clear of them (:func:`safe_step`).  The
+complex step has neither truncation worth the name (h = 1e-20) nor
 cancellation, so it is held to ``COMPLEX_REL_TOL = 1e-9``.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 try:  # Hypothesis is a test tool, not a runtime dependency: the `test` extra installs it
     from hypothesis import assume, currently_in_test_context, note
@@ -74,99 +47,20 @@ except ImportError as error:
         'tinygrad_edu.testing needs Hypothesis 6.80 or newer: python -m pip install -e ".[test]"'
     ) from error
 
-from . import ops
+from . import ops, reals
 from .autodiff import Dual, forward_gradient, grad
-from .numeric import EPSILON, complex_step, default_step, evaluate
+from .numeric import (
+    ABS_FLOOR, REL_TOL, NumericDerivative, complex_step, default_step, estimate_derivative, evaluate,
+)
 from .ops import Interval, Op
 from .value import Value
 
-REL_TOL = 1e-6
 COMPLEX_REL_TOL = 1e-9
-ABS_FLOOR = 1e-12
-ROUNDING_FACTOR = 8  # a few ulps of f(x+h) and f(x−h), each rounded, plus the rounding of x ± h
-SAFETY = 2  # times the Richardson estimate of the truncation error (see the module docstring)
-LOWEST_ORDER = 1.0  # the order assumed unless the differences show a lower one
-MAX_REFINEMENTS = 4  # steps down to h/8⁴ where h is too wide for a steep function
 BOUND = 30.0  # inputs are drawn from [−BOUND, BOUND] ∩ domain: e^30 and 30^30 are finite and well-scaled
+PARAM_BOUND = 3.0  # an op's fractional parameters are drawn from [−3, 3] ∩ their domain
 
 
-@dataclass(frozen=True)
-class NumericDerivative:
-    """A central difference D(h) with its error bar, and the evidence for the bar.
-
-    ``differences`` are D(h), D(2h), D(4h).  ``order`` is the measured order p of
-    convergence (D(h) − f′ ≈ C·hᵖ: 2 where f is smooth, 1 where f″ jumps), or
-    None when rounding hides the truncation error (then it is too small to matter).
-    """
-
-    value: float
-    error_bar: float
-    h: float
-    differences: tuple
-    rounding: float
-    truncation: float
-    order: float | None
-
-    @property
-    def converges(self) -> bool:
-        """False when D(kh) moves *more* as h shrinks: then f′ probably jumps near x."""
-        return self.order is None or self.order > 0
-
-
-def estimate_derivative(f: Callable[[float], float], x: float, h: float,
-                        refinements: int = MAX_REFINEMENTS) -> NumericDerivative:
-    """The central difference of ``f`` at ``x`` with a measured error bar (see the module docstring).
-
-    >>> est = estimate_derivative(math.exp, 0.0, 1e-5)
-    >>> abs(est.value - 1.0) < est.error_bar < 1e-9
-    True
-    >>> softsign = lambda t: t / (1 + abs(t))          # f″ jumps at 0: D(h) ≈ 1 − h
-    >>> est = estimate_derivative(softsign, 0.0, 1e-5)
-    >>> round(est.order, 3), abs(est.value - 1.0) < est.error_bar
-    (1.0, True)
-
-    A step too wide for a steep ``f`` (tanh(10⁶·x) turns over a width of 1e-6)
-    shows as an error bar dominated by truncation and above ``REL_TOL``: while
-    it is, the step shrinks eightfold, at most ``refinements`` times.  Never
-    where rounding dominates: a smaller step would only add rounding.  The
-    choice depends on the estimate alone, never on the value it is compared with.
-
-    >>> steep = lambda t: math.tanh(1e6 * t)
-    >>> round(estimate_derivative(steep, 0.0, 6e-6, refinements=0).value)  # tanh(6)/6e-6
-    166665
-    >>> est = estimate_derivative(steep, 0.0, 6e-6)
-    >>> est.h, round(est.value), est.error_bar < 10
-    (1.46484375e-09, 999999, True)
-    """
-    est = _estimate_at(f, x, h)
-    for _ in range(refinements):
-        if est.truncation <= est.rounding or est.error_bar <= REL_TOL * math.fabs(est.value):
-            break
-        est = _estimate_at(f, x, est.h / 8)
-    return est
-
-
-def _estimate_at(f: Callable[[float], float], x: float, h: float) -> NumericDerivative:
-    """D(h) and its error bar from D(h), D(2h), D(4h), for one step h."""
-    steps = (h, 2 * h, 4 * h)
-    pairs = [(f(x + k), f(x - k)) for k in steps]
-    d1, d2, d4 = [(up - down) / (2 * k) for (up, down), k in zip(pairs, steps)]
-    largest = max(math.fabs(v) for pair in pairs for v in pair)
-    rounding = (ROUNDING_FACTOR * EPSILON * largest + EPSILON * math.fabs(x) * math.fabs(d1)) / h
-    near, far = d2 - d1, d4 - d2
-    order, p = None, LOWEST_ORDER
-    if math.fabs(near) > rounding and math.fabs(far) > rounding and (near > 0) == (far > 0):
-        order = math.log2(far / near)
-        # The lowest order the differences allow, each possibly off by the rounding:
-        lowest = math.log2((math.fabs(far) - rounding) / (math.fabs(near) + rounding))
-        if 0 < lowest < p:
-            p = lowest
-    truncation = SAFETY * max(math.fabs(near), math.fabs(far) / 2 ** p) / (2 ** p - 1)
-    return NumericDerivative(d1, max(ABS_FLOOR, rounding + truncation), h, (d1, d2, d4),
-                             rounding, truncation, order)
-
-
-def central_difference_with_error(f: Callable[[float], float], x: float, h: float) -> tuple:
+def central_difference_with_error(f: Callable[[float], float], x: float, h: float) -> tuple[float, float]:
     """``(D(h), error bar)`` for the central difference of ``f`` at ``x`` (see the module docstring).
 
     >>> d, err = central_difference_with_error(math.exp, 0.0, 1e-5)
@@ -213,14 +107,17 @@ def matrix_rows(m: int, n: int, elements: st.SearchStrategy) -> st.SearchStrateg
 
 
 def params_for(op: Op) -> st.SearchStrategy:
-    """The constant parameters an op takes: the exponent of ``power``, the slope of ``leaky_relu``."""
-    if op is ops.power:
-        integers = st.integers(-4, 6)
-        fractional = st.floats(-3.0, 3.0, allow_nan=False).filter(lambda c: not c.is_integer())
-        return st.tuples(st.one_of(integers, fractional))
-    if op is ops.leaky_relu:
-        return st.tuples(st.floats(0.0, 0.5, allow_nan=False, allow_subnormal=False))
-    return st.just(())
+    """The constant parameters an op takes (the exponent of ``power``, the slope of
+    ``leaky_relu``), each drawn from its ``param_domains``: integers from −4 to 6
+    (x ** 3, x ** −2, where a negative base is allowed) and fractions in
+    [−PARAM_BOUND, PARAM_BOUND] (x ** 0.5, a slope of 0.2)."""
+    return st.tuples(*[_parameter_values(interval) for interval in op.param_domains])
+
+
+def _parameter_values(interval: Interval) -> st.SearchStrategy:
+    integers = st.integers(-4, 6).filter(interval.contains)
+    fractional = floats_in(interval, PARAM_BOUND).filter(lambda c: not c.is_integer())
+    return st.one_of(integers, fractional)
 
 
 def op_arguments(op: Op, bound: float = BOUND) -> st.SearchStrategy:
@@ -228,7 +125,7 @@ def op_arguments(op: Op, bound: float = BOUND) -> st.SearchStrategy:
     extra check refuses (0 ** −1, (−2) ** 0.5) are filtered out."""
     inputs = st.tuples(*[floats_in(interval, bound) for interval in op.domain])
 
-    def valid(args) -> bool:
+    def valid(args: tuple[list[float], tuple[Any, ...]]) -> bool:
         try:
             op.validate(args[0], args[1])
         except (ValueError, ZeroDivisionError):
@@ -239,12 +136,12 @@ def op_arguments(op: Op, bound: float = BOUND) -> st.SearchStrategy:
 
 
 def distance_to_special_point(op: Op, inputs: Sequence[float], i: int) -> float:
-    """How far input ``i`` is from the nearest domain edge, kink or pole of ``op`` (inf if none)."""
+    """How far input ``i`` is from the nearest domain edge, kink, vertical tangent or pole of ``op`` (inf if none)."""
     x = inputs[i]
     interval = op.domain[i]
     special = [interval.low, interval.high, *op.poles.get(i, ())]
     if i == 0:
-        special += list(op.kinks)
+        special += [*op.kinks, *op.vertical_tangents]
     return min((math.fabs(x - s) for s in special if math.isfinite(s)), default=math.inf)
 
 
@@ -265,7 +162,7 @@ def safe_step(op: Op, inputs: Sequence[float], i: int) -> float:
 # Assertions: reverse mode, forward mode and numeric references must agree
 # ---------------------------------------------------------------------------
 
-def assert_op_derivative_matches(op: Op, inputs: Sequence[float] | float, params: Sequence = ()) -> None:
+def assert_op_derivative_matches(op: Op, inputs: Sequence[float] | float, params: Sequence[Any] = ()) -> None:
     """Check ``op``'s local derivatives at ``inputs`` three or four ways.
 
     Reverse mode (Value) and forward mode (Dual) must agree with each other
@@ -286,7 +183,7 @@ def assert_op_derivative_matches(op: Op, inputs: Sequence[float] | float, params
     Traceback (most recent call last):
     ValueError: assert_op_derivative_matches: relu cannot be checked at (0.0,): input 0 is on a declared kink, pole or edge of the domain ℝ (kinks: relu′(0) = 0); test the value there on its own
     """
-    inputs = [inputs] if isinstance(inputs, ops.NUMBERS) else list(inputs)
+    inputs = [inputs] if isinstance(inputs, reals.NUMBERS) else list(inputs)
     params = tuple(params)
     if len(inputs) != op.arity:
         raise ValueError(f"assert_op_derivative_matches: {op.name} takes {op.arity} input(s), got {inputs!r}")
@@ -311,7 +208,8 @@ def assert_op_derivative_matches(op: Op, inputs: Sequence[float] | float, params
                         f"{op.domain[i]} (kinks: {kinks}); test the value there on its own")
 
         def along_i(t: float) -> float:
-            return op.forward(*_replace(inputs, i, t), *params)
+            value: float = op.forward(*_replace(inputs, i, t), *params)
+            return value
 
         _check_possible(_finite_around(along_i, inputs[i], h), op, inputs,
                         f"{op.name} is not finite within 4h = {4 * h:.3g} of input {i}")
@@ -351,7 +249,8 @@ def _check_possible(possible: bool, op: Op, inputs: Sequence[float], reason: str
     raise ValueError(f"assert_op_derivative_matches: {op.name} cannot be checked at {tuple(inputs)}: {reason}")
 
 
-def _mismatch(op: Op, inputs, params, i: int, analytic: float, est: NumericDerivative, f) -> str:
+def _mismatch(op: Op, inputs: Sequence[float], params: tuple[Any, ...], i: int, analytic: float,
+              est: NumericDerivative, f: Callable[[float], float]) -> str:
     """The failure message: the numbers, how sure the numeric side is, and what to do."""
     x, h = inputs[i], est.h
     call = f"{op.name}{tuple(inputs)}" + (f" with params {params}" if params else "")
@@ -393,13 +292,13 @@ def _mismatch(op: Op, inputs, params, i: int, analytic: float, est: NumericDeriv
     ])
 
 
-def _replace(values: Sequence, i: int, new) -> list:
+def _replace(values: Sequence[Any], i: int, new: Any) -> list[Any]:
     moved = list(values)
     moved[i] = new
     return moved
 
 
-def assert_gradients_match(f: Callable, inputs: Sequence[float], rel_tol: float = REL_TOL) -> list:
+def assert_gradients_match(f: Callable[..., Any], inputs: Sequence[float], rel_tol: float = REL_TOL) -> list[Any]:
     """Reverse mode, forward mode and central differences of ``f`` at ``inputs`` must agree.
 
     ``f`` takes one argument per input and uses only Value/Dual operations
@@ -427,10 +326,14 @@ def assert_gradients_match(f: Callable, inputs: Sequence[float], rel_tol: float 
 # Random expression graphs with shared sub-expressions
 # ---------------------------------------------------------------------------
 
-#: Ops that are smooth on their whole domain: random graphs use these, so a
+#: Ops that are smooth on all of ℝ (``Op.smooth``): random graphs use these, so a
 #: central difference never straddles a kink.  (Kinked ops are tested alone.)
-SMOOTH_UNARY = (ops.neg, ops.exp, ops.tanh, ops.sigmoid, ops.softplus, ops.log_sigmoid, ops.sin, ops.cos)
-SMOOTH_BINARY = (ops.add, ops.sub, ops.mul)
+SMOOTH_UNARY = tuple(op for op in ops.OPS.values() if op.smooth and op.arity == 1)
+SMOOTH_BINARY = tuple(op for op in ops.OPS.values() if op.smooth and op.arity == 2)
+
+
+#: One step of a :class:`Program`: an op, the indices of its arguments among the earlier values, its params.
+Step = tuple[Op, tuple[int, ...], tuple[Any, ...]]
 
 
 class Program:
@@ -442,20 +345,21 @@ class Program:
     what lets the tests compare engines.
     """
 
-    def __init__(self, n_leaves: int, steps: list) -> None:
+    def __init__(self, n_leaves: int, steps: list[Step]) -> None:
         self.n_leaves = n_leaves
         self.steps = steps
 
-    def __call__(self, *leaves):
+    def __call__(self, *leaves: Any) -> Any:
         values = list(leaves)
         for op, args, params in self.steps:
             values.append(op(*[values[a] for a in args], *params))
         return values[-1]
 
-    def complex_call(self, *leaves):
+    def complex_call(self, *leaves: complex) -> complex:
         """The program on complex numbers (each op's ``complex_forward``), for the complex step."""
         values = list(leaves)
         for op, args, params in self.steps:
+            assert op.complex_forward is not None, f"{op.name} has no complex_forward (programs use smooth ops)"
             values.append(op.complex_forward(*[values[a] for a in args], *params))
         return values[-1]
 
@@ -467,10 +371,10 @@ class Program:
 
 
 @st.composite
-def programs(draw, max_leaves: int = 3, max_steps: int = 8) -> Program:
+def programs(draw: st.DrawFn, max_leaves: int = 3, max_steps: int = 8) -> Program:
     """A random :class:`Program` built from the smooth ops (including ``x ** 2`` and ``x ** 3``)."""
     n_leaves = draw(st.integers(1, max_leaves))
-    steps: list[tuple] = []
+    steps: list[Step] = []
     for k in range(draw(st.integers(1, max_steps))):
         available = n_leaves + k
         kind = draw(st.sampled_from(("unary", "binary", "power")))
@@ -495,7 +399,7 @@ def program_inputs(program: Program, bound: float = 2.0) -> st.SearchStrategy:
 
 
 @st.composite
-def value_graphs(draw, max_leaves: int = 3, max_steps: int = 8) -> tuple:
+def value_graphs(draw: st.DrawFn, max_leaves: int = 3, max_steps: int = 8) -> tuple[list[Value], Value]:
     """A random graph of Values, built: ``(leaves, output)``, the leaves labelled x0, x1, …
 
     >>> from hypothesis import given

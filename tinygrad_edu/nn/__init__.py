@@ -4,7 +4,8 @@
 * :mod:`~tinygrad_edu.nn.init`: initialisers and their variance formulas
 * :mod:`~tinygrad_edu.nn.linear`: ``Linear``, ``MLP``
 * :mod:`~tinygrad_edu.nn.activations`: identity, sigmoid, tanh, relu, leaky relu, PReLU, ELU, softplus
-* :mod:`~tinygrad_edu.nn.losses`: mse, binary cross-entropy from logits, softmax cross-entropy
+* the losses of :mod:`tinygrad_edu.losses` (mse, binary cross-entropy from logits, softmax cross-entropy),
+  also here, as in ``torch.nn.functional``
 * :mod:`~tinygrad_edu.nn.optim`: ``SGD`` (momentum, Nesterov), ``Adam``
 * :mod:`~tinygrad_edu.nn.clip`: ``clip_grad_norm``, ``clip_grad_value``
 * :mod:`~tinygrad_edu.nn.batchnorm`: ``BatchNorm1d`` and its closed-form backward
@@ -44,7 +45,7 @@ from .activations import (
 from .batchnorm import BatchNorm1d, batch_norm_backward
 from .clip import clip_grad_norm, clip_grad_value, grad_norm
 from .linear import MLP, Linear
-from .losses import binary_cross_entropy_with_logits, cross_entropy, log_softmax, mse, softmax
+from ..losses import binary_cross_entropy_with_logits, cross_entropy, log_softmax, mse, softmax
 from .module import Module, Sequential, StateDictError
 from .optim import SGD, Adam, Optimizer
 from .recurrent import GRUCell, LSTMCell, RNNCell, unroll

@@ -33,20 +33,25 @@ already, second derivatives included.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from ..matrix import Matrix
 from ..operators import Arithmetic
-from ..ops import finite_number
+from ..ops import LEAKY_SLOPE
+from ..reals import finite_number, is_int
 from .module import Module
 
+#: A Matrix or a Value: the functions return the kind of node they are given.
+Node = TypeVar("Node", bound=Arithmetic)
 
-def _check_input(where: str, x) -> None:
+
+def _check_input(where: str, x: object) -> None:
     if not isinstance(x, Arithmetic):
         raise TypeError(f"{where}: expected a Matrix or a Value, got {x!r} of type {type(x).__name__}")
 
 
-def _check_finite_number(where: str, name: str, a) -> None:
+def _check_finite_number(where: str, name: str, a: object) -> None:
     finite_number(where, name, a)
 
 
@@ -54,44 +59,44 @@ def _check_finite_number(where: str, name: str, a) -> None:
 # Functions
 # ---------------------------------------------------------------------------
 
-def identity(x):
+def identity(x: Node) -> Node:
     """f(x) = x, f′ = 1 (the deep *linear* network's 'activation')."""
     _check_input("identity", x)
     return x
 
 
-def sigmoid(x):
+def sigmoid(x: Node) -> Node:
     """σ(x) = 1/(1 + e^(−x)); σ′ = σ(1 − σ) ≤ 1/4."""
     _check_input("sigmoid", x)
     return x.sigmoid()
 
 
-def tanh(x):
+def tanh(x: Node) -> Node:
     """tanh x; tanh′ = 1 − tanh² ≤ 1."""
     _check_input("tanh", x)
     return x.tanh()
 
 
-def relu(x):
+def relu(x: Node) -> Node:
     """max(x, 0); relu′ = 1 for x > 0 and 0 for x ≤ 0 (0 at the kink, as in PyTorch)."""
     _check_input("relu", x)
     return x.relu()
 
 
-def leaky_relu(x, negative_slope: float = 0.01):
+def leaky_relu(x: Node, negative_slope: float = LEAKY_SLOPE) -> Node:
     """x for x > 0, ``negative_slope``·x otherwise; the derivative is 1 or the slope."""
     _check_input("leaky_relu", x)
     _check_finite_number("leaky_relu", "negative_slope", negative_slope)
     return x.leaky_relu(negative_slope)
 
 
-def softplus(x):
+def softplus(x: Node) -> Node:
     """ln(1 + eˣ), a smooth relu; softplus′ = σ.  Stable for any finite x."""
     _check_input("softplus", x)
     return x.softplus()
 
 
-def elu(x, alpha: float = 1.0):
+def elu(x: Node, alpha: float = 1.0) -> Node:
     """x for x > 0, α(eˣ − 1) for x ≤ 0 (Clevert et al. 2015).
 
     Built as relu(x) + α(e^(x − relu(x)) − 1): for x > 0 the exponent is 0 and
@@ -105,7 +110,7 @@ def elu(x, alpha: float = 1.0):
     return positive + alpha * ((x - positive).exp() - 1)
 
 
-def prelu(x, weight):
+def prelu(x: Node, weight: Node) -> Node:
     """PReLU (He et al. 2015): x for x > 0, a·x for x ≤ 0, with the slope a *learned*.
 
     Built as relu(x) + a·(x − relu(x)), because x − relu(x) = min(x, 0).  So
@@ -130,39 +135,39 @@ def prelu(x, weight):
 class Identity(Module):
     """The identity: y = x."""
 
-    def forward(self, x):
+    def forward(self, x: Any) -> Any:
         return identity(x)
 
 
 class Sigmoid(Module):
     """Elementwise σ(x)."""
 
-    def forward(self, x):
+    def forward(self, x: Any) -> Any:
         return sigmoid(x)
 
 
 class Tanh(Module):
     """Elementwise tanh x."""
 
-    def forward(self, x):
+    def forward(self, x: Any) -> Any:
         return tanh(x)
 
 
 class ReLU(Module):
     """Elementwise max(x, 0)."""
 
-    def forward(self, x):
+    def forward(self, x: Any) -> Any:
         return relu(x)
 
 
 class LeakyReLU(Module):
     """Elementwise leaky relu with a fixed ``negative_slope`` (default 0.01, as in PyTorch)."""
 
-    def __init__(self, negative_slope: float = 0.01) -> None:
+    def __init__(self, negative_slope: float = LEAKY_SLOPE) -> None:
         _check_finite_number("LeakyReLU", "negative_slope", negative_slope)
         self.negative_slope = negative_slope
 
-    def forward(self, x):
+    def forward(self, x: Any) -> Any:
         return leaky_relu(x, self.negative_slope)
 
     def extra_repr(self) -> str:
@@ -176,7 +181,7 @@ class ELU(Module):
         _check_finite_number("ELU", "alpha", alpha)
         self.alpha = alpha
 
-    def forward(self, x):
+    def forward(self, x: Any) -> Any:
         return elu(x, self.alpha)
 
     def extra_repr(self) -> str:
@@ -186,7 +191,7 @@ class ELU(Module):
 class Softplus(Module):
     """Elementwise ln(1 + eˣ)."""
 
-    def forward(self, x):
+    def forward(self, x: Any) -> Any:
         return softplus(x)
 
 
@@ -199,12 +204,12 @@ class PReLU(Module):
     """
 
     def __init__(self, num_parameters: int = 1, init: float = 0.25) -> None:
-        if isinstance(num_parameters, bool) or not isinstance(num_parameters, int) or num_parameters < 1:
+        if not is_int(num_parameters) or num_parameters < 1:
             raise ValueError(f"PReLU: num_parameters must be an integer >= 1, got {num_parameters!r}")
         _check_finite_number("PReLU", "init", init)
         self.weight = Matrix.full(1, num_parameters, init)
 
-    def forward(self, x):
+    def forward(self, x: Any) -> Any:
         return prelu(x, self.weight)
 
     def extra_repr(self) -> str:
@@ -239,7 +244,8 @@ def make_activation(spec: str | Callable[[], Module]) -> Module:
         factory = ACTIVATIONS.get(spec)
         if factory is None:
             raise ValueError(f"activation: unknown name {spec!r}; choose one of {', '.join(sorted(ACTIVATIONS))}")
-        return factory()
+        made: Module = factory()
+        return made
     if isinstance(spec, Module):
         raise TypeError(
             f"activation: pass a name or a class/factory such as {type(spec).__name__}, not an instance "

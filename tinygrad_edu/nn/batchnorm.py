@@ -35,9 +35,11 @@ running variance uses the unbiased estimate σ²·m/(m − 1), as PyTorch does.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from ..matrix import Matrix, matrix_from
-from ..ops import check_number, finite_number, numbers_of, short, to_float
+from ..matrix_ops import Rows
+from ..reals import check_number, finite_number, is_int, numbers_of, short, to_float
 from .module import Module
 
 
@@ -52,7 +54,7 @@ class BatchNorm1d(Module):
     """
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1) -> None:
-        if isinstance(num_features, bool) or not isinstance(num_features, int) or num_features < 1:
+        if not is_int(num_features) or num_features < 1:
             raise ValueError(f"BatchNorm1d: num_features must be an integer >= 1, got {num_features!r}")
         eps = finite_number("BatchNorm1d", "eps", eps, at_least=0)
         check_number("BatchNorm1d", momentum)
@@ -66,21 +68,21 @@ class BatchNorm1d(Module):
         self.running_mean = Matrix.zeros(1, num_features, requires_grad=False)
         self.running_var = Matrix.ones(1, num_features, requires_grad=False)
 
-    def forward(self, x) -> Matrix:
-        x = matrix_from(x, f"BatchNorm1d({self.num_features})")
-        m, n = x.shape
+    def forward(self, x: Any) -> Matrix:
+        X = matrix_from(x, f"BatchNorm1d({self.num_features})")
+        m, n = X.shape
         if n != self.num_features:
-            raise ValueError(f"BatchNorm1d({self.num_features}): the input has shape {x.shape}, "
+            raise ValueError(f"BatchNorm1d({self.num_features}): the input has shape {X.shape}, "
                              f"expected {self.num_features} columns")
         if not self.training:
             self._check_spread("running_var", self.running_var.data[0])
-            x_hat = (x - self.running_mean) / (self.running_var + self.eps).sqrt()
+            x_hat = (X - self.running_mean) / (self.running_var + self.eps).sqrt()
             return x_hat * self.weight + self.bias
         if m < 2:
             raise ValueError(f"BatchNorm1d: training needs a batch of at least 2 rows to have a "
-                             f"variance, got shape {x.shape}")
-        mean = x.mean(axis=0)                      # μ, 1×n
-        centred = x - mean                         # x − μ, broadcast over the rows
+                             f"variance, got shape {X.shape}")
+        mean = X.mean(axis=0)                      # μ, 1×n
+        centred = X - mean                         # x − μ, broadcast over the rows
         variance = (centred * centred).mean(axis=0)  # σ², biased (divided by m)
         self._check_spread("batch variance", variance.data[0])
         x_hat = centred / (variance + self.eps).sqrt()
@@ -88,7 +90,7 @@ class BatchNorm1d(Module):
         self._update_running(mean.data[0], variance.data[0], m)
         return y
 
-    def _check_spread(self, what: str, variances: list) -> None:
+    def _check_spread(self, what: str, variances: list[float]) -> None:
         """σ² + ε must be above 0, or x̂ = (x − μ)/√(σ² + ε) divides by zero."""
         for j, v in enumerate(variances):
             if v + self.eps == 0:
@@ -97,7 +99,7 @@ class BatchNorm1d(Module):
                     f"so x̂ = (x − μ)/√(σ² + ε) would divide by zero; use eps > 0 (PyTorch's default is 1e-5)"
                 )
 
-    def _update_running(self, mean: list, variance: list, m: int) -> None:
+    def _update_running(self, mean: list[float], variance: list[float], m: int) -> None:
         """r ← (1 − momentum)·r + momentum·batch, with the unbiased variance σ²·m/(m − 1)."""
         k = self.momentum
         unbiased = [v * m / (m - 1) for v in variance]
@@ -108,7 +110,7 @@ class BatchNorm1d(Module):
         return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"
 
 
-def batch_norm_backward(x: list, gamma: list, g: list, eps: float) -> tuple[list, list, list]:
+def batch_norm_backward(x: Rows, gamma: list[float], g: Rows, eps: float) -> tuple[Rows, list[float], list[float]]:
     """The closed-form backward of batch norm in training mode, on plain lists of rows.
 
     ``x`` is the m×n input, ``gamma`` the n scales, ``g`` = ∂L/∂y (m×n).

@@ -27,13 +27,13 @@ the direction of g.
 from __future__ import annotations
 
 import math
-from typing import Iterable
+from collections.abc import Iterable
 
-from ..ops import finite_number, short
-from .params import as_floats, check_parameters, flat_grad, write_grad
+from ..reals import finite_number, short
+from .params import Parameter, as_floats, check_parameters, flat_grad, write_grad
 
 
-def grad_norm(params: Iterable) -> float:
+def grad_norm(params: Iterable[Parameter]) -> float:
     """‖g‖ = √(Σ g²) over every gradient of every parameter.
 
     ``math.hypot`` computes it without overflow or underflow in the squares:
@@ -43,7 +43,7 @@ def grad_norm(params: Iterable) -> float:
     return math.hypot(*[g for k, p in enumerate(params) for g in as_floats("grad_norm", k, "gradient", flat_grad(p))])
 
 
-def clip_grad_norm(params: Iterable, max_norm: float, error_if_nonfinite: bool = False) -> float:
+def clip_grad_norm(params: Iterable[Parameter], max_norm: float, error_if_nonfinite: bool = False) -> float:
     """Rescale all gradients together so that their global norm is at most ``max_norm``.
 
     Returns the norm *before* clipping (watch it to see gradients explode).
@@ -70,7 +70,7 @@ def clip_grad_norm(params: Iterable, max_norm: float, error_if_nonfinite: bool =
     return norm
 
 
-def clip_grad_value(params: Iterable, clip_value: float) -> None:
+def clip_grad_value(params: Iterable[Parameter], clip_value: float) -> None:
     """Clamp every gradient entry to [−clip_value, clip_value] (nan stays nan)."""
     params = check_parameters("clip_grad_value", params)
     c = _positive("clip_grad_value", "clip_value", clip_value)
@@ -79,7 +79,7 @@ def clip_grad_value(params: Iterable, clip_value: float) -> None:
         write_grad(p, [_clamp(g, c) for g in gs])
 
 
-def _positive(where: str, name: str, value) -> float:
+def _positive(where: str, name: str, value: object) -> float:
     """A threshold that must be a finite number > 0, as a plain float."""
     return finite_number(where, name, value, above=0)
 

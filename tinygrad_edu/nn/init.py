@@ -70,7 +70,8 @@ import random
 from typing import Callable
 
 from ..matrix import Matrix, check_entries
-from ..ops import check_number, finite_number, to_float
+from ..ops import LEAKY_SLOPE
+from ..reals import check_number, finite_number, is_int, to_float
 from ..seeding import generator
 
 #: The signature every initialiser has (after its keyword options are fixed).
@@ -81,21 +82,20 @@ Initialiser = Callable[[int, int, random.Random], Matrix]
 # Argument checks, shared by every initialiser
 # ---------------------------------------------------------------------------
 
-def _check_shape(where: str, n_out, n_in) -> None:
-    for size in (n_out, n_in):
-        if isinstance(size, bool) or not isinstance(size, int):
-            raise TypeError(f"{where}: n_out and n_in must be ints, got {(n_out, n_in)!r}")
+def _check_shape(where: str, n_out: object, n_in: object) -> None:
+    if not (is_int(n_out) and is_int(n_in)):
+        raise TypeError(f"{where}: n_out and n_in must be ints, got {(n_out, n_in)!r}")
     if n_out < 1 or n_in < 1:
         raise ValueError(f"{where}: shape {(n_out, n_in)}: both sizes must be at least 1")
     check_entries(where, n_out, n_in)
 
 
-def _finite(where: str, name: str, x) -> float:
+def _finite(where: str, name: str, x: object) -> float:
     """A setting that must be a finite number, as a plain float (NumPy's float64 included)."""
     return finite_number(where, name, x)
 
 
-def _check_slope(where: str, negative_slope) -> float:
+def _check_slope(where: str, negative_slope: object) -> float:
     return _finite(where, "negative_slope", negative_slope)
 
 
@@ -234,11 +234,11 @@ def he_uniform(n_out: int, n_in: int, rng: random.Random | None = None, negative
     return _symmetric_uniform("he_uniform", n_out, n_in, rng, bound)
 
 
-def _check_gain(where: str, g) -> float:
+def _check_gain(where: str, g: object) -> float:
     return finite_number(where, "gain", g, at_least=0)
 
 
-def calculate_gain(nonlinearity: str, negative_slope: float = 0.01) -> float:
+def calculate_gain(nonlinearity: str, negative_slope: float = LEAKY_SLOPE) -> float:
     """The factor by which to scale a weight's standard deviation for an activation
     (PyTorch's ``calculate_gain``).  For relu it is exact: relu keeps half of a
     symmetric input's second moment, so √2 puts it back; a leaky relu keeps
@@ -295,3 +295,22 @@ def get(init: str | Initialiser) -> Initialiser:
             )
         return found
     raise TypeError(f"init: expected an initialiser's name or a function, got {init!r}")
+
+
+def drawn(where: str, init: Initialiser, n_out: int, n_in: int, rng: random.Random) -> Matrix:
+    """``init(n_out, n_in, rng)``, checked to be a Matrix of that shape, as a trainable leaf
+    (a constant or a computed matrix from a user's initialiser is copied into a fresh leaf).
+
+    >>> drawn("Linear weight", constant, 1, 2, random.Random(0)).data
+    [[0.0, 0.0]]
+    >>> drawn("Linear weight", lambda n_out, n_in, rng: "zeros", 1, 2, random.Random(0))
+    Traceback (most recent call last):
+    ValueError: Linear weight: the initialiser returned str, expected a Matrix of shape (1, 2)
+    """
+    matrix = init(n_out, n_in, rng)
+    if not isinstance(matrix, Matrix) or matrix.shape != (n_out, n_in):
+        found = matrix.shape if isinstance(matrix, Matrix) else type(matrix).__name__
+        raise ValueError(f"{where}: the initialiser returned {found}, expected a Matrix of shape {(n_out, n_in)}")
+    if not matrix.requires_grad or not matrix.is_leaf:
+        matrix = Matrix(matrix.tolist())  # a fresh trainable leaf
+    return matrix

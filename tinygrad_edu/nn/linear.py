@@ -23,11 +23,14 @@ Backward: ∂L/∂W = gᵀ·X, ∂L/∂b = the column sums of g, ∂L/∂X = g·
 from __future__ import annotations
 
 import random
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from ..matrix import Matrix, check_entries, matrix_from
 from ..seeding import generator
+from ..reals import is_int
 from . import init as initialisers
+from .init import Initialiser
 from .activations import make_activation
 from .module import Module, Sequential
 
@@ -49,14 +52,14 @@ class Linear(Module):
         self,
         n_in: int,
         n_out: int,
-        init: str | Callable = "standard_uniform",
+        init: str | Initialiser = "standard_uniform",
         rng: random.Random | None = None,
         *,
         bias: bool = True,
-        bias_init: str | Callable = "zeros",
+        bias_init: str | Initialiser = "zeros",
     ) -> None:
         for size in (n_in, n_out):
-            if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            if not is_int(size) or size < 1:
                 raise ValueError(f"Linear: n_in and n_out must be integers >= 1, got {(n_in, n_out)!r}")
         check_entries("Linear", n_out, n_in, what="a weight of shape")
         if not isinstance(bias, bool):
@@ -64,35 +67,23 @@ class Linear(Module):
         rng = generator("Linear", rng)
         weight_init, bias_initialiser = initialisers.get(init), initialisers.get(bias_init)
         self.n_in, self.n_out = n_in, n_out
-        self.weight = _drawn("Linear weight", weight_init, n_out, n_in, rng)
+        self.weight = initialisers.drawn("Linear weight", weight_init, n_out, n_in, rng)
+        self.bias: Matrix | None = None
         if bias:
-            self.bias = _drawn("Linear bias", bias_initialiser, 1, n_out, rng)
-        else:
-            self.bias = None
+            self.bias = initialisers.drawn("Linear bias", bias_initialiser, 1, n_out, rng)
 
-    def forward(self, x) -> Matrix:
-        x = matrix_from(x, f"Linear({self.n_in} → {self.n_out})")
-        if x.shape[1] != self.n_in:
+    def forward(self, x: Any) -> Matrix:
+        inputs = matrix_from(x, f"Linear({self.n_in} → {self.n_out})")
+        if inputs.shape[1] != self.n_in:
             raise ValueError(
-                f"Linear({self.n_in} → {self.n_out}): the input has shape {x.shape}, "
+                f"Linear({self.n_in} → {self.n_out}): the input has shape {inputs.shape}, "
                 f"expected {self.n_in} columns (one row per sample)"
             )
-        z = x @ self.weight.T
+        z = inputs @ self.weight.T
         return z if self.bias is None else z + self.bias
 
     def extra_repr(self) -> str:
         return f"n_in={self.n_in}, n_out={self.n_out}, bias={self.bias is not None}"
-
-
-def _drawn(where: str, init: Callable, n_out: int, n_in: int, rng) -> Matrix:
-    """``init(n_out, n_in, rng)``, checked to be a trainable Matrix of that shape."""
-    matrix = init(n_out, n_in, rng)
-    if not isinstance(matrix, Matrix) or matrix.shape != (n_out, n_in):
-        found = matrix.shape if isinstance(matrix, Matrix) else type(matrix).__name__
-        raise ValueError(f"{where}: the initialiser returned {found}, expected a Matrix of shape {(n_out, n_in)}")
-    if not matrix.requires_grad or not matrix.is_leaf:
-        matrix = Matrix(matrix.tolist())  # a fresh trainable leaf
-    return matrix
 
 
 class MLP(Sequential):
@@ -119,12 +110,12 @@ class MLP(Sequential):
     def __init__(
         self,
         sizes: Sequence[int],
-        activation: str | Callable = "tanh",
-        init: str | Callable = "xavier_uniform",
+        activation: str | Callable[[], Module] = "tanh",
+        init: str | Initialiser = "xavier_uniform",
         rng: random.Random | None = None,
         *,
-        bias_init: str | Callable = "zeros",
-        output_activation: str | Callable | None = None,
+        bias_init: str | Initialiser = "zeros",
+        output_activation: str | Callable[[], Module] | None = None,
     ) -> None:
         if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence):
             raise TypeError(f"MLP: sizes must be a list of layer sizes such as [2, 16, 1], got {sizes!r:.60}")
@@ -132,7 +123,7 @@ class MLP(Sequential):
         if len(sizes) < 2:
             raise ValueError(f"MLP: sizes needs at least an input and an output size, got {sizes!r}")
         for size in sizes:
-            if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            if not is_int(size) or size < 1:
                 raise ValueError(f"MLP: every size must be an integer >= 1, got {sizes!r:.60}")
         rng = generator("MLP", rng)
         # Every name checked before the first layer draws from rng: a bad argument changes nothing.

@@ -37,10 +37,12 @@ from __future__ import annotations
 import json
 import math
 import os
-from typing import Iterator
+from collections.abc import Iterator
+from typing import Any, NoReturn
 
 from ..matrix import Matrix
-from ..ops import NUMBERS, short, to_float
+from ..matrix_ops import Rows
+from ..reals import is_int, is_real, short, to_float
 
 
 class StateDictError(ValueError):
@@ -58,10 +60,10 @@ class Module:
     #: True in training mode (the default), False after ``eval()``.  Batch norm reads it.
     training: bool = True
 
-    def forward(self, *args, **kwargs):
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.forward(*args, **kwargs)
 
     # -- walking the attributes -------------------------------------------------
@@ -137,14 +139,14 @@ class Module:
 
     # -- saving and loading ---------------------------------------------------------
 
-    def state_dict(self) -> dict[str, list]:
+    def state_dict(self) -> dict[str, Rows]:
         """Every parameter and buffer by name, as a copy: ``{name: list of rows}``.
 
         The result holds only str, list and float, so ``json.dumps`` takes it as it is.
         """
         return {name: leaf.tolist() for name, leaf in self._named_leaves()}
 
-    def load_state_dict(self, state: dict) -> None:
+    def load_state_dict(self, state: dict[str, Any]) -> None:
         """Copy the numbers of ``state`` (as made by ``state_dict()``) into the model.
 
         Everything is checked first: the names must be exactly the model's,
@@ -158,7 +160,7 @@ class Module:
             for target_row, row in zip(targets[name].data, rows):
                 target_row[:] = row
 
-    def save(self, path: str | os.PathLike) -> None:
+    def save(self, path: str | os.PathLike[str]) -> None:
         """Write ``state_dict()`` to ``path`` as JSON.
 
         Python writes every float with the shortest repr that reads back to
@@ -184,7 +186,7 @@ class Module:
                 os.remove(temporary)
             raise
 
-    def load(self, path: str | os.PathLike) -> None:
+    def load(self, path: str | os.PathLike[str]) -> None:
         """Read a JSON checkpoint written by ``save`` and load it (see ``load_state_dict``)."""
         self.load_state_dict(read_state_dict(path))
 
@@ -230,7 +232,7 @@ class Sequential(Module):
         for i, layer in enumerate(self._layers):
             yield str(i), layer
 
-    def forward(self, x):
+    def forward(self, x: Any) -> Any:
         for layer in self._layers:
             x = layer(x)
         return x
@@ -238,7 +240,7 @@ class Sequential(Module):
     def __getitem__(self, i: int | slice) -> Module:
         if isinstance(i, slice):  # model[:3] is the first three layers, as a Sequential
             return Sequential(*self._layers[i])
-        if isinstance(i, bool) or not isinstance(i, int):
+        if not is_int(i):
             raise TypeError(f"Sequential: a layer index must be an int or a slice, got {i!r:.40}")
         if not -len(self._layers) <= i < len(self._layers):
             raise IndexError(f"Sequential: layer {i} out of range for {len(self._layers)} layers")
@@ -255,7 +257,7 @@ class Sequential(Module):
 # Checking a state dict against the model's names and shapes
 # ---------------------------------------------------------------------------
 
-def check_state_dict(state, shapes: dict[str, tuple[int, int]]) -> dict[str, list]:
+def check_state_dict(state: object, shapes: dict[str, tuple[int, int]]) -> dict[str, Rows]:
     """``state`` checked against ``shapes`` (name → (rows, columns)), as fresh lists of floats.
 
     Raises :class:`StateDictError` naming the first problem: not a dict,
@@ -285,7 +287,7 @@ def check_state_dict(state, shapes: dict[str, tuple[int, int]]) -> dict[str, lis
     return checked
 
 
-def _rows_of(where: str, name: str, value) -> list:
+def _rows_of(where: str, name: str, value: object) -> Rows:
     """``value`` as a list of equal-length rows of floats, or StateDictError."""
     if not isinstance(value, list) or not value:
         raise StateDictError(f"{where}: {name!r} must be a non-empty list of rows, got {_show(value)}")
@@ -298,14 +300,14 @@ def _rows_of(where: str, name: str, value) -> list:
                 f"{where}: {name!r} is ragged: row {i} has {len(row)} entries, row 0 has {len(value[0])}"
             )
         for j, x in enumerate(row):
-            if isinstance(x, bool) or not isinstance(x, NUMBERS):
+            if not is_real(x):
                 raise StateDictError(f"{where}: {name!r} entry ({i}, {j}) is {_show(x)}, expected a number")
         # An int too large for a float becomes inf here (IEEE 754), and is refused as not finite below.
         rows.append([to_float(x) for x in row])
     return rows
 
 
-def _check_finite_rows(where: str, name: str, rows: list, originals: list | None = None) -> None:
+def _check_finite_rows(where: str, name: str, rows: Rows, originals: Any = None) -> None:
     for i, row in enumerate(rows):
         for j, x in enumerate(row):
             if not math.isfinite(x):
@@ -316,14 +318,14 @@ def _check_finite_rows(where: str, name: str, rows: list, originals: list | None
                                                       else ""))
 
 
-def _show(value) -> str:
+def _show(value: object) -> str:
     text = repr(value)
     if len(text) > 40:
         text = text[:37] + "..."
     return f"{text} ({type(value).__name__})"
 
 
-def read_state_dict(path: str | os.PathLike) -> dict:
+def read_state_dict(path: str | os.PathLike[str]) -> Any:
     """Parse a JSON checkpoint.  Every way a file can be broken raises :class:`StateDictError`
     naming the file and the problem: bytes that are not UTF-8, text that is not JSON
     (truncated, edited by hand; with the position), a name that appears twice (JSON
@@ -355,7 +357,7 @@ def read_state_dict(path: str | os.PathLike) -> dict:
         raise StateDictError(f"load: {shown} holds a number too long to read ({error})") from None
 
 
-def _check_path(where: str, path) -> None:
+def _check_path(where: str, path: object) -> None:
     """A file name: a str or a path (an int would be read as an open file descriptor)."""
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"{where}: path must be a str or a path, got {path!r:.40}")
@@ -369,13 +371,13 @@ class _RepeatedName(Exception):
     pass
 
 
-def _refuse_constant(name: str):
+def _refuse_constant(name: str) -> NoReturn:
     raise _NonFiniteInFile(name)
 
 
-def _refuse_repeats(pairs: list) -> dict:
+def _refuse_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     """A JSON object as a dict, refusing a key that appears twice."""
-    result: dict = {}
+    result: dict[str, Any] = {}
     for key, value in pairs:
         if key in result:
             raise _RepeatedName(repr(key))

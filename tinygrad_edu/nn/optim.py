@@ -36,16 +36,16 @@ numbers match ``torch.optim`` step for step):
 from __future__ import annotations
 
 import math
-from typing import Iterable
+from collections.abc import Iterable
+from typing import Any
 
-from ..ops import check_number, finite_number, short, to_float
-from .params import as_floats, check_parameters, clear_grad, flat_data, flat_grad, size, write_data
+from ..reals import check_number, finite_number, short, to_float
+from .params import Parameter, as_floats, check_parameters, clear_grad, flat_data, flat_grad, write_data
 
 
-def _check_rate(where: str, name: str, value, low: float, high: float, closed_high: bool = False) -> float:
+def _check_rate(where: str, name: str, value: object, low: float, high: float, closed_high: bool = False) -> float:
     """A rate in [low, high) (or [low, high]), as a plain float; a clear error naming it otherwise."""
-    check_number(where, value)
-    x = to_float(value)  # NumPy's float64 a plain float; an int beyond float range inf, refused below
+    x = to_float(check_number(where, value))  # NumPy's float64 a float; an int beyond float range inf, refused below
     inside = low <= x <= high if closed_high else low <= x < high
     if not (inside and math.isfinite(x)):
         bracket = "]" if closed_high else ")"
@@ -66,12 +66,12 @@ class Optimizer:
     and ``detect_anomaly()`` catch them first.)
     """
 
-    def __init__(self, where: str, params: Iterable, lr: float) -> None:
+    def __init__(self, where: str, params: Iterable[Parameter], lr: float) -> None:
         self.params = check_parameters(where, params)
         self.where = where
         self.lr = finite_number(where, "the learning rate lr", lr, above=0)
         self.steps = 0
-        self._sizes = [size(p) for p in self.params]  # numbers per parameter: the state is sized by them
+        self._sizes = [len(flat_data(p)) for p in self.params]  # numbers per parameter: the state is sized by them
 
     def zero_grad(self) -> None:
         """Reset every parameter's gradient to zeros."""
@@ -90,36 +90,36 @@ class Optimizer:
             write_data(p, new)
             self._keep(k, state)
 
-    def _numbers(self, k: int, p, what: str, values: list) -> list:
+    def _numbers(self, k: int, p: Parameter, what: str, values: list[Any]) -> list[float]:
         """Parameter k's data or gradient as plain floats, or a clear error naming the entry."""
         if len(values) != self._sizes[k]:
             raise ValueError(f"{self.where}: parameter {k} changed shape since the optimiser was made "
                              f"(its {what} has {len(values)} numbers, expected {self._sizes[k]})")
         return as_floats(self.where, k, what, values)
 
-    def _update(self, k: int, theta: list, g: list, t: int) -> tuple:
+    def _update(self, k: int, theta: list[float], g: list[float], t: int) -> tuple[list[float], Any]:
         """(new values of parameter k, its new state) for step t, computed without changing anything."""
         raise NotImplementedError
 
-    def _keep(self, k: int, state) -> None:
+    def _keep(self, k: int, state: Any) -> None:
         """Store parameter k's new state (called only once every update has been computed)."""
 
 
 class SGD(Optimizer):
     """Stochastic gradient descent, with optional momentum and Nesterov momentum (formulas above)."""
 
-    def __init__(self, params: Iterable, lr: float, momentum: float = 0.0, nesterov: bool = False) -> None:
+    def __init__(self, params: Iterable[Parameter], lr: float, momentum: float = 0.0, nesterov: bool = False) -> None:
         super().__init__("SGD", params, lr)
-        momentum = _check_rate("SGD", "momentum", momentum, 0.0, 1.0)
+        rate = _check_rate("SGD", "momentum", momentum, 0.0, 1.0)
         if not isinstance(nesterov, bool):
             raise TypeError(f"SGD: nesterov must be True or False, got {short(nesterov)}")
-        if nesterov and momentum == 0:
+        if nesterov and rate == 0:
             raise ValueError("SGD: Nesterov momentum needs momentum > 0")
-        self.momentum = momentum
+        self.momentum = rate
         self.nesterov = nesterov
-        self.velocity = [None] * len(self.params)  # per parameter, made at the first step
+        self.velocity: list[list[float] | None] = [None] * len(self.params)  # per parameter, made at the first step
 
-    def _update(self, k: int, theta: list, g: list, t: int) -> tuple:
+    def _update(self, k: int, theta: list[float], g: list[float], t: int) -> tuple[list[float], Any]:
         lr, mu = self.lr, self.momentum
         if mu == 0:
             return [th - lr * gi for th, gi in zip(theta, g)], None
@@ -129,7 +129,7 @@ class SGD(Optimizer):
             return [th - lr * (gi + mu * vi) for th, gi, vi in zip(theta, g, v)], v
         return [th - lr * vi for th, vi in zip(theta, v)], v
 
-    def _keep(self, k: int, state) -> None:
+    def _keep(self, k: int, state: Any) -> None:
         if self.momentum != 0:
             self.velocity[k] = state
 
@@ -137,18 +137,18 @@ class SGD(Optimizer):
 class Adam(Optimizer):
     """Adam with bias-corrected first and second moments (formulas above)."""
 
-    def __init__(self, params: Iterable, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+    def __init__(self, params: Iterable[Parameter], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8) -> None:
         super().__init__("Adam", params, lr)
         if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
             raise TypeError(f"Adam: betas must be a pair (β₁, β₂), got {short(betas)}")
-        betas = tuple(_check_rate("Adam", name, beta, 0.0, 1.0) for name, beta in zip(("β₁", "β₂"), betas))
-        self.betas = betas
+        self.betas = (_check_rate("Adam", "β₁", betas[0], 0.0, 1.0),
+                      _check_rate("Adam", "β₂", betas[1], 0.0, 1.0))
         self.eps = finite_number("Adam", "eps", eps, at_least=0)
         self.first = [[0.0] * n for n in self._sizes]   # m, the mean of g
         self.second = [[0.0] * n for n in self._sizes]  # s, the mean of g²
 
-    def _update(self, k: int, theta: list, g: list, t: int) -> tuple:
+    def _update(self, k: int, theta: list[float], g: list[float], t: int) -> tuple[list[float], Any]:
         b1, b2 = self.betas
         m = [b1 * mi + (1 - b1) * gi for mi, gi in zip(self.first[k], g)]
         s = [b2 * si + (1 - b2) * gi * gi for si, gi in zip(self.second[k], g)]
@@ -161,5 +161,5 @@ class Adam(Optimizer):
             new.append(th if denominator == 0 else th - lr * (mi / correction1) / denominator)
         return new, (m, s)
 
-    def _keep(self, k: int, state) -> None:
+    def _keep(self, k: int, state: Any) -> None:
         self.first[k], self.second[k] = state

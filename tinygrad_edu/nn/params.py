@@ -23,16 +23,18 @@ for a hand-built chain of scalar weights alike.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
+from typing import Any, Union
 
 from ..matrix import Matrix
-from ..ops import NUMBERS, short, to_float
+from ..reals import is_real, short, to_float
 from ..value import Value
 
-Parameter = Matrix | Value
+#: What an optimiser trains: a Matrix or a scalar Value leaf.
+Parameter = Union[Matrix, Value]
 
 
-def check_parameters(where: str, params: Iterable) -> list:
+def check_parameters(where: str, params: Iterable[Any]) -> list[Parameter]:
     """``params`` as a list of Matrix/Value leaves, or a clear TypeError/ValueError.
 
     A generator (``model.parameters()`` is a list here, but users pass
@@ -62,13 +64,13 @@ def check_parameters(where: str, params: Iterable) -> list:
     return params
 
 
-def as_floats(where: str, k: int, what: str, values: list) -> list:
+def as_floats(where: str, k: int, what: str, values: list[Any]) -> list[float]:
     """``values`` (parameter k's numbers or gradient, flat) as plain floats, or a TypeError
     naming the entry.  A Fraction or an int becomes a float (beyond float range ±inf)."""
     floats = []
     for i, x in enumerate(values):
         if type(x) is not float:
-            if isinstance(x, bool) or not isinstance(x, NUMBERS):
+            if not is_real(x):
                 raise TypeError(f"{where}: the {what} of parameter {k} has the entry {short(x)} "
                                 f"(number {i}), of type {type(x).__name__}, not a number")
             x = to_float(x)
@@ -76,29 +78,21 @@ def as_floats(where: str, k: int, what: str, values: list) -> list:
     return floats
 
 
-def flat_data(p: Parameter) -> list:
+def flat_data(p: Parameter) -> list[Any]:
     """The numbers of ``p``, row after row."""
     if isinstance(p, Value):
         return [p.data]
     return [x for row in p.data for x in row]
 
 
-def flat_grad(p: Parameter) -> list:
+def flat_grad(p: Parameter) -> list[Any]:
     """The gradient of ``p``, row after row (zeros before any backward)."""
     if isinstance(p, Value):
         return [p.grad]
     return [g for row in p.grad for g in row]
 
 
-def size(p: Parameter) -> int:
-    """How many numbers ``p`` holds."""
-    if isinstance(p, Value):
-        return 1
-    m, n = p.shape
-    return m * n
-
-
-def write_data(p: Parameter, values: list) -> None:
+def write_data(p: Parameter, values: list[float]) -> None:
     """Put ``values`` (row after row) into ``p``'s numbers, in place: the rows
     stay the same list objects, so everything holding ``p`` sees the change."""
     if isinstance(p, Value):
@@ -109,7 +103,7 @@ def write_data(p: Parameter, values: list) -> None:
         row[:] = values[i * n:(i + 1) * n]
 
 
-def write_grad(p: Parameter, values: list) -> None:
+def write_grad(p: Parameter, values: list[float]) -> None:
     """Replace ``p``'s gradient with ``values`` (row after row)."""
     if isinstance(p, Value):
         p.grad = values[0]

@@ -33,41 +33,36 @@ keeps two biases per gate; one bias is enough, since two would only add up.)
 from __future__ import annotations
 
 import random
-from typing import Callable, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from ..matrix import Matrix, check_entries, matrix_from
-from ..ops import finite_number, short
+from ..reals import finite_number, is_int, short
 from ..seeding import generator
 from . import init as initialisers
+from .init import Initialiser
 from .module import Module
 
 
-def _check_sizes(where: str, input_size, hidden_size) -> None:
-    for size in (input_size, hidden_size):
-        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-            raise ValueError(f"{where}: input_size and hidden_size must be integers >= 1, "
-                             f"got {(input_size, hidden_size)!r}")
+def _check_sizes(where: str, input_size: object, hidden_size: object) -> None:
+    if not (is_int(input_size) and is_int(hidden_size) and input_size >= 1 and hidden_size >= 1):
+        raise ValueError(f"{where}: input_size and hidden_size must be integers >= 1, "
+                         f"got {(input_size, hidden_size)!r}")
     check_entries(where, hidden_size, max(input_size, hidden_size), what="a weight of shape")
-
-
-def _weight(init: Callable, n_out: int, n_in: int, rng) -> Matrix:
-    matrix = init(n_out, n_in, rng)
-    if not isinstance(matrix, Matrix) or matrix.shape != (n_out, n_in):
-        raise ValueError(f"recurrent cell: the initialiser must return a Matrix of shape {(n_out, n_in)}")
-    return matrix if matrix.requires_grad and matrix.is_leaf else Matrix(matrix.tolist())
 
 
 class Gate(Module):
     """One affine map of the input and the previous hidden state: x·W_ihᵀ + h·W_hhᵀ + b.
 
     W_ih is hidden×input, W_hh hidden×hidden, b 1×hidden (zeros unless
-    ``bias_value`` says otherwise).  ``init`` draws W_ih, ``recurrent_init`` W_hh.
+    ``bias_value`` says otherwise).  ``init`` draws W_ih, ``recurrent_init`` W_hh;
+    ``where`` names the cell in an initialiser's error.
     """
 
-    def __init__(self, input_size: int, hidden_size: int, init: Callable, recurrent_init: Callable,
-                 rng, bias_value: float = 0.0) -> None:
-        self.weight_ih = _weight(init, hidden_size, input_size, rng)
-        self.weight_hh = _weight(recurrent_init, hidden_size, hidden_size, rng)
+    def __init__(self, input_size: int, hidden_size: int, init: Initialiser, recurrent_init: Initialiser,
+                 rng: random.Random, bias_value: float = 0.0, where: str = "Gate") -> None:
+        self.weight_ih = initialisers.drawn(f"{where} weight_ih", init, hidden_size, input_size, rng)
+        self.weight_hh = initialisers.drawn(f"{where} weight_hh", recurrent_init, hidden_size, hidden_size, rng)
         self.bias = Matrix.full(1, hidden_size, bias_value)
 
     def forward(self, x: Matrix, h: Matrix) -> Matrix:
@@ -80,33 +75,34 @@ class _Cell(Module):
     input_size: int
     hidden_size: int
 
-    def _set_sizes(self, where: str, input_size, hidden_size) -> None:
+    def _set_sizes(self, where: str, input_size: int, hidden_size: int) -> None:
         _check_sizes(where, input_size, hidden_size)
         self.input_size, self.hidden_size = input_size, hidden_size
 
-    def _input(self, x) -> Matrix:
-        x = matrix_from(x, f"{type(self).__name__}: the input")
-        if x.shape[1] != self.input_size:
-            raise ValueError(f"{type(self).__name__}: the input has shape {x.shape}, "
+    def _input(self, x: Any) -> Matrix:
+        inputs = matrix_from(x, f"{type(self).__name__}: the input")
+        if inputs.shape[1] != self.input_size:
+            raise ValueError(f"{type(self).__name__}: the input has shape {inputs.shape}, "
                              f"expected {self.input_size} columns (one row per sequence in the batch)")
-        return x
+        return inputs
 
-    def _hidden(self, h, batch: int, what: str = "hidden state") -> Matrix:
+    def _hidden(self, h: Any, batch: int, what: str = "hidden state") -> Matrix:
         """The given state, checked, or zeros (a constant) when there is none yet."""
         if h is None:
             return Matrix.zeros(batch, self.hidden_size, requires_grad=False)
-        h = matrix_from(h, f"{type(self).__name__}: the {what}")
-        if h.shape != (batch, self.hidden_size):
-            raise ValueError(f"{type(self).__name__}: the {what} has shape {h.shape}, "
+        state = matrix_from(h, f"{type(self).__name__}: the {what}")
+        if state.shape != (batch, self.hidden_size):
+            raise ValueError(f"{type(self).__name__}: the {what} has shape {state.shape}, "
                              f"expected {(batch, self.hidden_size)}")
-        return h
+        return state
 
     def extra_repr(self) -> str:
         return f"input_size={self.input_size}, hidden_size={self.hidden_size}"
 
 
-class RNNCell(_Cell):
-    """hₜ = tanh(xₜ·W_ihᵀ + hₜ₋₁·W_hhᵀ + b)  (``nonlinearity="relu"`` for relu).
+class RNNCell(_Cell, Gate):
+    """hₜ = tanh(xₜ·W_ihᵀ + hₜ₋₁·W_hhᵀ + b)  (``nonlinearity="relu"`` for relu): one :class:`Gate`
+    and a squashing function, so its parameters are the gate's, ``weight_ih``, ``weight_hh``, ``bias``.
 
     Returns the new hidden state hₜ, m×hidden_size.  Weights start from
     ``init`` (default U(−1/√n_in, 1/√n_in)); ``recurrent_init`` for W_hh
@@ -115,8 +111,8 @@ class RNNCell(_Cell):
     """
 
     def __init__(self, input_size: int, hidden_size: int, rng: random.Random | None = None, *,
-                 nonlinearity: str = "tanh", init: str | Callable = "standard_uniform",
-                 recurrent_init: str | Callable | None = None) -> None:
+                 nonlinearity: str = "tanh", init: str | Initialiser = "standard_uniform",
+                 recurrent_init: str | Initialiser | None = None) -> None:
         self._set_sizes("RNNCell", input_size, hidden_size)
         rng = generator("RNNCell", rng)
         if nonlinearity not in ("tanh", "relu"):
@@ -124,14 +120,12 @@ class RNNCell(_Cell):
         self.nonlinearity = nonlinearity
         init = initialisers.get(init)
         recurrent = init if recurrent_init is None else initialisers.get(recurrent_init)
-        self.weight_ih = _weight(init, hidden_size, input_size, rng)
-        self.weight_hh = _weight(recurrent, hidden_size, hidden_size, rng)
-        self.bias = Matrix.zeros(1, hidden_size)
+        Gate.__init__(self, input_size, hidden_size, init, recurrent, rng, where="RNNCell")
 
-    def forward(self, x, h=None) -> Matrix:
+    def forward(self, x: Any, h: Any = None) -> Matrix:
         x = self._input(x)
         h = self._hidden(h, x.shape[0])
-        z = x @ self.weight_ih.T + h @ self.weight_hh.T + self.bias
+        z = Gate.forward(self, x, h)
         return z.tanh() if self.nonlinearity == "tanh" else z.relu()
 
 
@@ -150,19 +144,19 @@ class LSTMCell(_Cell):
     """
 
     def __init__(self, input_size: int, hidden_size: int, rng: random.Random | None = None, *,
-                 init: str | Callable = "standard_uniform", recurrent_init: str | Callable | None = None,
+                 init: str | Initialiser = "standard_uniform", recurrent_init: str | Initialiser | None = None,
                  forget_bias: float = 0.0) -> None:
         self._set_sizes("LSTMCell", input_size, hidden_size)
         finite_number("LSTMCell", "forget_bias", forget_bias)
         rng = generator("LSTMCell", rng)
         init = initialisers.get(init)
         recurrent = init if recurrent_init is None else initialisers.get(recurrent_init)
-        self.input = Gate(input_size, hidden_size, init, recurrent, rng)
-        self.forget = Gate(input_size, hidden_size, init, recurrent, rng, bias_value=forget_bias)
-        self.candidate = Gate(input_size, hidden_size, init, recurrent, rng)
-        self.output = Gate(input_size, hidden_size, init, recurrent, rng)
+        self.input = Gate(input_size, hidden_size, init, recurrent, rng, where="LSTMCell")
+        self.forget = Gate(input_size, hidden_size, init, recurrent, rng, bias_value=forget_bias, where="LSTMCell")
+        self.candidate = Gate(input_size, hidden_size, init, recurrent, rng, where="LSTMCell")
+        self.output = Gate(input_size, hidden_size, init, recurrent, rng, where="LSTMCell")
 
-    def forward(self, x, state: tuple | None = None) -> tuple[Matrix, Matrix]:
+    def forward(self, x: Any, state: tuple[Any, Any] | None = None) -> tuple[Matrix, Matrix]:
         x = self._input(x)
         batch = x.shape[0]
         if state is None:
@@ -194,27 +188,28 @@ class GRUCell(_Cell):
     """
 
     def __init__(self, input_size: int, hidden_size: int, rng: random.Random | None = None, *,
-                 init: str | Callable = "standard_uniform",
-                 recurrent_init: str | Callable | None = None) -> None:
+                 init: str | Initialiser = "standard_uniform",
+                 recurrent_init: str | Initialiser | None = None) -> None:
         self._set_sizes("GRUCell", input_size, hidden_size)
         rng = generator("GRUCell", rng)
         init = initialisers.get(init)
         recurrent = init if recurrent_init is None else initialisers.get(recurrent_init)
-        self.reset = Gate(input_size, hidden_size, init, recurrent, rng)
-        self.update = Gate(input_size, hidden_size, init, recurrent, rng)
-        self.candidate = Gate(input_size, hidden_size, init, recurrent, rng)
+        self.reset = Gate(input_size, hidden_size, init, recurrent, rng, where="GRUCell")
+        self.update = Gate(input_size, hidden_size, init, recurrent, rng, where="GRUCell")
+        self.candidate = Gate(input_size, hidden_size, init, recurrent, rng, where="GRUCell")
 
-    def forward(self, x, h=None) -> Matrix:
+    def forward(self, x: Any, h: Any = None) -> Matrix:
         x = self._input(x)
         h = self._hidden(h, x.shape[0])
         r = self.reset(x, h).sigmoid()
         z = self.update(x, h).sigmoid()
         candidate = self.candidate
         n = (x @ candidate.weight_ih.T + candidate.bias + r * (h @ candidate.weight_hh.T)).tanh()
-        return (1 - z) * n + z * h
+        new_h: Matrix = (1 - z) * n + z * h
+        return new_h
 
 
-def unroll(cell: Module, xs: Sequence, state=None) -> tuple[list, object]:
+def unroll(cell: Module, xs: Sequence[Any], state: Any = None) -> tuple[list[Matrix], Any]:
     """Run ``cell`` over the inputs x₁ … x_T in order: returns ``(outputs, final state)``.
 
     ``outputs[t]`` is the hidden state hₜ after step t (for an LSTM the h of

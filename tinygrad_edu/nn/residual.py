@@ -21,6 +21,8 @@ True
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..matrix import Matrix
 from .module import Module
 
@@ -33,7 +35,7 @@ class Residual(Module):
             raise TypeError(f"Residual: block must be a Module, got {block!r}")
         self.block = block
 
-    def forward(self, x):
+    def forward(self, x: Any) -> Any:
         fx = self.block(x)
         if isinstance(x, Matrix) and isinstance(fx, Matrix) and fx.shape != x.shape:
             raise ValueError(

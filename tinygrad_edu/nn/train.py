@@ -36,15 +36,20 @@ import math
 import random
 import sys
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TextIO
 
 from ..matrix import Matrix, matrix_from
 from ..mode import no_grad
-from ..ops import check_function, finite_number, short
+from ..reals import check_function, finite_number, is_int, short, to_float
 from ..seeding import generator
 from .clip import clip_grad_norm
 from .module import Module
+from .optim import Optimizer
 from .params import flat_grad
+
+#: A loss: ``loss_fn(model(X), y)`` returns a 1×1 Matrix.
+LossFunction = Callable[[Any, Any], Matrix]
 
 
 @dataclass
@@ -68,7 +73,8 @@ class History:
         return len(self.loss)
 
 
-def train_step(model: Module, loss_fn: Callable, optimizer, X: Matrix, y, clip_norm: float | None = None):
+def train_step(model: Module, loss_fn: LossFunction, optimizer: Optimizer, X: Matrix, y: Any,
+               clip_norm: float | None = None) -> tuple[float, dict[str, float], float]:
     """One step: forward, zero_grad, backward, (clip), update.  Returns ``(loss, grad_norms, total_norm)``
     with the norms measured before clipping and before the update.
 
@@ -80,7 +86,7 @@ def train_step(model: Module, loss_fn: Callable, optimizer, X: Matrix, y, clip_n
     return _train_step("train_step", model, loss_fn, optimizer, X, y, clip_norm)
 
 
-def _check_training(where: str, model, loss_fn, optimizer, clip_norm) -> None:
+def _check_training(where: str, model: object, loss_fn: object, optimizer: object, clip_norm: object) -> None:
     if not isinstance(model, Module):
         raise TypeError(f"{where}: model must be a Module, got {short(model)}")
     check_function(where, loss_fn, "loss_fn")
@@ -90,7 +96,8 @@ def _check_training(where: str, model, loss_fn, optimizer, clip_norm) -> None:
         finite_number(where, "clip_norm", clip_norm, above=0)
 
 
-def _train_step(where: str, model: Module, loss_fn: Callable, optimizer, X: Matrix, y, clip_norm):
+def _train_step(where: str, model: Module, loss_fn: LossFunction, optimizer: Optimizer, X: Matrix, y: Any,
+                clip_norm: float | None) -> tuple[float, dict[str, float], float]:
     buffers = [(buffer, buffer.tolist()) for _, buffer in model.named_buffers()]
     try:
         loss = loss_fn(model(X), y)
@@ -110,22 +117,22 @@ def _train_step(where: str, model: Module, loss_fn: Callable, optimizer, X: Matr
         clip_grad_norm(model.parameters(), clip_norm)
     if math.isfinite(loss.item()):
         optimizer.step()
-    return loss.item(), norms, total
+    return to_float(loss.item()), norms, total
 
 
 def fit(
     model: Module,
-    X,
-    y,
-    loss_fn: Callable,
-    optimizer,
+    X: Any,
+    y: Any,
+    loss_fn: LossFunction,
+    optimizer: Optimizer,
     *,
     epochs: int = 1,
     batch_size: int | None = None,
     rng: random.Random | None = None,
     clip_norm: float | None = None,
     progress: bool | None = None,
-    stream=None,
+    stream: TextIO | None = None,
 ) -> History:
     """Train ``model`` on ``(X, y)`` and return the :class:`History`.
 
@@ -143,16 +150,16 @@ def fit(
     ``progress`` says otherwise.
     """
     _check_training("fit", model, loss_fn, optimizer, clip_norm)
-    X = matrix_from(X, "fit: X")
-    m = X.shape[0]
+    inputs = matrix_from(X, "fit: X")
+    m = inputs.shape[0]
     if isinstance(y, (str, bytes)) or not hasattr(y, "__len__"):
         raise TypeError(f"fit: y must be a list (or a Matrix) with one target per row of X, got {short(y)}")
     if len(y) != m:
         raise ValueError(f"fit: X has {m} rows but y has {len(y)}")
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+    if not is_int(epochs) or epochs < 1:
         raise ValueError(f"fit: epochs must be an integer >= 1, got {epochs!r}")
     if batch_size is not None:
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        if not is_int(batch_size) or batch_size < 1:
             raise ValueError(f"fit: batch_size must be an integer >= 1 or None, got {batch_size!r}")
         rng = generator("fit", rng)  # mini-batches are shuffled: the shared generator without rng=
     if progress is not None and not isinstance(progress, bool):
@@ -166,7 +173,7 @@ def fit(
     history = History(grad_norms={name: [] for name, _ in model.named_parameters()})
     for _ in range(epochs):
         for rows in _batches(m, batch_size, rng):
-            xb, yb = (X, y) if rows is None else (X.select_rows(rows), _take(y, rows))
+            xb, yb = (inputs, y) if rows is None else (inputs.select_rows(rows), _take(y, rows))
             loss, norms, total = _train_step("fit", model, loss_fn, optimizer, xb, yb, clip_norm)
             history.loss.append(loss)
             history.total_grad_norm.append(total)
@@ -185,30 +192,31 @@ def fit(
     return history
 
 
-def _batches(m: int, batch_size: int | None, rng: random.Random | None):
+def _batches(m: int, batch_size: int | None, rng: random.Random | None) -> Iterator[list[int] | None]:
     """Lists of row numbers, one per mini-batch (None: the whole set)."""
     if batch_size is None:
         yield None
         return
+    assert rng is not None, "fit gives a generator whenever batches are shuffled"
     order = list(range(m))
     rng.shuffle(order)
     for start in range(0, m, batch_size):
         yield order[start:start + batch_size]
 
 
-def _take(y, rows: Sequence[int]):
+def _take(y: Any, rows: Sequence[int]) -> Any:
     """The targets of the given rows: from a Matrix, a list of rows or a list of labels."""
     if isinstance(y, Matrix):
         return y.select_rows(rows)
     return [y[i] for i in rows]
 
 
-def _is_terminal(stream) -> bool:
+def _is_terminal(stream: object) -> bool:
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty())
 
 
-def _show_progress(stream, step: int, total_steps: int, loss: float, norm: float) -> None:
+def _show_progress(stream: TextIO, step: int, total_steps: int, loss: float, norm: float) -> None:
     """One line, rewritten in place with a carriage return."""
     width = 20
     done = round(width * step / total_steps)
@@ -217,18 +225,18 @@ def _show_progress(stream, step: int, total_steps: int, loss: float, norm: float
     stream.flush()
 
 
-def predict(model: Module, X) -> list[int]:
+def predict(model: Module, X: Any) -> list[int]:
     """Class predictions: for one output column, 1 where the logit is > 0 (σ > 1/2);
     for several, the column with the largest score.  Batch norm uses its running
     statistics (evaluation mode) for the duration of the call."""
     if not isinstance(model, Module):
         raise TypeError(f"predict: model must be a Module, got {short(model)}")
-    X = matrix_from(X, "predict: X")
+    inputs = matrix_from(X, "predict: X")
     modes = [(module, module.training) for module in model.modules()]
     model.eval()
     try:
         with no_grad():
-            out = model(X)
+            out = model(inputs)
     finally:
         for module, mode in modes:
             module.training = mode
@@ -237,13 +245,13 @@ def predict(model: Module, X) -> list[int]:
     return [max(range(len(row)), key=row.__getitem__) for row in out.data]
 
 
-def accuracy(model: Module, X, y: Sequence[int]) -> float:
+def accuracy(model: Module, X: Any, y: Sequence[int]) -> float:
     """The fraction of rows whose predicted class (see :func:`predict`) equals the label."""
     if isinstance(y, (str, bytes)) or not hasattr(y, "__iter__"):
         raise TypeError(f"accuracy: y must be a list of labels, got {short(y)}")
-    X = matrix_from(X, "accuracy: X")
+    inputs = matrix_from(X, "accuracy: X")
     labels = list(y)
-    guesses = predict(model, X)
+    guesses = predict(model, inputs)
     if len(labels) != len(guesses):
         raise ValueError(f"accuracy: {len(guesses)} rows but {len(labels)} labels")
     return sum(int(g == label) for g, label in zip(guesses, labels)) / len(labels)
