@@ -134,3 +134,24 @@ def test_a_float32_module_loads_our_float64_tensors():
     assert theirs.weight.dtype == torch.float32
     assert theirs.weight.tolist() == [[float(torch.tensor(v, dtype=torch.float32)) for v in row]
                                       for row in ours.weight.data]
+
+
+def test_readme_going_on_to_pytorch_runs_as_written():
+    """README's section "Coming from micrograd / going on to PyTorch": its plain ```python blocks
+    (tests/test_readme.py runs them everywhere) and then, here, its ```python torch blocks."""
+    import pathlib
+    import re
+
+    readme = (pathlib.Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Coming from micrograd / going on to PyTorch", 1)[1].split("\n## ", 1)[0]
+    plain = re.findall(r"```python\n(.*?)```", section, flags=re.S)
+    with_torch = re.findall(r"```python torch\n(.*?)```", section, flags=re.S)
+    assert plain and with_torch
+    namespace: dict = {}
+    torch.manual_seed(0)
+    for block in plain + with_torch:
+        exec(compile(block, "README.md section", "exec"), namespace)
+    ours = to_torch_state_dict(namespace["model"])  # the model now holds the numbers trained in PyTorch
+    assert {name: t.flatten().tolist() for name, t in namespace["twin"].state_dict().items()} == \
+        {name: [v for row in value for v in row] if isinstance(value[0], list) else value
+         for name, value in ours.items()}
