@@ -213,7 +213,8 @@ def from_torch_state_dict(module: Module, state) -> None:
     if missing or unexpected:
         parts = ([f"missing {missing}"] if missing else []) + ([f"unexpected {unexpected}"] if unexpected else [])
         raise StateDictError(f"{where}: the names do not match the model: {'; '.join(parts)}")
-    writes, counts = [], []
+    writes: list = []
+    counts: list = []
     for entry in entries:
         value = _plain(state[entry.name])
         if isinstance(entry, _Counter):

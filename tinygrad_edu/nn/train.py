@@ -92,6 +92,7 @@ def _check_training(where: str, model, loss_fn, optimizer, clip_norm) -> None:
 
 def _train_step(where: str, model: Module, loss_fn: Callable, optimizer, X: Matrix, y, clip_norm):
     buffers = [(buffer, buffer.tolist()) for _, buffer in model.named_buffers()]
+    counts = [(m, m.num_batches_tracked) for m in model.modules() if hasattr(m, "num_batches_tracked")]
     try:
         loss = loss_fn(model(X), y)
         if not isinstance(loss, Matrix) or loss.shape != (1, 1):
@@ -100,6 +101,8 @@ def _train_step(where: str, model: Module, loss_fn: Callable, optimizer, X: Matr
         for buffer, rows in buffers:
             for target, row in zip(buffer.data, rows):
                 target[:] = row
+        for module, count in counts:  # and its count of batches
+            module.num_batches_tracked = count
         raise
     optimizer.zero_grad()
     model.zero_grad()  # also any parameter of the model the optimiser does not update
