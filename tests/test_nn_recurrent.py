@@ -213,6 +213,10 @@ def test_relu_rnn_cell():
     (lambda: nn.LSTMCell(1, 1, init="zeros")(Matrix([[1.0]]), Matrix([[0.0]])), TypeError, r"LSTMCell: the state must be a tuple \(h, c\)"),
     (lambda: nn.unroll(nn.RNNCell(1, 1, init="zeros"), []), ValueError, "unroll: no inputs"),
     (lambda: nn.LSTMCell(1, 2, rng=7), TypeError, "LSTMCell: rng must be a random.Random"),
+    (lambda: nn.LSTMCell(1, 2, init=lambda o, i, r: "w"), ValueError,
+     r"LSTMCell input weight_ih: the initialiser returned str, expected a Matrix of shape \(2, 1\)"),
+    (lambda: nn.RNNCell(1, 2, recurrent_init=lambda o, i, r: Matrix([[0.0]])), ValueError,
+     r"RNNCell weight_hh: the initialiser returned \(1, 1\), expected a Matrix of shape \(2, 2\)"),
 ])
 def test_bad_use_raises_clear_errors(call, error, message):
     with pytest.raises(error, match=message):
