@@ -86,7 +86,7 @@ class World:
             "matrices": [(_exact(m.data), _exact(m._grad), m.label, m.requires_grad, m._prev, m._op)
                          for m in matrices],
             "model": [(_exact(p.data), _exact(p._grad), p.requires_grad) for p in model_leaves],
-            "modes": [m.training for m in self.model.modules()],
+            "modes": [(m.training, getattr(m, "num_batches_tracked", None)) for m in self.model.modules()],
             "adam": (self.adam.steps, _exact(self.adam.first), _exact(self.adam.second), self.adam.lr),
             "sgd": (self.sgd.steps, _exact(self.sgd.velocity), self.sgd.lr, self.sgd.momentum),
             "files": {p.name: p.read_bytes() for p in sorted(self.folder.iterdir()) if p.is_file()},

@@ -38,3 +38,19 @@ settings.register_profile(
 settings.register_profile("stress", max_examples=1000, deadline=None, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One closing line on the cross-checks against PyTorch (tests/torch_twin.py): how many numbers
+    were compared, or why none were.  Nothing when no such test was collected."""
+    import importlib.util
+    import sys
+
+    twin = sys.modules.get("torch_twin")
+    if twin is None:
+        return
+    if twin.TALLY["numbers"]:
+        terminalreporter.write_line(f"PyTorch cross-checks: {twin.TALLY['numbers']} numbers compared with "
+                                    f"torch {sys.modules['torch'].__version__}, in float64")
+    elif importlib.util.find_spec("torch") is None:
+        terminalreporter.write_line(f"PyTorch cross-checks: SKIPPED. {twin.NO_TORCH}")

@@ -24,8 +24,8 @@ def make_cell(kind: str, input_size: int, hidden_size: int, seed: int):
     # the few steps of a check, so every entry's derivative is a well-conditioned number.
     cell = CELLS[kind](input_size, hidden_size, rng=random.Random(seed), init="xavier_normal")
     rng = random.Random(seed + 1)
-    for name, p in cell.named_parameters():  # biases off zero, so each one matters
-        if name.endswith("bias"):
+    for name, p in cell.named_parameters():  # both biases of every gate off zero, so each one matters
+        if ".bias_" in f".{name}":
             p.data[0][:] = [rng.uniform(-0.5, 0.5) for _ in p.data[0]]
     return cell
 
@@ -90,7 +90,7 @@ def test_lstm_cell_state_gradient_is_the_product_of_forget_gates():
 def test_gru_hidden_gradient_is_the_product_of_update_gates_when_weights_are_zero():
     """hₜ = (1 − zₜ)·nₜ + zₜ·hₜ₋₁ with n and z constant in h: ∂h_T/∂h₀ = σ(b_z)^T."""
     cell = nn.GRUCell(1, 1, init="zeros")
-    cell.update.bias.data[0][0] = 3.0
+    cell.update.bias_ih.data[0][0] = 3.0
     h0 = Matrix([[0.2]])
     _, h = nn.unroll(cell, [Matrix([[1.0]])] * 20, state=h0)
     (g,) = grad(h.sum(), [h0])
@@ -136,7 +136,7 @@ def test_one_lstm_step_computed_by_hand():
     x, h, c = 0.7, -0.4, 0.9
 
     def gate(g):
-        return scalar(g.weight_ih) * x + scalar(g.weight_hh) * h + scalar(g.bias)
+        return scalar(g.weight_ih) * x + scalar(g.bias_ih) + scalar(g.weight_hh) * h + scalar(g.bias_hh)
 
     i, f, o = sigma(gate(cell.input)), sigma(gate(cell.forget)), sigma(gate(cell.output))
     g = math.tanh(gate(cell.candidate))
@@ -152,11 +152,11 @@ def test_one_gru_step_computed_by_hand():
     x, h = -0.3, 0.6
 
     def gate(g):
-        return scalar(g.weight_ih) * x + scalar(g.weight_hh) * h + scalar(g.bias)
+        return scalar(g.weight_ih) * x + scalar(g.bias_ih) + scalar(g.weight_hh) * h + scalar(g.bias_hh)
 
     r, z = sigma(gate(cell.reset)), sigma(gate(cell.update))
-    n_ = cell.candidate
-    n = math.tanh(scalar(n_.weight_ih) * x + scalar(n_.bias) + r * (scalar(n_.weight_hh) * h))
+    n_ = cell.candidate  # PyTorch's candidate: the reset gate scales b_hn too
+    n = math.tanh(scalar(n_.weight_ih) * x + scalar(n_.bias_ih) + r * (scalar(n_.weight_hh) * h + scalar(n_.bias_hh)))
     expected = (1 - z) * n + z * h
     assert math.isclose(cell(Matrix([[x]]), Matrix([[h]])).item(), expected, rel_tol=1e-12)
 
@@ -164,20 +164,41 @@ def test_one_gru_step_computed_by_hand():
 def test_one_rnn_step_computed_by_hand():
     cell = make_cell("rnn", 1, 1, seed=5)
     x, h = 1.2, -0.5
-    expected = math.tanh(scalar(cell.weight_ih) * x + scalar(cell.weight_hh) * h + scalar(cell.bias))
+    expected = math.tanh(scalar(cell.weight_ih) * x + scalar(cell.bias_ih)
+                         + scalar(cell.weight_hh) * h + scalar(cell.bias_hh))
     assert math.isclose(cell(Matrix([[x]]), Matrix([[h]])).item(), expected, rel_tol=1e-12)
 
 
 def test_lstm_and_gru_name_their_parameters_after_their_gates():
     lstm = nn.LSTMCell(2, 3, rng=random.Random(0))
     names = [name for name, _ in lstm.named_parameters()]
-    assert names[:3] == ["input.weight_ih", "input.weight_hh", "input.bias"]
+    assert names[:4] == ["input.weight_ih", "input.weight_hh", "input.bias_ih", "input.bias_hh"]
     assert {name.split(".")[0] for name in names} == {"input", "forget", "candidate", "output"}
     assert lstm.forget.weight_ih.shape == (3, 2) and lstm.forget.weight_hh.shape == (3, 3)
     gru = nn.GRUCell(2, 3, rng=random.Random(0))
     assert {name.split(".")[0] for name, _ in gru.named_parameters()} == {"reset", "update", "candidate"}
     rnn = nn.RNNCell(2, 3, rng=random.Random(0))
-    assert [name for name, _ in rnn.named_parameters()] == ["weight_ih", "weight_hh", "bias"]
+    assert [name for name, _ in rnn.named_parameters()] == ["weight_ih", "weight_hh", "bias_ih", "bias_hh"]
+
+
+def test_a_gate_bias_set_by_its_short_name_is_b_ih_and_the_gate_adds_both():
+    """``gate.bias`` is b_ih (older code sets a forget or update bias through it); b_hh adds on top."""
+    lstm = nn.LSTMCell(1, 1, init="zeros", forget_bias=2.0)
+    assert lstm.forget.bias is lstm.forget.bias_ih and lstm.forget.bias.data == [[2.0]]
+    lstm.forget.bias_hh.data[0][0] = 0.5
+    f = lstm.forget(Matrix([[0.0]]), Matrix([[0.0]]))
+    assert f.item() == 2.5
+
+
+def test_the_gru_candidate_bias_b_hn_is_scaled_by_the_reset_gate():
+    """PyTorch's nₜ = tanh(W_in x + b_in + rₜ ⊙ (W_hn h + b_hn)): with every weight 0, r = σ(b_r),
+    so b_hn reaches the candidate multiplied by r, where b_in reaches it whole."""
+    cell = nn.GRUCell(1, 1, init="zeros")
+    cell.reset.bias_ih.data[0][0] = -1.0
+    cell.candidate.bias_hh.data[0][0] = 0.8
+    cell.update.bias_ih.data[0][0] = -40.0  # z ≈ 0: h₁ = n₁
+    r = sigma(-1.0)
+    assert math.isclose(cell(Matrix([[0.0]])).item(), math.tanh(r * 0.8), rel_tol=1e-12)
 
 
 def test_relu_rnn_cell():
@@ -194,6 +215,10 @@ def test_relu_rnn_cell():
     (lambda: nn.LSTMCell(1, 1, init="zeros")(Matrix([[1.0]]), Matrix([[0.0]])), TypeError, r"LSTMCell: the state must be a tuple \(h, c\)"),
     (lambda: nn.unroll(nn.RNNCell(1, 1, init="zeros"), []), ValueError, "unroll: no inputs"),
     (lambda: nn.LSTMCell(1, 2, rng=7), TypeError, "LSTMCell: rng must be a random.Random"),
+    (lambda: nn.LSTMCell(1, 2, init=lambda o, i, r: "w"), ValueError,
+     r"LSTMCell input weight_ih: the initialiser returned str, expected a Matrix of shape \(2, 1\)"),
+    (lambda: nn.RNNCell(1, 2, recurrent_init=lambda o, i, r: Matrix([[0.0]])), ValueError,
+     r"RNNCell weight_hh: the initialiser returned \(1, 1\), expected a Matrix of shape \(2, 2\)"),
 ])
 def test_bad_use_raises_clear_errors(call, error, message):
     with pytest.raises(error, match=message):

@@ -97,13 +97,16 @@ def test_the_reading_order_lists_every_module_once():
 
 def _package_imports(path, in_nn):
     """The package modules a file imports (``from .ops import``, ``from . import ops``, ``from ..matrix import``),
-    leaving out those imported only for type hints (under ``if TYPE_CHECKING:``)."""
+    leaving out those imported only for type hints (under ``if TYPE_CHECKING:``) and those imported
+    inside a function when it is called (``_repr_mimebundle_`` reaching graph_export, built on value.py)."""
     import ast
 
     tree = ast.parse(path.read_text(encoding="utf-8"))
     for node in ast.walk(tree):
         if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
             node.body = []
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            node.body = [statement for statement in node.body if not isinstance(statement, ast.ImportFrom)]
     found = set()
     for node in ast.walk(tree):
         if not isinstance(node, ast.ImportFrom) or node.level == 0:

@@ -18,6 +18,11 @@ c (mul) = −6, grad 1
 Rendering DOT text as an image needs the Graphviz ``dot`` program (optional):
 :func:`render_dot` says how to get it when it is missing.  Works for the
 Matrix engine's graphs too (its nodes show their shape and, when small, their entries).
+
+In Jupyter a Value or a Matrix shows itself as a picture of its graph, drawn
+by ``dot`` when it is installed, and as the text tree when it is not
+(:func:`repr_mimebundle`, which their ``_repr_mimebundle_`` calls): evaluate
+``loss`` in a cell and see what computed it, as micrograd's ``draw_dot`` shows.
 """
 
 from __future__ import annotations
@@ -135,16 +140,90 @@ def render_dot(dot_text: str, path: str, fmt: str | None = None) -> str:
     if fmt is not None and not isinstance(fmt, str):
         raise TypeError(f"render_dot: fmt must be a str such as 'svg' or 'png', got {fmt!r:.40}")
     path = os.fspath(path)
-    program = shutil.which("dot")
-    if program is None:
-        raise RuntimeError(
-            "render_dot: the Graphviz 'dot' program is not installed (apt install graphviz, "
-            "brew install graphviz, or https://graphviz.org/download/); the DOT text itself "
-            "can also be pasted into any online Graphviz viewer"
-        )
+    program = _dot_program("render_dot")
     fmt = fmt or (path.rsplit(".", 1)[-1] if "." in path else "svg")
     subprocess.run([program, f"-T{fmt}", "-o", path], input=dot_text.encode("utf-8"), check=True)
     return path
+
+
+def _dot_program(where: str) -> str:
+    """The path of Graphviz's ``dot``, or a RuntimeError saying how to install it."""
+    program = shutil.which("dot")
+    if program is None:
+        raise RuntimeError(
+            f"{where}: the Graphviz 'dot' program is not installed (apt install graphviz, "
+            "brew install graphviz, or https://graphviz.org/download/); the DOT text itself "
+            "can also be pasted into any online Graphviz viewer"
+        )
+    return program
+
+
+def to_svg(root, rankdir: str = "LR", edge_labels: bool = True) -> str:
+    """The graph that computed ``root`` as an SVG picture (text), drawn by Graphviz's ``dot``.
+
+    Raises RuntimeError saying how to install Graphviz when ``dot`` is not on PATH,
+    and ``subprocess.CalledProcessError`` (with dot's message) if dot fails.
+    """
+    dot_text = to_dot(root, rankdir=rankdir, edge_labels=edge_labels)
+    program = _dot_program("to_svg")
+    result = subprocess.run([program, "-Tsvg"], input=dot_text.encode("utf-8"), capture_output=True,
+                            check=True, timeout=DOT_TIMEOUT)
+    return result.stdout.decode("utf-8")
+
+
+# ---------------------------------------------------------------------------
+# Jupyter: a graph shows itself as a picture
+# ---------------------------------------------------------------------------
+
+#: The largest graph a notebook draws by itself.  A training loss over a batch is a graph of
+#: tens of thousands of Value nodes: a picture of it is unreadable and dot would take minutes,
+#: so above this many nodes the display says how large the graph is instead.
+DISPLAY_LIMIT = 150
+#: Seconds dot may take before the notebook falls back on text.
+DOT_TIMEOUT = 30
+
+
+def repr_mimebundle(root, include=None, exclude=None) -> dict:
+    """What Jupyter shows for ``root`` (a Value or a Matrix): ``{mime type: content}``.
+
+    * ``"image/svg+xml"``: the picture :func:`to_svg` draws, when Graphviz's
+      ``dot`` is on PATH and the graph has at most ``DISPLAY_LIMIT`` nodes;
+    * ``"text/plain"``: the indented tree of :func:`to_text_tree` (what a
+      terminal, or a notebook without Graphviz, shows).
+
+    Above ``DISPLAY_LIMIT`` nodes there is no picture and the text says how to
+    draw the graph anyway.  ``include`` and ``exclude`` are Jupyter's lists of
+    mime types to keep or leave out.  A display never fails: if dot does, the
+    text says so and shows the tree.
+
+    >>> from tinygrad_edu import Value
+    >>> x = Value(3.0, label="x")
+    >>> print(repr_mimebundle(x * x, include=["text/plain"])["text/plain"])
+    (mul) = 9, grad 0
+    ├── x (leaf) = 3, grad 0  [∂(mul)/∂x = 3]
+    └── x (leaf) = 3, grad 0  [∂(mul)/∂x = 3]  (shown above)
+    """
+    if not hasattr(root, "_prev"):
+        raise TypeError(f"repr_mimebundle: expected a Value or a Matrix, got {type(root).__name__}")
+
+    def wanted(mime: str) -> bool:
+        return (include is None or mime in include) and (exclude is None or mime not in exclude)
+
+    size = len(topological_order(root))
+    if size > DISPLAY_LIMIT:
+        bundle = {"text/plain": f"{root!r}\na graph of {size} nodes, more than the {DISPLAY_LIMIT} drawn here: "
+                                f"to_text_tree(x) prints it, render_dot(to_dot(x), 'graph.svg') draws it"}
+        return {mime: content for mime, content in bundle.items() if wanted(mime)}
+    bundle = {}
+    text = to_text_tree(root)
+    if wanted("image/svg+xml") and shutil.which("dot") is not None:
+        try:
+            bundle["image/svg+xml"] = to_svg(root)
+        except (OSError, subprocess.SubprocessError) as error:  # dot failed or hung: show the tree instead
+            text = f"(Graphviz's dot could not draw this graph: {error})\n{text}"
+    if wanted("text/plain"):
+        bundle["text/plain"] = text
+    return bundle
 
 
 # ---------------------------------------------------------------------------

@@ -354,6 +354,11 @@ class Matrix(Arithmetic):
         op = f", op={self.op!r}" if self._op is not None else ""
         return f"Matrix({self.data!r}{label}{op})"
 
+    def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, str]:
+        """In Jupyter: a picture of the graph that computed this node (Graphviz), or its text tree."""
+        from .graph_export import repr_mimebundle  # imported here: graph_export is built on this module
+        return repr_mimebundle(self, include, exclude)
+
     def detach(self) -> Self:
         """A new leaf with a copy of the numbers: gradients stop here.
 

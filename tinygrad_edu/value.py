@@ -178,6 +178,11 @@ class Value(Arithmetic):
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
+    def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, str]:
+        """In Jupyter: a picture of the graph that computed this node (Graphviz), or its text tree."""
+        from .graph_export import repr_mimebundle  # imported here: graph_export is built on this module
+        return repr_mimebundle(self, include, exclude)
+
     def detach(self) -> Value:
         """A new leaf with the same number: gradients stop here.
 

@@ -11,6 +11,7 @@
 * :mod:`~tinygrad_edu.nn.batchnorm`: ``BatchNorm1d`` and its closed-form backward
 * :mod:`~tinygrad_edu.nn.residual`: ``Residual``
 * :mod:`~tinygrad_edu.nn.recurrent`: ``RNNCell``, ``LSTMCell``, ``GRUCell``, ``unroll``
+* :mod:`~tinygrad_edu.nn.torch_compat`: ``to_torch_state_dict``, ``from_torch_state_dict`` (PyTorch's names and layouts)
 * :mod:`~tinygrad_edu.nn.train`: ``fit`` (history of losses and per-layer gradient norms), ``accuracy``
 
 >>> import random
@@ -50,6 +51,7 @@ from .module import Module, Sequential, StateDictError
 from .optim import SGD, Adam, Optimizer
 from .recurrent import GRUCell, LSTMCell, RNNCell, unroll
 from .residual import Residual
+from .torch_compat import from_torch_state_dict, to_torch_state_dict
 from .train import History, accuracy, fit, predict, train_step
 
 __all__ = [
@@ -57,6 +59,6 @@ __all__ = [
     "MLP", "Module", "Optimizer", "PReLU", "RNNCell", "ReLU", "Residual", "SGD", "Sequential", "Sigmoid",
     "Softplus", "StateDictError", "Tanh", "accuracy", "batch_norm_backward",
     "binary_cross_entropy_with_logits", "clip_grad_norm", "clip_grad_value", "cross_entropy", "elu", "fit",
-    "grad_norm", "identity", "init", "leaky_relu", "log_softmax", "mse", "predict", "prelu", "relu",
-    "sigmoid", "softmax", "softplus", "tanh", "train_step", "unroll",
+    "from_torch_state_dict", "grad_norm", "identity", "init", "leaky_relu", "log_softmax", "mse", "predict", "prelu", "relu",
+    "sigmoid", "softmax", "softplus", "tanh", "to_torch_state_dict", "train_step", "unroll",
 ]

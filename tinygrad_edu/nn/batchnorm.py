@@ -50,7 +50,11 @@ class BatchNorm1d(Module):
     at 0), PyTorch's names.  Buffers (saved, not trained): ``running_mean``
     (starts at 0) and ``running_var`` (starts at 1).  ``eps`` is added to
     the variance before the square root; ``momentum`` is the weight of the
-    newest batch in the running averages.
+    newest batch in the running averages.  ``num_batches_tracked`` counts the
+    training batches seen, as PyTorch's buffer of that name does; it is a
+    plain int, carried to and from PyTorch by
+    :mod:`~tinygrad_edu.nn.torch_compat` but not part of ``state_dict()``
+    (nothing here reads it: PyTorch uses it only when ``momentum=None``).
     """
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1) -> None:
@@ -67,6 +71,7 @@ class BatchNorm1d(Module):
         self.bias = Matrix.zeros(1, num_features)
         self.running_mean = Matrix.zeros(1, num_features, requires_grad=False)
         self.running_var = Matrix.ones(1, num_features, requires_grad=False)
+        self.num_batches_tracked = 0
 
     def forward(self, x: Any) -> Matrix:
         X = matrix_from(x, f"BatchNorm1d({self.num_features})")
@@ -105,6 +110,7 @@ class BatchNorm1d(Module):
         unbiased = [v * m / (m - 1) for v in variance]
         self.running_mean.data[0][:] = [(1 - k) * r + k * b for r, b in zip(self.running_mean.data[0], mean)]
         self.running_var.data[0][:] = [(1 - k) * r + k * b for r, b in zip(self.running_var.data[0], unbiased)]
+        self.num_batches_tracked += 1
 
     def extra_repr(self) -> str:
         return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"

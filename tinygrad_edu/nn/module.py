@@ -10,7 +10,7 @@ attributes, in the order they were set (as in PyTorch):
 * a Module, or a list of Modules, is a **child**, searched the same way.
 
 Attributes whose name starts with ``_`` are private and never searched.
-Names are dotted paths, ``"0.weight"`` or ``"cell.forget.bias"``.
+Names are dotted paths, ``"0.weight"`` or ``"cell.forget.bias_ih"``.
 
 >>> import random
 >>> from tinygrad_edu.nn import Linear, Sequential, Tanh

@@ -16,10 +16,15 @@ an early step has been multiplied by one Jacobian ∂hₜ/∂hₜ₋₁ per late
 * GRU, hₜ = (1 − zₜ) ⊙ nₜ + zₜ ⊙ hₜ₋₁: the update gate zₜ opens the same kind of
   direct path.
 
-Every gate here is the same piece, a :class:`Gate`: xₜ·W_ihᵀ + hₜ₋₁·W_hhᵀ + b,
-with its own weights, so each gate's parameters are named after it
-(``"forget.bias"``).  (PyTorch stacks the four LSTM gates into one matrix and
-keeps two biases per gate; one bias is enough, since two would only add up.)
+Every gate here is the same piece, a :class:`Gate`, written as PyTorch
+writes it: xₜ·W_ihᵀ + b_ih + hₜ₋₁·W_hhᵀ + b_hh, with its own weights, so each
+gate's parameters are named after it (``"forget.weight_ih"``).  Two biases per
+gate look redundant, since they only add up, but they are PyTorch's, and
+they are not idle: each gets the same gradient, so a step of SGD moves their
+sum twice as far as it would move one bias.  Keeping both means that a
+PyTorch cell's every number comes over (:mod:`tinygrad_edu.nn.torch_compat`
+stacks the gates into PyTorch's ``weight_ih``, ``bias_hh``, …) and trains the
+same way here.  The vanilla RNN cell is one gate followed by tanh.
 
 >>> import random
 >>> from tinygrad_edu.matrix import Matrix
@@ -52,21 +57,36 @@ def _check_sizes(where: str, input_size: object, hidden_size: object) -> None:
 
 
 class Gate(Module):
-    """One affine map of the input and the previous hidden state: x·W_ihᵀ + h·W_hhᵀ + b.
+    """One affine map of the input and the previous hidden state: x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh.
 
-    W_ih is hidden×input, W_hh hidden×hidden, b 1×hidden (zeros unless
-    ``bias_value`` says otherwise).  ``init`` draws W_ih, ``recurrent_init`` W_hh;
-    ``where`` names the cell in an initialiser's error.
+    W_ih is hidden×input, W_hh hidden×hidden, b_ih and b_hh 1×hidden.  ``init``
+    draws W_ih, ``recurrent_init`` W_hh; b_ih starts at ``bias_value`` (a
+    forget gate's bias) and b_hh at 0.  ``from_input`` and ``from_hidden``
+    are the two halves, for the GRU's candidate, which gates the second.
     """
 
     def __init__(self, input_size: int, hidden_size: int, init: Initialiser, recurrent_init: Initialiser,
                  rng: random.Random, bias_value: float = 0.0, where: str = "Gate") -> None:
         self.weight_ih = initialisers.drawn(f"{where} weight_ih", init, hidden_size, input_size, rng)
         self.weight_hh = initialisers.drawn(f"{where} weight_hh", recurrent_init, hidden_size, hidden_size, rng)
-        self.bias = Matrix.full(1, hidden_size, bias_value)
+        self.bias_ih = Matrix.full(1, hidden_size, bias_value)
+        self.bias_hh = Matrix.zeros(1, hidden_size)
+
+    @property
+    def bias(self) -> Matrix:
+        """b_ih, under the short name: ``cell.forget.bias.data[0][:] = ...`` sets a gate's starting
+        bias (b_hh starts at 0).  The gate adds both: its whole bias is b_ih + b_hh."""
+        return self.bias_ih
+
+    def from_input(self, x: Matrix) -> Matrix:
+        return x @ self.weight_ih.T + self.bias_ih
+
+    def from_hidden(self, h: Matrix) -> Matrix:
+        return h @ self.weight_hh.T + self.bias_hh
 
     def forward(self, x: Matrix, h: Matrix) -> Matrix:
-        return x @ self.weight_ih.T + h @ self.weight_hh.T + self.bias
+        # Summed in this order so that with b_hh = 0 (its start) the numbers are those of one bias.
+        return x @ self.weight_ih.T + h @ self.weight_hh.T + self.bias_ih + self.bias_hh
 
 
 class _Cell(Module):
@@ -101,13 +121,13 @@ class _Cell(Module):
 
 
 class RNNCell(_Cell, Gate):
-    """hₜ = tanh(xₜ·W_ihᵀ + hₜ₋₁·W_hhᵀ + b)  (``nonlinearity="relu"`` for relu): one :class:`Gate`
-    and a squashing function, so its parameters are the gate's, ``weight_ih``, ``weight_hh``, ``bias``.
+    """hₜ = tanh(xₜ·W_ihᵀ + b_ih + hₜ₋₁·W_hhᵀ + b_hh)  (``nonlinearity="relu"`` for relu):
+    one :class:`Gate` and a squashing function.
 
     Returns the new hidden state hₜ, m×hidden_size.  Weights start from
     ``init`` (default U(−1/√n_in, 1/√n_in)); ``recurrent_init`` for W_hh
     defaults to the same (pass ``"scaled_identity"`` or your own to study
-    the largest singular value's effect).
+    the largest singular value's effect).  Both biases start at 0.
     """
 
     def __init__(self, input_size: int, hidden_size: int, rng: random.Random | None = None, *,
@@ -137,10 +157,12 @@ class LSTMCell(_Cell):
         cₜ = fₜ ⊙ cₜ₋₁ + iₜ ⊙ gₜ
         hₜ = oₜ ⊙ tanh(cₜ)
 
-    each gate being x·W_ihᵀ + hₜ₋₁·W_hhᵀ + b with its own weights.  The state
-    is the pair ``(h, c)``; ``cell(x)`` starts from zeros and returns the new
-    pair.  ``forget_bias`` is the forget gate's starting bias: with a large
-    one fₜ ≈ 1 and the cell state (and its gradient) is carried far.
+    each gate being x·W_ihᵀ + b_ih + hₜ₋₁·W_hhᵀ + b_hh with its own weights
+    (PyTorch's ``LSTMCell``, whose stacked i, f, g, o are ``input``, ``forget``,
+    ``candidate``, ``output`` here).  The state is the pair ``(h, c)``;
+    ``cell(x)`` starts from zeros and returns the new pair.  ``forget_bias``
+    is the forget gate's starting b_ih: with a large one fₜ ≈ 1 and the cell
+    state (and its gradient) is carried far.
     """
 
     def __init__(self, input_size: int, hidden_size: int, rng: random.Random | None = None, *,
@@ -151,10 +173,11 @@ class LSTMCell(_Cell):
         rng = generator("LSTMCell", rng)
         init = initialisers.get(init)
         recurrent = init if recurrent_init is None else initialisers.get(recurrent_init)
-        self.input = Gate(input_size, hidden_size, init, recurrent, rng, where="LSTMCell")
-        self.forget = Gate(input_size, hidden_size, init, recurrent, rng, bias_value=forget_bias, where="LSTMCell")
-        self.candidate = Gate(input_size, hidden_size, init, recurrent, rng, where="LSTMCell")
-        self.output = Gate(input_size, hidden_size, init, recurrent, rng, where="LSTMCell")
+        self.input = Gate(input_size, hidden_size, init, recurrent, rng, where="LSTMCell input")
+        self.forget = Gate(input_size, hidden_size, init, recurrent, rng, bias_value=forget_bias,
+                           where="LSTMCell forget")
+        self.candidate = Gate(input_size, hidden_size, init, recurrent, rng, where="LSTMCell candidate")
+        self.output = Gate(input_size, hidden_size, init, recurrent, rng, where="LSTMCell output")
 
     def forward(self, x: Any, state: tuple[Any, Any] | None = None) -> tuple[Matrix, Matrix]:
         x = self._input(x)
@@ -180,11 +203,12 @@ class GRUCell(_Cell):
     """Gated recurrent unit (Cho et al. 2014), one step, in PyTorch's form:
 
         rₜ = σ(reset gate)          zₜ = σ(update gate)
-        nₜ = tanh(xₜ·W_inᵀ + b_n + rₜ ⊙ (hₜ₋₁·W_hnᵀ))
+        nₜ = tanh(xₜ·W_inᵀ + b_in + rₜ ⊙ (hₜ₋₁·W_hnᵀ + b_hn))
         hₜ = (1 − zₜ) ⊙ nₜ + zₜ ⊙ hₜ₋₁
 
-    (PyTorch also has a bias inside rₜ ⊙ (…); here the candidate has one bias,
-    outside.)  Returns the new hidden state.
+    The candidate's second bias b_hn sits inside rₜ ⊙ (…), so the reset gate
+    scales it too: unlike the other gates' two biases, it does not just add
+    to b_in.  Returns the new hidden state.
     """
 
     def __init__(self, input_size: int, hidden_size: int, rng: random.Random | None = None, *,
@@ -194,17 +218,16 @@ class GRUCell(_Cell):
         rng = generator("GRUCell", rng)
         init = initialisers.get(init)
         recurrent = init if recurrent_init is None else initialisers.get(recurrent_init)
-        self.reset = Gate(input_size, hidden_size, init, recurrent, rng, where="GRUCell")
-        self.update = Gate(input_size, hidden_size, init, recurrent, rng, where="GRUCell")
-        self.candidate = Gate(input_size, hidden_size, init, recurrent, rng, where="GRUCell")
+        self.reset = Gate(input_size, hidden_size, init, recurrent, rng, where="GRUCell reset")
+        self.update = Gate(input_size, hidden_size, init, recurrent, rng, where="GRUCell update")
+        self.candidate = Gate(input_size, hidden_size, init, recurrent, rng, where="GRUCell candidate")
 
     def forward(self, x: Any, h: Any = None) -> Matrix:
         x = self._input(x)
         h = self._hidden(h, x.shape[0])
         r = self.reset(x, h).sigmoid()
         z = self.update(x, h).sigmoid()
-        candidate = self.candidate
-        n = (x @ candidate.weight_ih.T + candidate.bias + r * (h @ candidate.weight_hh.T)).tanh()
+        n = (self.candidate.from_input(x) + r * self.candidate.from_hidden(h)).tanh()
         new_h: Matrix = (1 - z) * n + z * h
         return new_h
 

@@ -99,6 +99,7 @@ def _check_training(where: str, model: object, loss_fn: object, optimizer: objec
 def _train_step(where: str, model: Module, loss_fn: LossFunction, optimizer: Optimizer, X: Matrix, y: Any,
                 clip_norm: float | None) -> tuple[float, dict[str, float], float]:
     buffers = [(buffer, buffer.tolist()) for _, buffer in model.named_buffers()]
+    counts = [(m, m.num_batches_tracked) for m in model.modules() if hasattr(m, "num_batches_tracked")]
     try:
         loss = loss_fn(model(X), y)
         if not isinstance(loss, Matrix) or loss.shape != (1, 1):
@@ -107,6 +108,8 @@ def _train_step(where: str, model: Module, loss_fn: LossFunction, optimizer: Opt
         for buffer, rows in buffers:
             for target, row in zip(buffer.data, rows):
                 target[:] = row
+        for module, count in counts:  # and its count of batches
+            module.num_batches_tracked = count
         raise
     optimizer.zero_grad()
     model.zero_grad()  # also any parameter of the model the optimiser does not update
