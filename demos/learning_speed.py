@@ -162,13 +162,25 @@ def section_ratios(draws: dict, mean_field: float, nielsen: dict) -> dict:
         ratio = _("The ratio is about the σ′ part divided by the W part (within {percent}% in every network here), so a "
                   "ratio below 4 needs weights that stretch: none of the {count} ratios is below 4.")
     elif stretched == len(below):
-        ratio = _("The ratio is about the σ′ part divided by the W part (within {percent}% in every network here), so a "
-                  "ratio below 4 needs weights that stretch: {below} of the {count} ratios are below 4, and the W part "
-                  "is above 1 in every one of them.")
+        ratio = ngettext(
+            "The ratio is about the σ′ part divided by the W part (within {percent}% in every network here), so a "
+            "ratio below 4 needs weights that stretch: {below} of the {count} ratios is below 4, and its W part is "
+            "above 1.",
+            "The ratio is about the σ′ part divided by the W part (within {percent}% in every network here), so a "
+            "ratio below 4 needs weights that stretch: {below} of the {count} ratios are below 4, and the W part "
+            "is above 1 in every one of them.", len(below))
+    elif len(below) == 1:  # so its W part is not above 1
+        ratio = _("The ratio is about the σ′ part divided by the W part (within {percent}% in every network here), so "
+                  "a ratio below 4 needs weights that stretch: one of the {count} ratios is below 4, and its W part is "
+                  "not above 1 (there the estimate is loose).")
     else:
-        ratio = _("The ratio is about the σ′ part divided by the W part (within {percent}% in every network here), so a "
-                  "ratio below 4 needs weights that stretch: {below} of the {count} ratios are below 4, and the W part "
-                  "is above 1 in only {stretched} of them (there the estimate is loose).")
+        ratio = ngettext(
+            "The ratio is about the σ′ part divided by the W part (within {percent}% in every network here), so a "
+            "ratio below 4 needs weights that stretch: {below} of the {count} ratios is below 4, and the W part "
+            "is above 1 in only {stretched} of them (there the estimate is loose).",
+            "The ratio is about the σ′ part divided by the W part (within {percent}% in every network here), so a "
+            "ratio below 4 needs weights that stretch: {below} of the {count} ratios are below 4, and the W part "
+            "is above 1 in only {stretched} of them (there the estimate is loose).", len(below))
     spread_text = (_("Relative to its median, the W part's band is wider than the σ′ part's ({weights}× against "
                      "{sigma}× from 5% to 95%): the spread between networks comes mostly from their weights.")
                    if wider == "weights" else

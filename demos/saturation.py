@@ -285,9 +285,10 @@ def main(argv: list | None = None) -> dict:
     say(" ".join([
         _("The sigmoid and tanh networks start from the same weights (compared entry by entry): yes.") if same_start
         else _("The sigmoid and tanh networks start from the same weights (compared entry by entry): NO."),
-        _("The output recomputed as W·a + b from the two parts printed above matches the network's output within "
-          "{error} at every look (tolerance {tolerance}).").format(error=error_text(logits),
-                                                                   tolerance=f"{LOGITS_TOL:g}"),
+        (_("The output recomputed as W·a + b from the two parts printed above matches the network's output within "
+           "{error} at every look (tolerance {tolerance}).") if logits else
+         _("The output recomputed as W·a + b from the two parts printed above matches the network's output exactly "
+           "at every look (tolerance {tolerance}).")).format(error=error_text(logits), tolerance=f"{LOGITS_TOL:g}"),
         _("All checks passed: yes.") if ok else _("All checks passed: NO.")]))
     print(heading(_("Lesson")))
     say(lesson(runs, sigmoid["sank"], chance, len(held)))

@@ -281,6 +281,18 @@ def test_section_two_counts_ratios_below_four_and_whether_weights_stretched_them
     assert "5 of the 5 ratios are below 4, and the W part is above 1 in every one of them" in prose(capsys.readouterr().out)
     ls.section_ratios(fake_draws({2: [0.1, 0.6]}), 4.88, {})
     assert "none of the 5 ratios is below 4" in prose(capsys.readouterr().out)
+    # One ratio below 4 is said in the singular (ngettext), stretched or not.
+    draws = fake_draws({2: [0.1, 0.6]})
+    draws[2][0].update(ratios=[3.5], weight_gain=[1.4])
+    assert ls.section_ratios(draws, 4.88, {})["below_four"] == 1
+    assert "1 of the 5 ratios is below 4, and its W part is above 1." in prose(capsys.readouterr().out)
+    draws[2][0].update(weight_gain=[0.9])
+    ls.section_ratios(draws, 4.88, {})
+    assert "one of the 5 ratios is below 4, and its W part is not above 1" in prose(capsys.readouterr().out)
+    # Two below, one stretched: the plural, with the count of stretched ones.
+    draws[2][1].update(ratios=[3.0], weight_gain=[1.6])
+    ls.section_ratios(draws, 4.88, {})
+    assert "2 of the 5 ratios are below 4, and the W part is above 1 in only 1 of them" in prose(capsys.readouterr().out)
 
 
 def test_lesson_reports_what_the_draws_show():

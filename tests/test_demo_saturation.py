@@ -64,6 +64,9 @@ def test_the_explanation_sentence_follows_the_output_parts(run):
     assert ("as their explanation has it" in prose(out)) == fell  # (at the default 500 steps: 0.641 → 0.0558)
     assert ("not what their explanation predicts" in prose(out)) == (not fell)
     assert result["ok"] and result["same_start"] and result["logits_error"] <= saturation.LOGITS_TOL
+    # The check line says "exactly" only when the recomputed output differs by nothing at all.
+    exact = "matches the network's output exactly at every look" in prose(out)
+    assert exact == (result["logits_error"] == 0) != ("matches the network's output within" in prose(out))
 
 
 def test_a_look_recomputed_by_hand():
