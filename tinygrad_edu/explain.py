@@ -221,7 +221,7 @@ class ChainRule:
         if self.path_count == 1 and self.paths:
             lines = _product_lines(f"{head} = ", f"{' ' * len(head)} = ", self.paths[0])
             lines.append(f"{' ' * len(head)} = {_total(self.value)}")
-            return "\n".join(lines + self._where_lines())
+            return "\n".join(lines + ([] if self.cut else self.where_lines()))
         lines = [f"{head} = the sum over {self.path_count} path{'' if self.path_count == 1 else 's'}"
                  + (f", the {len(self.paths)} with the largest |product| listed:" if self.omitted else ":")]
         for k, path in enumerate(self.paths, start=1):
@@ -231,19 +231,23 @@ class ChainRule:
             more = "path" if self.omitted == 1 else "paths"
             lines.append(f"  {self.omitted} more {more}, together {math_number(self.omitted_sum)}")
         lines.append(f"{head} = {_total(self.value)}")
-        return "\n".join(lines + self._where_lines())
+        return "\n".join(lines + ([] if self.cut else self.where_lines()))
 
-    def _where_lines(self) -> list[str]:
-        """Each condensed factor ∂C/∂a written out: the chain behind a label (unless ``cut``)."""
-        if self.cut:
-            return []
+    def where_lines(self, word: str = "where") -> list[str]:
+        """Each condensed factor ∂C/∂a written out: the chain behind a label (what ``str()`` prints
+        under the formula unless ``cut``).  ``word`` opens each line: a translation can pass its own.
+
+        >>> C, nodes = sigmoid_chain([1.0], [0.0])
+        >>> chain_rule(C, nodes["b1"]).where_lines()[0]
+        '  where ∂C/∂a₁ = 2·(a₁ − y) · 0.5'
+        """
         lines: list[str] = []
         shown = set()
         for path in self.paths:
             for factor in path:
                 if factor.expansion is not None and factor.symbol not in shown:
                     shown.add(factor.symbol)
-                    lines.extend(_path_lines(f"  where {factor.symbol} = ", factor.expansion))
+                    lines.extend(_path_lines(f"  {word} {factor.symbol} = ", factor.expansion))
         return lines
 
 
