@@ -12,7 +12,8 @@ product of matrices, ŷ = Wᴸ·Wᴸ⁻¹ ⋯ W¹·x.  With every Wˡ = c·I:
 (gradients of the vector ŷ are taken of its sum 1ᵀŷ, so ``1`` is a vector of
 ones).  c = 1.5 explodes as 1.5ᴸ, c = 0.5 vanishes as 0.5ᴸ, and c = 0.9 already
 vanishes at depth 50.  The demo computes every one of these with the Matrix
-engine, next to its closed form.  demos/tiny_steps.py trains the network by
+engine, next to its closed form, and writes one unit's derivatives as a
+textbook does (∂ŷ/∂x = cᴸ), from the engine's own graph.  demos/tiny_steps.py trains the network by
 gradient descent (the lecture's "tiny steps"), and demos/float_limits.py
 follows the same product to the edge of float64.
 
@@ -34,6 +35,9 @@ from tinygrad_edu.autodiff import grad
 from tinygrad_edu.jacobian import jacobian
 from tinygrad_edu.matrix import Matrix
 from tinygrad_edu.nn.init import scaled_identity
+from tinygrad_edu.symbolic import operation_count
+from tinygrad_edu.textbook import symbolic_derivative
+from tinygrad_edu.value import Value
 
 SCALES = [1.5, 1.0, 0.9, 0.5]  # the lecture's c values; --scale adds more
 NORMAL_MIN = 2.2250738585072014e-308  # below this a float is subnormal: fewer digits
@@ -185,6 +189,37 @@ def section_lecture(layers: int) -> dict:
     return result
 
 
+def unit_formula(c: float, layers: int) -> dict:
+    """One unit, ŷ = c·(c·(⋯(c·x))) with one weight c shared by all layers, read back as formulas.
+
+    ``tinygrad_edu.textbook`` writes the engine's derivative graph the way a
+    textbook does: the product of L factors c as cᴸ, the L terms of ∂ŷ/∂c as L·c^(L−1)·x.
+    """
+    weight, x = Value(c, label="c"), Value(1.0, label="x")
+    y = x
+    for _ in range(layers):
+        y = weight * y
+    dx, dc = symbolic_derivative(y, x), symbolic_derivative(y, weight)
+    return {"dx": dx, "dc": dc, "exact_counts": (operation_count(dx.exact), operation_count(dc.exact)),
+            "values": (dx.textbook.evaluate(), dc.textbook.evaluate()),
+            "closed": (power(c, layers), layers * power(c, layers - 1))}
+
+
+def section_formula(c: float, layers: int) -> dict:
+    result = unit_formula(c, layers)
+    exact_x, exact_c = result["exact_counts"]
+    say(_("One unit as a formula: ŷ = c·(c·(⋯(c·x))), the same weight c in every layer (L = {layers}). Operations "
+          "in its derivatives read back exactly from the engine's graph: {exact_x} in ∂ŷ/∂x, {exact_c} in ∂ŷ/∂c. "
+          "A textbook writes them:").format(layers=layers, exact_x=exact_x, exact_c=exact_c))
+    print(f"  ∂ŷ/∂x = {result['dx']}")
+    print(f"  ∂ŷ/∂c = {result['dc']}")
+    say(_("At c = {c} and x = 1 they give {dx} and {dc}; the closed forms cᴸ and L·c^(L−1) give {closed_x} and "
+          "{closed_c}.").format(c=format_number(c, flag=False), dx=format_number(result["values"][0]),
+                                dc=format_number(result["values"][1]), closed_x=format_number(result["closed"][0]),
+                                closed_c=format_number(result["closed"][1])))
+    return result
+
+
 def layer_table(result: dict) -> str:
     L = result["layers"]
     rows = []
@@ -323,6 +358,7 @@ def main(argv: list | None = None) -> dict:
           "cᴸ·I (gradients of the vector ŷ are taken of its sum 1ᵀŷ; 1 is a vector of ones).").format(
         x=", ".join(format_number(v) for v in x)))
     lecture = section_lecture(args.layers)
+    formula = section_formula(0.5, args.layers)
     comparison = Comparison(2 * args.layers, x)
     results = [run_network(c, args.layers, x, comparison) for c in scales]
     detail = next(r for r in results if r["c"] == args.detail)
@@ -360,7 +396,7 @@ def main(argv: list | None = None) -> dict:
              "a partial cure."))
     if args.plot:
         save(args.plot, results, detail)
-    return {"results": {r["c"]: r for r in results}, "lecture": lecture,
+    return {"results": {r["c"]: r for r in results}, "lecture": lecture, "formula": formula,
             "comparison": comparison, "worst_error": comparison.worst, "ok": ok}
 
 

@@ -17,6 +17,7 @@ gradient explodes as 25^(L−1); with w = 1 it shrinks by exactly 4 per layer.
 What the demo prints:
   1. a chain with weights and biases drawn from N(0, 1) (``--seed``): the
      chain rule for ∂C/∂b₁ factor by factor (from ``tinygrad_edu.explain``),
+     the same gradient as one formula in textbook form (``tinygrad_edu.textbook``),
      and ∂C/∂b₁ … ∂C/∂b₄ side by side;
   2. w = 100, b = −50 (so every z = 0): ∂C/∂bⱼ = 1953.125, 78.125, 3.125, 0.125;
   3. w = 1, b = −1/2: ∂C/∂b₁ / ∂C/∂b₃ = 1/16, Nielsen's "factor of 16";
@@ -42,7 +43,10 @@ from finite_differences import A0, COMPLEX_STEP_TOL, PREDICTION_SLACK, RESOLVABL
 from tinygrad_edu import ops
 from tinygrad_edu.autodiff import grad
 from tinygrad_edu.explain import chain_rule, sigmoid_chain
+from tinygrad_edu.notation import math_number, pretty_label
 from tinygrad_edu.plot import sparkline
+from tinygrad_edu.symbolic import operation_count, render
+from tinygrad_edu.textbook import symbolic_derivative
 from tinygrad_edu.value import Value
 
 # ---------------------------------------------------------------------------
@@ -176,9 +180,36 @@ def chain_rule_text(chain: Chain) -> tuple:
 
     Returns ``(text, value, product of the printed factors)``.
     """
-    rule = chain_rule(chain.C, chain.nodes["b1"])
+    rule = chain_rule(chain.C, chain.nodes["b1"], cut=True)
     product = math.prod(factor.value for factor in rule.paths[0]) if rule.paths else 0.0
-    return str(rule), rule.value, product
+    # TRANSLATORS: opens the list of the formula's named sub-formulas, as in "where z₁ = w₁·a₀ + b₁".
+    behind = rule.where_lines(_("where"))  # ∂C/∂a₄ written out: the label names the chain, it does not cut it
+    return "\n".join([str(rule), *behind]), rule.value, product
+
+
+def formula_text(chain: Chain) -> tuple:
+    """∂C/∂b₁ as one formula in the chain's inputs, from ``tinygrad_edu.textbook``: the textbook
+    form where it is shorter than the exact one (it always is here), each named sub-formula on a line.
+
+    Returns ``(sentence, lines, derivative, textbook form used?)``.
+    """
+    d = symbolic_derivative(chain.C, chain.nodes["b1"])
+    exact_count, count = operation_count(d.exact), d.textbook.operation_count
+    if count < exact_count:
+        head = f"∂C/∂b{sub(1)} = "
+        lines = [head + render(d.textbook.formula)]
+        # TRANSLATORS: opens the list of the formula's named sub-formulas, as in "where z₁ = w₁·a₀ + b₁".
+        where = _("where")
+        for k, (name, body) in enumerate(d.textbook.where):
+            lead = where if k == 0 else " " * len(where)
+            lines.append(f"    {lead} {pretty_label(name)} = {render(body)}")
+        sentence = _("The same gradient as one formula in the chain's inputs, in textbook form ({count} operations; "
+                     "the exact form read back from the engine's graph has {exact}):").format(
+            count=count, exact=exact_count)
+        return sentence, lines, d, True
+    sentence = _("The same gradient as one formula in the chain's inputs, exactly as the engine's graph computes it "
+                 "({count} operations):").format(count=exact_count)
+    return sentence, [f"∂C/∂b{sub(1)} = {render(d.exact)}"], d, False
 
 
 def gradient_bars(chain: Chain) -> str:
@@ -201,6 +232,13 @@ def section_seeded(seed: int) -> dict:
     print(_("The chain rule for ∂C/∂b₁, read off the engine's graph by tinygrad_edu.explain.chain_rule:"))
     text, value, product = chain_rule_text(chain)
     print(text)
+    print()
+    sentence, lines, derivative, short = formula_text(chain)
+    say(sentence)
+    print("\n".join(lines))
+    formula_value = derivative.textbook.evaluate() if short else derivative.evaluate()
+    say(_("Evaluated at this chain's numbers it gives {value}; backward gave {gradient}.").format(
+        value=math_number(formula_value, 6), gradient=math_number(chain.gradients[0], 6)))
     print()
     say(_("Every gradient, with the relative error of backward's number against two independent numerical "
           "estimates (0: they agree exactly):"))
@@ -227,7 +265,8 @@ def section_seeded(seed: int) -> dict:
         say(_("For this seed the product is not below 1: |∂C/∂b₁| / |∂C/∂b₄| = {ratio}. A weight above 4 in size "
               "can make a factor exceed 1; with N(0, 1) weights that is rare.").format(
             ratio=format_number(abs(ratio))))
-    return {"chain": chain, "explained_value": value, "explained_product": product,
+    return {"chain": chain, "explained_value": value, "explained_product": product, "formula": derivative,
+            "formula_lines": lines, "formula_value": formula_value, "textbook_form": short,
             "factors_back": factors, "ratio_first_last": ratio, "all_factors_below_one": shrinks}
 
 

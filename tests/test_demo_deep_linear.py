@@ -141,3 +141,16 @@ def test_random_input_and_other_width_follow_the_same_closed_forms(capsys):
         assert row["activation"] == pytest.approx([1.1 ** l * v for v in x], rel=REL)
         assert row["weight_grad"] == pytest.approx([1.1 ** 4 * v for v in x] * 3, rel=REL)  # c^(L−1)·1xᵀ
     assert result["ok"]
+
+
+def test_one_unit_prints_its_derivatives_in_textbook_form_and_their_values(run):
+    result, out = run
+    # ŷ = c·(c·(⋯(c·x))) with L = 8 shared weights: ∂ŷ/∂x = c⁸ and ∂ŷ/∂c = 8·c⁷·x, by hand.
+    assert "  ∂ŷ/∂x = c⁸" in out.splitlines() and "  ∂ŷ/∂c = 8·c⁷·x" in out.splitlines()
+    formula = result["formula"]
+    # Exactly as the graph computes them: 7 products for ∂ŷ/∂x; ∂ŷ/∂c adds 8 terms of 7 products each (8·7 + 7).
+    assert formula["exact_counts"] == (7, 63)
+    assert "Operations in its derivatives read back exactly from the engine's graph: 7 in ∂ŷ/∂x, 63 in ∂ŷ/∂c." in prose(out)
+    assert formula["values"] == (0.5 ** 8, 8 * 0.5 ** 7)  # powers of 1/2: exact in binary
+    assert formula["closed"] == formula["values"]
+    assert "At c = 0.5 and x = 1 they give 0.003906 and 0.0625; the closed forms cᴸ and L·c^(L−1) give 0.003906 and 0.0625." in prose(out)

@@ -166,3 +166,23 @@ def test_same_seed_same_output_and_another_seed_another_chain(capsys):
     assert capsys.readouterr().out == first
     sigmoid_chain.main(["--seed", "8", "--layers", "5"])
     assert capsys.readouterr().out != first
+
+
+def test_seeded_chain_prints_its_gradient_as_one_textbook_formula(run):
+    result, out = run
+    seeded = result["seeded"]
+    assert seeded["textbook_form"]
+    lines = out.splitlines()
+    # Derived by hand: C = (a₄ − y)²/2 and aⱼ = σ(zⱼ), so ∂C/∂b₁ = σ′(z₁)·w₂·σ′(z₂)·w₃·σ′(z₃)·w₄·σ′(z₄)·(a₄ − y).
+    start = lines.index("∂C/∂b₁ = w₂·w₃·w₄·σ′(z₁)·σ′(z₂)·σ′(z₃)·σ′(z₄)·(σ(z₄) − y)")
+    assert lines[start + 1:start + 5] == ["    where z₁ = a₀·w₁ + b₁", "          z₂ = w₂·σ(z₁) + b₂",
+                                          "          z₃ = w₃·σ(z₂) + b₃", "          z₄ = w₄·σ(z₃) + b₄"]
+    assert "in textbook form (24 operations; the exact form read back from the engine's graph has 90)" in prose(out)
+    backward = seeded["chain"].gradients[0]
+    assert math.isclose(seeded["formula_value"], backward, rel_tol=1e-13)
+    printed = prose(out).split("Evaluated at this chain's numbers it gives ")[1].split(";")[0]
+    assert float(printed.replace("−", "-")) == pytest.approx(backward, rel=1e-5)
+    # The label a₄ names ∂C/∂a₄; the line under the chain rule writes it out: 2·(a₄ − y)·0.5 = a₄ − y.
+    (where,) = [k for k, line in enumerate(lines) if line.startswith("  where ∂C/∂a₄ = 2·(a₄ − y) · 0.5")]
+    a4 = seeded["chain"].nodes["a4"].data
+    assert lines[where + 1].endswith(f"× 0.5 = {a4:.4g}")

@@ -409,3 +409,69 @@ def test_paths_through_a_nan_are_listed_first():
     rule = chain_rule(out, x, max_paths=1)
     assert math.isnan(rule.paths[0].product)
     assert rule.paths[0].symbols == ["bad"]
+
+
+# ---------------------------------------------------------------------------
+# Every path told apart; labels name the factors without hiding them
+# ---------------------------------------------------------------------------
+
+def path_lines(text):
+    """The lines that open a path: ``path k … = …``, with the path's number taken off."""
+    return [line.split(" ", 4)[-1] for line in text.splitlines() if line.startswith("  path ")]
+
+
+def test_the_two_uses_of_h_in_h_times_h_are_told_apart():
+    x, w = Value(0.8, label="x"), Value(-1.2, label="w")
+    h = (w * x).tanh()
+    h.label = "h"
+    y = h * h + x * h
+    y.label = "y"
+    rule = chain_rule(y, x)
+    text = str(rule)
+    assert rule.path_count == 4
+    routes = sorted(p.route for p in rule.paths)
+    assert routes == ["", "", "through the 1st factor of h·h", "through the 2nd factor of h·h"]
+    assert "  path 1 = h = −0.7443" in text.splitlines()  # one factor: its value once, no "= (v) = v"
+    lines = path_lines(text)
+    assert len(lines) == len(set(lines)) == 4
+
+
+def test_the_three_paths_of_x_cubed_are_told_apart():
+    x = Value(0.8, label="x")
+    y = x * x * x
+    y.label = "y"
+    text = str(chain_rule(y, x))
+    assert "path 1 = x·x = 0.64" in text
+    assert "path 2 (through the 1st factor of x·x) = x   · x" in text
+    assert "path 3 (through the 2nd factor of x·x) = x   · x" in text
+
+
+@given(st.data())
+def test_no_two_printed_paths_are_the_same_line_on_random_graphs(data):
+    leaves, out = data.draw(value_graphs(max_leaves=2, max_steps=8))
+    for leaf in leaves:
+        rule = chain_rule(out, leaf, max_paths=16)
+        keys = [(tuple(p.symbols), p.route) for p in rule.paths]
+        assert len(keys) == len(set(keys))
+        lines = path_lines(str(rule))
+        assert len(lines) == len(set(lines))
+
+
+def test_a_labelled_node_names_its_factor_and_the_where_line_writes_it_out():
+    x = Value(0.5, label="x")
+    z = x * 3
+    z.label = "z"
+    y = (z.tanh() * 2).exp()
+    y.label = "y"
+    rule = chain_rule(y, x)
+    assert rule.paths[0].symbols == ["3", "∂y/∂z"]
+    behind = rule.paths[0][-1].expansion
+    assert behind.symbols == ["tanh′(z)", "2", "y"]
+    assert math.isclose(behind.product, rule.paths[0][-1].value, rel_tol=4 * EPSILON)
+    lines = str(rule).splitlines()
+    assert lines[3] == "  where ∂y/∂z = tanh′(z) · 2 · y"
+    assert lines[4].endswith(f"= {behind.product:.4g}")
+    # cut=True keeps the short form only: the chain stops at the label.
+    assert str(chain_rule(y, x, cut=True)).splitlines() == lines[:3]
+    with pytest.raises(TypeError, match="cut must be True or False"):
+        chain_rule(y, x, cut=1)

@@ -14,7 +14,7 @@ from tinygrad_edu.backward import topological_order
 from tinygrad_edu.value import Value
 
 NODE = re.compile(r'^  (n\d+) \[label="\{(.*)\}"\];$')
-EDGE = re.compile(r'^  (n\d+) -> (n\d+)(?: \[label="×(.*)"\])?;$')
+EDGE = re.compile(r'^  (n\d+) -> (n\d+)(?: \[label="×?(.*)"\])?;$')
 
 
 def parse_dot(text):
@@ -156,3 +156,31 @@ def test_text_tree_of_a_5000_deep_chain_stays_proportionate():
     assert x_line.endswith("[depth 5000] x (leaf) = 1, grad 0  [∂(mul)/∂x = 0.999]")
     longest = max(len(line) for line in full)
     assert longest < 4 * DEPTH_LIMIT + 80  # the indentation stops growing: linear size, not quadratic
+
+
+def test_an_input_used_twice_has_two_labelled_edges_in_dot_and_in_the_tree():
+    x = Value(3.0, label="x")
+    y = x * x
+    y.label = "y"
+    y.backward()
+    nodes, edges = parse_dot(to_dot(y))
+    assert sorted(label for _, _, label in edges) == ["3 (1st factor)", "3 (2nd factor)"]  # ×x each
+    assert len({(a, b) for a, b, _ in edges}) == 1  # the same two nodes, joined twice
+    assert sorted(label for _, _, label in parse_dot(to_dot(y, edge_labels=False))[1]) == ["(1st factor)", "(2nd factor)"]
+    lines = to_text_tree(y).splitlines()
+    assert lines[1].endswith("[∂y/∂x = 3, 1st factor of y]")
+    assert lines[2].endswith("[∂y/∂x = 3, 2nd factor of y]  (shown above)")
+
+
+def test_an_edge_used_once_carries_no_role():
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    c = a * b
+    assert all(label and "factor" not in label for _, _, label in parse_dot(to_dot(c))[1])
+    assert "factor" not in to_text_tree(c)
+
+
+def test_a_matrix_input_used_twice_is_labelled_too():
+    X = Matrix([[1.0, 2.0]], label="X")
+    _, edges = parse_dot(to_dot((X * X).sum()))
+    roles = sorted(label for _, _, label in edges if label)
+    assert roles == ["(1st input)", "(2nd input)"]  # Matrix nodes store no local derivative to show

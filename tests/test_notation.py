@@ -106,3 +106,13 @@ def test_indices_are_sub_and_superscripts():
     assert [notation.pretty_label(s) for s in ("a4", "w_12", "C", "x", "h3b")] == ["a₄", "w₁₂", "C", "x", "h3b"]
     with pytest.raises(TypeError, match="subscript: expected an int"):
         notation.subscript(1.0)
+
+
+def test_ordinals_and_input_roles():
+    assert [notation.ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 111)] == [
+        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "23rd", "111th"]
+    assert notation.input_role("*", 1) == "2nd factor"
+    assert notation.input_role("+", 0) == "1st term"
+    assert notation.input_role("/", 1) == "2nd input"
+    with pytest.raises(ValueError, match="ordinal"):
+        notation.ordinal(0)

@@ -26,7 +26,8 @@ from .matrix import Matrix
 from .mode import AnomalyError, detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .ops import OPS, Op, describe_rules
 from .seeding import default_generator, manual_seed
-from .symbolic import Expr, expression, symbolic_derivative
+from .symbolic import Expr, expression
+from .textbook import symbolic_derivative
 from .value import Value
 
 __all__ = [

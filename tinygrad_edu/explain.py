@@ -22,11 +22,14 @@ w·σ′(z) is 100·1/4 = 25 and the gradient grows 25-fold per layer back:
 ∂C/∂b₁ = σ′(z₁) · w₂  · σ′(z₂) · w₃  · σ′(z₃) · w₄  · σ′(z₄) · ∂C/∂a₄
        = 0.25   × 100 × 0.25   × 100 × 0.25   × 100 × 0.25   × 0.5
        = 1953.125
+  where ∂C/∂a₄ = 2·(a₄ − y) · 0.5
+               = 1          × 0.5 = 0.5
 >>> rule.value, [f.symbol for f in rule.paths[0]][:2]
 (1953.125, ['σ′(z₁)', 'w₂'])
 
-The last line is the engine's gradient, ``rule.value``: here exactly
-1953.125 = 25³·0.125.
+The third line is the engine's gradient, ``rule.value``: here exactly
+1953.125 = 25³·0.125.  The ``where`` line writes out the factor ∂C/∂a₄ that
+the label a₄ stands for: C = (a₄ − y)²/2 gives 2·(a₄ − y) and then 1/2.
 
 Simplifications, all of which leave every path's product unchanged:
 
@@ -34,11 +37,18 @@ Simplifications, all of which leave every path's product unchanged:
   passes the gradient on unchanged are left out;
 * the stretch of a path after its last labelled node, when it holds two or
   more factors and is the only way from that node to the output, becomes one
-  factor ∂C/∂a₄ whose value is the engine's gradient at that node.
+  factor ∂C/∂a₄ whose value is the engine's gradient at that node.  The
+  labels name the factors, they do not hide them: a ``where`` line under the
+  formula writes ∂C/∂a₄ out, factor by factor (``cut=True`` leaves it out).
 
 Pass ``simplify=False`` to see every edge.  A dense graph has exponentially
 many paths: they are *counted* by dynamic programming (never enumerated),
 and only the ``max_paths`` paths with the largest |product| are listed.
+
+Paths that would print alike are told apart.  Where a node uses the same
+input twice (h·h: two edges from h), a path says which edge it took
+("through the 1st factor of h·h"); two paths whose factors print the same for
+any other reason say where they part.  So no two path lines are the same.
 """
 
 from __future__ import annotations
@@ -51,7 +61,7 @@ from fractions import Fraction
 from typing import Any
 
 from .backward import backpropagate, topological_order
-from .notation import MINUS, format_constant, math_number, pretty_label
+from .notation import MINUS, format_constant, input_role, math_number, pretty_label
 from .reals import Real, check_number, is_int, numbers_of
 from .symbolic import Expr, Part, render, to_expr
 from .value import Value, one_like
@@ -77,13 +87,14 @@ class Factor:
     Factor('a', 0.5)
     """
 
-    __slots__ = ("symbol", "value", "node", "input")
+    __slots__ = ("symbol", "value", "node", "input", "expansion")
 
-    def __init__(self, symbol: str, value: Any, node: Value, input: Value) -> None:
+    def __init__(self, symbol: str, value: Any, node: Value, input: Value, expansion: Path | None = None) -> None:
         self.symbol = symbol
         self.value = value
         self.node = node
         self.input = input
+        self.expansion = expansion  # for a condensed factor ∂C/∂a₄: the factors it stands for
 
     def __repr__(self) -> str:
         return f"Factor({self.symbol!r}, {self.value!r})"
@@ -103,9 +114,12 @@ class Path(list[Factor]):
     (['3', 'tanh′(3·x)'], ['x', 'mul', 'y'])
     """
 
-    def __init__(self, factors: Sequence[Factor], nodes: Sequence[Value]) -> None:
+    def __init__(self, factors: Sequence[Factor], nodes: Sequence[Value], edges: Sequence[Edge] = (),
+                 route: str = "") -> None:
         super().__init__(factors)
         self.nodes = list(nodes)
+        self.edges = list(edges)  # (node, i): the path entered node through its i-th input
+        self.route = route  # which way it went, where paths would otherwise print alike
 
     @property
     def product(self) -> Any:
@@ -147,7 +161,8 @@ class ChainRule:
     """
 
     def __init__(self, output: Value, wrt: Value, value: Any, paths: list[Path], path_count: int, output_name: str,
-                 wrt_name: str) -> None:
+                 wrt_name: str, cut: bool = False) -> None:
+        self.cut = cut
         self.output = output
         self.wrt = wrt
         self.value = value
@@ -206,19 +221,45 @@ class ChainRule:
         if self.path_count == 1 and self.paths:
             lines = _product_lines(f"{head} = ", f"{' ' * len(head)} = ", self.paths[0])
             lines.append(f"{' ' * len(head)} = {_total(self.value)}")
-            return "\n".join(lines)
+            return "\n".join(lines + ([] if self.cut else self.where_lines()))
         lines = [f"{head} = the sum over {self.path_count} path{'' if self.path_count == 1 else 's'}"
                  + (f", the {len(self.paths)} with the largest |product| listed:" if self.omitted else ":")]
         for k, path in enumerate(self.paths, start=1):
-            label = f"  path {k} = "
-            block = _product_lines(label, " " * (len(label) - 2) + "= ", path)
-            block[-1] += f" = {math_number(path.product)}"
-            lines.extend(block)
+            label = f"  path {k}{f' ({path.route})' if path.route else ''} = "
+            lines.extend(_path_lines(label, path))
         if self.omitted:
             more = "path" if self.omitted == 1 else "paths"
             lines.append(f"  {self.omitted} more {more}, together {math_number(self.omitted_sum)}")
         lines.append(f"{head} = {_total(self.value)}")
-        return "\n".join(lines)
+        return "\n".join(lines + ([] if self.cut else self.where_lines()))
+
+    def where_lines(self, word: str = "where") -> list[str]:
+        """Each condensed factor ∂C/∂a written out: the chain behind a label (what ``str()`` prints
+        under the formula unless ``cut``).  ``word`` opens each line: a translation can pass its own.
+
+        >>> C, nodes = sigmoid_chain([1.0], [0.0])
+        >>> chain_rule(C, nodes["b1"]).where_lines()[0]
+        '  where ∂C/∂a₁ = 2·(a₁ − y) · 0.5'
+        """
+        lines: list[str] = []
+        shown = set()
+        for path in self.paths:
+            for factor in path:
+                if factor.expansion is not None and factor.symbol not in shown:
+                    shown.add(factor.symbol)
+                    lines.extend(_path_lines(f"  {word} {factor.symbol} = ", factor.expansion))
+        return lines
+
+
+def _path_lines(label: str, path: Path) -> list[str]:
+    """A path under a label: ``label symbol = value`` for one factor (or none), else the symbols,
+    their values underneath, and the product."""
+    if len(path) <= 1:
+        symbol, value = (path[0].symbol, math_number(path[0].value)) if path else ("1", "1")
+        return [f"{label}{symbol} = {value}"]
+    block = _product_lines(label, " " * (len(label) - 2) + "= ", path)
+    block[-1] += f" = {math_number(path.product)}"
+    return block
 
 
 def _total(x: Real) -> str:
@@ -431,14 +472,16 @@ def _unlink(link: Any) -> list[Edge]:
 # The chain rule
 # ---------------------------------------------------------------------------
 
-def chain_rule(output: Value, wrt: Value, max_paths: int = 4, simplify: bool = True) -> ChainRule:
+def chain_rule(output: Value, wrt: Value, max_paths: int = 4, simplify: bool = True, cut: bool = False) -> ChainRule:
     """∂output/∂wrt as a sum over paths of products of local derivatives.
 
     Returns a :class:`ChainRule`: ``.value`` (the gradient, from backward),
     ``.paths`` (at most ``max_paths`` of them, those with the largest
     |product| first; each a list of :class:`Factor` with ``.symbol`` and
     ``.value``), ``.path_count`` (all of them, counted by dynamic programming).
-    The products of all the paths sum to ``.value`` (to rounding).
+    The products of all the paths sum to ``.value`` (to rounding).  With
+    ``cut=True`` a factor ∂C/∂a that stands for the chain behind a label is
+    not written out under the formula.
 
     >>> x = Value(2.0, label="x")
     >>> y = x * x + 3 * x          # two paths through x·x, one through 3·x
@@ -448,12 +491,9 @@ def chain_rule(output: Value, wrt: Value, max_paths: int = 4, simplify: bool = T
     (3, [3.0, 2.0, 2.0], 7.0)
     >>> print(rule)
     ∂y/∂x = the sum over 3 paths:
-      path 1 = 3
-             = 3 = 3
-      path 2 = x
-             = 2 = 2
-      path 3 = x
-             = 2 = 2
+      path 1 = 3 = 3
+      path 2 (through the 1st factor of x·x) = x = 2
+      path 3 (through the 2nd factor of x·x) = x = 2
     ∂y/∂x = 7.0
     """
     if not isinstance(output, Value) or not isinstance(wrt, Value):
@@ -462,8 +502,9 @@ def chain_rule(output: Value, wrt: Value, max_paths: int = 4, simplify: bool = T
         )
     if not is_int(max_paths) or max_paths < 0:
         raise ValueError(f"chain_rule: max_paths must be a whole number >= 0, got {max_paths!r}")
-    if not isinstance(simplify, bool):
-        raise TypeError(f"chain_rule: simplify must be True or False, got {simplify!r}")
+    for name, flag in (("simplify", simplify), ("cut", cut)):
+        if not isinstance(flag, bool):
+            raise TypeError(f"chain_rule: {name} must be True or False, got {flag!r}")
     order = topological_order(output)
     grads = backpropagate(output, one_like(output.data))
     namer = _Namer()
@@ -472,7 +513,7 @@ def chain_rule(output: Value, wrt: Value, max_paths: int = 4, simplify: bool = T
     count = _count_from(order, wrt).get(output, 0)
     value = grads.get(wrt, 0.0)
     if count == 0:
-        return ChainRule(output, wrt, value, [], 0, output_name, wrt_name)
+        return ChainRule(output, wrt, value, [], 0, output_name, wrt_name, cut)
     to_output = _count_to(order)
     paths = []
     number = type(value) if isinstance(value, (float, Fraction)) else float  # for the ints of + and −
@@ -481,7 +522,8 @@ def chain_rule(output: Value, wrt: Value, max_paths: int = 4, simplify: bool = T
     # The search lists paths in order of their bounds; sort by the products themselves
     # (nan first) so the order printed is exactly the order of the numbers printed.
     paths.sort(key=lambda p: (p.product == p.product, -abs(p.product)))
-    return ChainRule(output, wrt, value, paths, count, output_name, wrt_name)
+    _tell_apart(paths, namer)
+    return ChainRule(output, wrt, value, paths, count, output_name, wrt_name, cut)
 
 
 def _make_path(edges: list[Edge], wrt: Value, grads: dict[Any, Any], to_output: dict[Any, int], namer: _Namer,
@@ -489,18 +531,56 @@ def _make_path(edges: list[Edge], wrt: Value, grads: dict[Any, Any], to_output: 
                simplify: bool, number: type) -> Path:
     nodes = [wrt] + [node for node, _ in edges]
     cut = _condense_at(edges, nodes, to_output) if simplify else None
+    factors = _factors(edges[:cut], simplify, namer, number)
+    if cut is not None:
+        a = nodes[cut]
+        behind = Path(_factors(edges[cut:], simplify, namer, number), nodes[cut:], edges[cut:])
+        factors.append(Factor(f"∂{output_name}/∂{pretty_label(a.label)}", grads[a], nodes[-1], a, behind))
+    return Path(factors, nodes, edges)
+
+
+def _factors(edges: list[Edge], simplify: bool, namer: _Namer, number: type) -> list[Factor]:
+    """The local derivative of each edge as a Factor (the 1 of a sum left out when simplifying)."""
     factors = []
-    for node, i in edges[:cut]:
+    for node, i in edges:
         if simplify and _is_routing(node, i):
             continue
         local = node._partials[i]
         if isinstance(local, int):  # the 1 of +, the −1 of −, the 2 of 2·x: the engine's number type
             local = number(local)
         factors.append(Factor(_edge_symbol(node, i, namer), local, node, node._prev[i]))
-    if cut is not None:
-        a = nodes[cut]
-        factors.append(Factor(f"∂{output_name}/∂{pretty_label(a.label)}", grads[a], nodes[-1], a))
-    return Path(factors, nodes)
+    return factors
+
+
+def _tell_apart(paths: list[Path], namer: _Namer) -> None:
+    """Give each path a ``route`` where needed, so that no two print alike.
+
+    A path that enters a node using the same input twice (h·h) says through which
+    of its inputs: the two paths through h·h differ only there.  Paths that still
+    print alike (their factors' symbols and routes the same) each say where they
+    leave the others.
+    """
+    for path in paths:
+        path.route = "; ".join(_through(node, i, namer) for node, i in path.edges
+                               if node._prev.count(node._prev[i]) > 1)
+    groups: dict[tuple[tuple[str, ...], str], list[Path]] = {}
+    for path in paths:
+        groups.setdefault((tuple(path.symbols), path.route), []).append(path)
+    for group in groups.values():
+        parting: dict[int, list[Edge]] = {id(path): [] for path in group}  # where each leaves each other
+        for path, other in itertools.permutations(group if len(group) > 1 else (), 2):
+            edge = next((e for e, f in zip(path.edges, other.edges) if e != f), None)
+            if edge is not None and edge not in parting[id(path)]:
+                parting[id(path)].append(edge)
+        for path in group:
+            path.route = "; ".join([path.route] * bool(path.route) + [_through(n, i, namer) for n, i in parting[id(path)]])
+
+
+def _through(node: Value, i: int, namer: _Namer) -> str:
+    """``through the 1st factor of h·h``: the edge into ``node``'s i-th input, in words."""
+    op = node._op
+    assert op is not None, "an edge enters a node an op made"
+    return f"through the {input_role(op.python_operator, i)} of {namer.node(node)}"
 
 
 def _condense_at(edges: list[Edge], nodes: list[Value], to_output: dict[Any, int]) -> int | None:

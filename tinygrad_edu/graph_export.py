@@ -3,7 +3,9 @@
 Each node shows its label, the op that made it, its number (``data``) and
 its gradient (``grad``, as left by ``backward()``).  Each edge shows the
 local derivative ∂node/∂input: multiply along a path and sum over the paths,
-and you get the gradient (see :mod:`tinygrad_edu.explain`).
+and you get the gradient (see :mod:`tinygrad_edu.explain`).  A node that uses
+the same input twice (x·x) has two edges from it, each drawn and each saying
+which input it is (``1st factor``, ``2nd factor``): both are paths.
 
 >>> from tinygrad_edu import Value
 >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
@@ -32,7 +34,7 @@ import shutil
 import subprocess
 from typing import Any
 
-from .notation import math_number, pretty_label
+from .notation import input_role, math_number, pretty_label
 from .backward import topological_order
 from .reals import is_int
 
@@ -66,6 +68,14 @@ def _grad(node: Any) -> Any:
     return node.grad
 
 
+def _role(node: Any, i: int) -> str | None:
+    """``1st factor`` when ``node`` uses its i-th input more than once (x·x), else None."""
+    inputs = node._prev
+    if sum(child is inputs[i] for child in inputs) < 2:
+        return None
+    return input_role(getattr(getattr(node, "_op", None), "python_operator", None), i)
+
+
 def _local_derivative(node: Any, i: int) -> Any:
     """∂node/∂(its i-th input) when the node stored it (Values do; Matrix nodes do not)."""
     partials = getattr(node, "_partials", None)
@@ -90,7 +100,8 @@ def to_dot(root: Any, rankdir: str = "LR", edge_labels: bool = True) -> str:
 
     Each node is a record ``{ label | op | data … | grad … }``; each edge runs
     from an input to the node that used it, labelled with the local
-    derivative when ``edge_labels`` (``×0.25``: backward multiplies by it).
+    derivative when ``edge_labels`` (``×0.25``: backward multiplies by it),
+    and, where a node uses the same input twice, with which input it is.
 
     >>> from tinygrad_edu import Value
     >>> x = Value(0.0, label="x")
@@ -120,7 +131,9 @@ def to_dot(root: Any, rankdir: str = "LR", edge_labels: bool = True) -> str:
     for node in order:
         for i, child in enumerate(node._prev):
             local = _local_derivative(node, i) if edge_labels else None
-            attribute = "" if local is None else f' [label="×{_escape_record(_show(local))}"]'
+            role = _role(node, i)
+            text = " ".join(filter(None, ["" if local is None else f"×{_show(local)}", f"({role})" if role else ""]))
+            attribute = f' [label="{_escape_record(text)}"]' if text else ""
             lines.append(f"  {ids[child]} -> {ids[node]}{attribute};")
     lines.append("}")
     return "\n".join(lines)
@@ -200,8 +213,8 @@ def repr_mimebundle(root: Any, include: Any = None, exclude: Any = None) -> dict
     >>> x = Value(3.0, label="x")
     >>> print(repr_mimebundle(x * x, include=["text/plain"])["text/plain"])
     (mul) = 9, grad 0
-    ├── x (leaf) = 3, grad 0  [∂(mul)/∂x = 3]
-    └── x (leaf) = 3, grad 0  [∂(mul)/∂x = 3]  (shown above)
+    ├── x (leaf) = 3, grad 0  [∂(mul)/∂x = 3, 1st factor of (mul)]
+    └── x (leaf) = 3, grad 0  [∂(mul)/∂x = 3, 2nd factor of (mul)]  (shown above)
     """
     if not hasattr(root, "_prev"):
         raise TypeError(f"repr_mimebundle: expected a Value or a Matrix, got {type(root).__name__}")
@@ -236,9 +249,13 @@ def _tree_line(node: Any, parent: Any = None, i: int = 0) -> str:
     text += f" = {_show(node.data)}, grad {_show(_grad(node))}"
     if parent is not None:
         local = _local_derivative(parent, i)
+        role = _role(parent, i)
+        notes = [f"{role} of {_name(parent) or f'({_op(parent)})'}"] if role else []
         if local is not None:  # an unlabelled node is called by its op: ∂(power)/∂(sub)
             parent_name = _name(parent) or f"({_op(parent)})"
-            text += f"  [∂{parent_name}/∂{name or f'({_op(node)})'} = {_show(local)}]"
+            notes.insert(0, f"∂{parent_name}/∂{name or f'({_op(node)})'} = {_show(local)}")
+        if notes:
+            text += f"  [{', '.join(notes)}]"
     return text
 
 
@@ -264,8 +281,8 @@ def to_text_tree(root: Any, max_depth: int | None = None) -> str:
     >>> y = x * x
     >>> print(to_text_tree(y))
     (mul) = 9, grad 0
-    ├── x (leaf) = 3, grad 0  [∂(mul)/∂x = 3]
-    └── x (leaf) = 3, grad 0  [∂(mul)/∂x = 3]  (shown above)
+    ├── x (leaf) = 3, grad 0  [∂(mul)/∂x = 3, 1st factor of (mul)]
+    └── x (leaf) = 3, grad 0  [∂(mul)/∂x = 3, 2nd factor of (mul)]  (shown above)
     """
     if not hasattr(root, "_prev"):
         raise TypeError(f"to_text_tree: expected a Value or a Matrix, got {type(root).__name__}")

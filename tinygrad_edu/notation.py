@@ -10,6 +10,8 @@
   ``2.0``, ``1/3`` for a Fraction.
 * :func:`subscript`, :func:`superscript`, :func:`pretty_label`: the indices of
   mathematics, ``z2`` → ``z₂``, ``c⁵⁰``.
+* :func:`input_role`: which input of an op an edge enters, ``1st factor`` of x·x,
+  for a graph that uses the same node twice.
 
 >>> format_number(3.888e26), math_number(-0.000310237), pretty_label("w_10"), superscript(-2)
 ('3.888e+26', '−3.102e−4', 'w₁₀', '⁻²')
@@ -188,3 +190,31 @@ def format_constant(x: Real) -> str:
     else:
         text = f"{x:.6g}"
     return text.replace("-", MINUS)
+
+
+# ---------------------------------------------------------------------------
+# Which input an edge enters
+# ---------------------------------------------------------------------------
+
+def ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th, … 11th, 12th, 13th, 21st.
+
+    >>> [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 102)]
+    ['1st', '2nd', '3rd', '4th', '11th', '12th', '13th', '21st', '102nd']
+    """
+    if not is_int(n) or n < 1:
+        raise ValueError(f"ordinal: expected a whole number >= 1, got {n!r:.40}")
+    suffix = "th" if n % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def input_role(operator: str | None, i: int) -> str:
+    """What the ``i``-th input (from 0) of an op is called, from the Python operator that writes
+    the op (``Op.python_operator``): a factor of ``*``, a term of ``+`` and ``-``, else an input.
+    Used where a node uses the same input twice (h·h) and its two edges must be told apart.
+
+    >>> input_role("*", 0), input_role("-", 1), input_role(None, 2)
+    ('1st factor', '2nd term', '3rd input')
+    """
+    word = {"*": "factor", "+": "term", "-": "term"}.get(operator or "", "input")
+    return f"{ordinal(i + 1)} {word}"

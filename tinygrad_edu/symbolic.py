@@ -8,7 +8,7 @@ expression, :class:`Expr`, that you can print and evaluate:
 >>> from tinygrad_edu import Value
 >>> x, w, b = Value(0.5, label="x"), Value(2.0, label="w"), Value(-1.0, label="b")
 >>> y = (w * x + b).sigmoid()
->>> d = symbolic_derivative(y, w)
+>>> d = exact_derivative(y, w)
 >>> print(d)
 σ(w·x + b)·(1 − σ(w·x + b))·x
 >>> d.evaluate() == y.data * (1 - y.data) * x.data   # σ′(z)·x at the current values
@@ -32,6 +32,10 @@ x is finite: inf·0 is nan in IEEE 754.)
 Every formula also prints as Python source (:meth:`Expr.python`), which
 ``eval`` accepts with :func:`python_namespace`: a test can check that the
 *printed* formula, evaluated, is the gradient.
+
+This is the *exact form*, long where backward adds one term per path.
+:mod:`tinygrad_edu.textbook` rewrites it as a textbook would (3·x²·σ′(x³));
+its ``symbolic_derivative`` gives both forms.
 """
 
 from __future__ import annotations
@@ -286,13 +290,16 @@ def expression(node: Value, expand: bool = True) -> Expr:
     return Expr.apply(node._op, inputs, node._params)
 
 
-def symbolic_derivative(output: Value, wrt: Value, expand: bool = True) -> Expr:
-    """∂output/∂wrt as a formula in the labelled leaves, from the ``create_graph`` graph.
+def exact_derivative(output: Value, wrt: Value, expand: bool = True, memo: dict[Value, Expr] | None = None) -> Expr:
+    """∂output/∂wrt as a formula in the labelled leaves, read from the ``create_graph`` graph:
+    the exact form, the engine's gradient to the last bit.
+
+    ``expand`` and ``memo`` are :func:`to_expr`'s.
 
     >>> x = Value(3.0, label="x")
-    >>> print(symbolic_derivative(x ** 3 + 2 * x, x))
+    >>> print(exact_derivative(x ** 3 + 2 * x, x))
     3·x² + 2
-    >>> print(symbolic_derivative(x.exp() * x.sin(), x))
+    >>> print(exact_derivative(x.exp() * x.sin(), x))
     sin(x)·exp(x) + exp(x)·cos(x)
 
     Ops with a kink (relu, leaky relu, abs) have a derivative that is a
@@ -301,11 +308,27 @@ def symbolic_derivative(output: Value, wrt: Value, expand: bool = True) -> Expr:
     """
     if not isinstance(output, Value) or not isinstance(wrt, Value):
         raise TypeError(
-            f"symbolic_derivative: output and wrt must be Values, got {type(output).__name__} "
+            f"exact_derivative: output and wrt must be Values, got {type(output).__name__} "
             f"and {type(wrt).__name__}"
         )
     (d,) = grad(output, [wrt], create_graph=True)
-    return to_expr(d, expand=expand)
+    return to_expr(d, expand=expand, memo=memo)
+
+
+def operation_count(expr: Expr) -> int:
+    """How many operations the formula writes out: each op once per time it is written (a
+    sub-formula written twice counts twice), a symbol or a number none.  σ′ or tanh′ counts one.
+
+    >>> x = Expr.symbol("x", 1.0)
+    >>> operation_count(3 * x ** 2 + 2), operation_count(x.sigmoid() * (1 - x.sigmoid()))
+    (3, 4)
+    """
+    if not isinstance(expr, Expr):
+        raise TypeError(f"operation_count: expected an Expr, got {type(expr).__name__}")
+    counts: dict[Expr, int] = {}
+    for node in reversed(topological_order(expr)):  # inputs first
+        counts[node] = (0 if node.op is None else 1) + sum(counts[a] for a in node.args)
+    return counts[expr]
 
 
 # ---------------------------------------------------------------------------
