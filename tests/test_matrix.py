@@ -336,6 +336,31 @@ def test_power_with_a_matrix_exponent_and_number_base_match_scalar_engine(data, 
     check_op(data, lambda B: 2.0 ** B, lambda B: [[2.0 ** y for y in row] for row in B], [exponent])
 
 
+@pytest.mark.parametrize("name", ["mod", "atan2"])
+@given(data=st.data(), m=sizes, n=sizes)
+@PER_CASE
+def test_mod_and_atan2_match_scalar_engine_and_central_differences_off_their_jumps(data, m, n, name):
+    # Off the jumps, with room for the steps: x/y away from the integers for x % y; for atan2(y, x),
+    # y away from 0 (the jump across the negative x axis) and so (x, y) away from the origin.
+    b = data.draw(rows(m, n, away_from_zero(0.5, 3.0)), label="B")
+    if name == "mod":
+        q = data.draw(rows(m, n, values(-5.0, 5.0).filter(lambda t: abs(t - round(t)) > 0.01)), label="A/B")
+        a = elementwise_rows(lambda t, y: t * y, q, b)
+    else:
+        a = data.draw(rows(m, n, away_from_zero()), label="A")
+    f = (lambda A, B: A % B) if name == "mod" else (lambda A, B: A.atan2(B))
+    check_op(data, f, lambda A, B: elementwise_rows(f, A, B), [a, b])
+
+
+def test_x_to_the_y_with_a_zero_base_in_a_matrix_is_zero_with_zero_slope_in_y():
+    A, B = Matrix([[0.0, 2.0, 0.0]]), Matrix([[2.0, 0.5, 0.5]])
+    gA, gB = grad((A ** B).sum(), [A, B])
+    assert (A ** B).data == [[0.0, math.sqrt(2.0), 0.0]]
+    assert gA.data == [[0.0, 0.5 * 2.0 ** -0.5, math.inf]] and gB.data == [[0.0, math.sqrt(2.0) * math.log(2.0), 0.0]]
+    with pytest.raises(NotImplementedError, match=r"pow: create_graph at entry \(0, 0\) = 0.0 of input 0"):
+        grad((A ** B).sum(), [A, B], create_graph=True)
+
+
 # ---------------------------------------------------------------------------
 # Elementwise functions: the scalar table, entry by entry
 # ---------------------------------------------------------------------------
@@ -345,6 +370,9 @@ UNARY_DOMAINS = {
     "tanh": values(), "sigmoid": values(-20.0, 20.0), "softplus": values(-20.0, 20.0),
     "log_sigmoid": values(-20.0, 20.0), "sin": values(), "cos": values(),
     "relu": away_from_zero(), "leaky_relu": away_from_zero(), "abs": away_from_zero(),
+    "sign": away_from_zero(), "floor": values().filter(lambda x: abs(x - round(x)) > 1e-3),
+    "ceil": values().filter(lambda x: abs(x - round(x)) > 1e-3),
+    "asin": values(-0.95, 0.95), "acos": values(-0.95, 0.95), "atan": values(),
 }
 
 
@@ -431,7 +459,7 @@ def test_the_table_lists_every_matrix_op_once_by_name():
 # Higher derivatives: create_graph, as for Value
 # ---------------------------------------------------------------------------
 
-SMOOTH = ["exp", "log", "sqrt", "tanh", "sigmoid", "softplus", "log_sigmoid", "sin", "cos", "neg"]
+SMOOTH = ["exp", "log", "sqrt", "tanh", "sigmoid", "softplus", "log_sigmoid", "sin", "cos", "neg", "asin", "acos", "atan"]
 
 
 @pytest.mark.parametrize("name", SMOOTH)

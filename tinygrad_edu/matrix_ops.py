@@ -519,10 +519,16 @@ class Elementwise(MatrixOp):
 
     def _vjp_binary(self, g: Matrix, out: Matrix, needs: Sequence[bool], a: Matrix,
                     b: Matrix) -> Products:
-        if self.op.piecewise_linear or self.op.kinks:  # a rule that reads the numbers: entry by entry
-            local_a, local_b = _entrywise_binary_derivative(self.op, a, b, out)
+        op = self.op
+        if op.vertical_tangents:  # x ** y at a zero base: the rule reads the numbers there (∂/∂y = 0, a limit)
+            _refuse_special_entry(op, a)  # under create_graph
+        # Plain backward takes the rule of an op with jumps or vertical tangents (atan2, which rescales
+        # tiny inputs; pow at a zero base) on each pair of numbers, as it would on Values.
+        reads_numbers = not flags.grad_enabled and bool(op.jumps or op.vertical_tangents)
+        if op.piecewise_linear or op.kinks or reads_numbers:  # a rule that reads the numbers: entry by entry
+            local_a, local_b = _entrywise_binary_derivative(op, a, b, out)
         else:
-            local_a, local_b = self.op.derivative(a, b, out)  # the scalar rule on whole matrices
+            local_a, local_b = op.derivative(a, b, out)  # the scalar rule on whole matrices
         return (
             sum_to(_times(g, local_a), a.shape) if needs[0] else None,
             sum_to(_times(g, local_b), b.shape) if needs[1] else None,
@@ -581,6 +587,20 @@ def _refuse_infinite_slopes(op: ops.Op, x: Matrix, out: Matrix, params: tuple[An
                 raise NotImplementedError(
                     f"{op.name}: create_graph at entry ({i}, {j}) = {xv!r}, where the derivative is "
                     f"infinite: second derivatives are not defined there"
+                )
+
+
+def _refuse_special_entry(op: ops.Op, a: Matrix) -> None:
+    """Under create_graph, refuse an entry of a binary op's first input at one of its vertical
+    tangents: the rule reads its numbers there, so it gives no graph to differentiate again."""
+    if not flags.grad_enabled:
+        return
+    for i, row in enumerate(a.data):
+        for j, v in enumerate(row):
+            if v in op.vertical_tangents:
+                raise NotImplementedError(
+                    f"{op.name}: create_graph at entry ({i}, {j}) = {v!r} of input 0, where the rule reads the "
+                    f"numbers ({'; '.join(op.vertical_tangents.values())}): second derivatives there need Values"
                 )
 
 

@@ -85,6 +85,12 @@ class Arithmetic:
     def __rpow__(self, base: Any) -> Self:
         return self.apply(ops.pow_xy, (base, self))
 
+    def __mod__(self, other: Any) -> Self:
+        return self.apply(ops.modulo, (self, other))
+
+    def __rmod__(self, other: Any) -> Self:
+        return self.apply(ops.modulo, (other, self))
+
     def __neg__(self) -> Self:
         return self.apply(ops.neg, (self,))
 
@@ -202,3 +208,66 @@ class Arithmetic:
 
     def __abs__(self) -> Self:
         return self.abs()
+
+    def sign(self) -> Self:
+        """−1, 0 or 1 (:data:`tinygrad_edu.ops.sign`); its derivative is 0.
+
+        >>> from tinygrad_edu import Value
+        >>> Value(-2.5).sign().data, Value(0.0).sign().data
+        (-1.0, 0.0)
+        """
+        return self.apply(ops.sign, (self,))
+
+    def floor(self) -> Self:
+        """⌊x⌋ (:data:`tinygrad_edu.ops.floor`); its derivative is 0.
+
+        >>> from tinygrad_edu import Value
+        >>> Value(-2.5).floor().data
+        -3.0
+        """
+        return self.apply(ops.floor, (self,))
+
+    def ceil(self) -> Self:
+        """⌈x⌉ (:data:`tinygrad_edu.ops.ceil`); its derivative is 0.
+
+        >>> from tinygrad_edu import Value
+        >>> Value(-2.5).ceil().data
+        -2.0
+        """
+        return self.apply(ops.ceil, (self,))
+
+    def asin(self) -> Self:
+        """arcsin x for −1 ≤ x ≤ 1 (:data:`tinygrad_edu.ops.asin`).
+
+        >>> from tinygrad_edu import Value
+        >>> Value(1.0).asin().data * 2     # π
+        3.141592653589793
+        """
+        return self.apply(ops.asin, (self,))
+
+    def acos(self) -> Self:
+        """arccos x for −1 ≤ x ≤ 1 (:data:`tinygrad_edu.ops.acos`).
+
+        >>> from tinygrad_edu import Value
+        >>> Value(1.0).acos().data
+        0.0
+        """
+        return self.apply(ops.acos, (self,))
+
+    def atan(self) -> Self:
+        """arctan x (:data:`tinygrad_edu.ops.atan`).
+
+        >>> from tinygrad_edu import Value
+        >>> Value(1.0).atan().data * 4     # π
+        3.141592653589793
+        """
+        return self.apply(ops.atan, (self,))
+
+    def atan2(self, x: Any) -> Self:
+        """The angle of the point (x, self), ``atan2(self, x)`` as ``torch.atan2(y, x)`` (:data:`tinygrad_edu.ops.atan2`).
+
+        >>> from tinygrad_edu import Value
+        >>> Value(1.0).atan2(-1.0).data    # 3π/4: the point (−1, 1)
+        2.356194490192345
+        """
+        return self.apply(ops.atan2, (self, x))
