@@ -653,3 +653,11 @@ def test_reading_a_node():
     assert A.tolist() == A.data and A.tolist() is not A.data
     assert A.detach().is_leaf and A.detach().data == A.data
     assert "label='A'" in repr(A) and "op='transpose'" in repr(B)
+
+
+def test_a_1x1_matrix_compares_its_number_and_a_bigger_one_refuses():
+    loss, best = Matrix([[1.0, 3.0]]).mean(), Matrix([[2.5]])
+    assert (loss < best, loss <= 2.0, loss > 2.0, 2.0 >= loss) == (True, True, False, True)
+    assert loss != Matrix([[2.0]]) and loss == loss  # == is identity, as for Value
+    with pytest.raises(ValueError, match=r">: compares the number of a 1×1 matrix \(a loss\); this one has shape \(1, 2\)"):
+        Matrix([[1.0, 3.0]]) > 0

@@ -70,6 +70,7 @@ class Matrix(Arithmetic):
     """
 
     __slots__ = ("data", "_grad", "label", "requires_grad", "_prev", "_op", "_params")
+    data: Rows
     #: A Matrix stores no local derivatives (they would be Jacobians): backward calls :meth:`vjp`.
     _partials = None
 
@@ -323,6 +324,24 @@ class Matrix(Arithmetic):
         ('matmul', 'exp', '')
         """
         return "" if self._op is None else self._op.name
+
+    def _number(self, symbol: str) -> Any:
+        """The number ``<``, ``<=``, ``>``, ``>=`` compare (``if loss < best:``): a 1×1 matrix's.
+
+        A bigger matrix has no single number: PyTorch compares it entry by entry and then refuses
+        the result in an ``if``; here the comparison itself says so.
+
+        >>> loss = Matrix([[1.0, 2.0]]).mean()
+        >>> loss < 2, loss >= Matrix([[1.5]])
+        (True, True)
+        >>> Matrix([[1.0, 2.0]]) < 2
+        Traceback (most recent call last):
+        ValueError: <: compares the number of a 1×1 matrix (a loss); this one has shape (1, 2) (compare entries through .data)
+        """
+        if self.shape != (1, 1):
+            raise ValueError(f"{symbol}: compares the number of a 1×1 matrix (a loss); this one has shape "
+                             f"{self.shape} (compare entries through .data)")
+        return self.data[0][0]
 
     def item(self) -> Real:
         """The number in a 1×1 matrix.
