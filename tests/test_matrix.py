@@ -661,3 +661,128 @@ def test_a_1x1_matrix_compares_its_number_and_a_bigger_one_refuses():
     assert loss != Matrix([[2.0]]) and loss == loss  # == is identity, as for Value
     with pytest.raises(ValueError, match=r">: compares the number of a 1×1 matrix \(a loss\); this one has shape \(1, 2\)"):
         Matrix([[1.0, 3.0]]) > 0
+
+
+# ---------------------------------------------------------------------------
+# Reductions: max, min, prod, var, std
+# ---------------------------------------------------------------------------
+
+def _groups(table: list, axis):
+    """The entries each reduction combines: all, each column, or each row."""
+    if axis is None:
+        return [[x for row in table for x in row]]
+    return [list(column) for column in zip(*table)] if axis == 0 else [list(row) for row in table]
+
+
+def _shaped(results: list, axis, m: int, n: int) -> list:
+    return [results] if axis == 0 else ([[r] for r in results] if axis == 1 else [results])
+
+
+def _distinct(elements) -> bool:
+    flat = sorted(elements)
+    return all(b - a > 1e-3 for a, b in zip(flat, flat[1:]))
+
+
+@pytest.mark.parametrize("name", ["max", "min"])
+@pytest.mark.parametrize("axis", [None, 0, 1])
+@given(data=st.data(), m=sizes, n=sizes)
+@PER_CASE
+def test_max_and_min_without_ties_match_the_scalar_engine_and_central_differences(data, m, n, axis, name):
+    # Away from ties max is differentiable: the slope is 1 at the largest entry.  The scalar engine
+    # computes it with Python's max over Values (which compare by their numbers).
+    a = data.draw(rows(m, n).filter(lambda t: _distinct([x for row in t for x in row])), label="A")
+    pick = max if name == "max" else min
+    check_op(data, lambda A: getattr(A, name)(axis),
+             lambda A: _shaped([pick(group) for group in _groups(A, axis)], axis, m, n), [a])
+
+
+@pytest.mark.parametrize("axis", [None, 0, 1])
+@given(data=st.data(), m=sizes, n=sizes)
+@PER_CASE
+def test_prod_matches_the_scalar_engine_and_central_differences(data, m, n, axis):
+    def product(group):
+        result = group[0]
+        for x in group[1:]:
+            result = result * x
+        return result
+
+    a = data.draw(rows(m, n, values(-1.5, 1.5)), label="A")
+    check_op(data, lambda A: A.prod(axis), lambda A: _shaped([product(g) for g in _groups(A, axis)], axis, m, n), [a])
+
+
+@pytest.mark.parametrize("name", ["var", "std"])
+@pytest.mark.parametrize("axis", [None, 0, 1])
+@pytest.mark.parametrize("correction", [0, 1])
+@given(data=st.data(), m=st.integers(2, 5), n=st.integers(2, 5))
+@PER_CASE
+def test_var_and_std_match_the_scalar_engine_and_central_differences(data, m, n, axis, correction, name):
+    def spread(group):
+        mean = sum(group[1:], group[0]) / len(group)
+        var = sum(((x - mean) ** 2 for x in group[1:]), (group[0] - mean) ** 2) / (len(group) - correction)
+        return var if name == "var" else var.sqrt()
+
+    a = data.draw(rows(m, n).filter(lambda t: _distinct([x for row in t for x in row])), label="A")
+    check_op(data, lambda A: getattr(A, name)(axis, correction),
+             lambda A: _shaped([spread(g) for g in _groups(A, axis)], axis, m, n), [a])
+
+
+def test_tied_extremes_share_the_gradient_evenly_as_pytorchs_amax():
+    A = Matrix([[3.0, 1.0, 3.0], [3.0, 2.0, 0.5]])
+    assert grad(A.max(), [A])[0].data == [[1 / 3, 0.0, 1 / 3], [1 / 3, 0.0, 0.0]]
+    assert grad(A.max(axis=0).sum(), [A])[0].data == [[0.5, 0.0, 1.0], [0.5, 1.0, 0.0]]
+    assert grad(A.max(axis=1).sum(), [A])[0].data == [[0.5, 0.0, 0.5], [1.0, 0.0, 0.0]]
+    assert grad(A.min(axis=1).sum(), [A])[0].data == [[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
+    # Each share is 1/k of the same slope: the gradients along any axis still sum to 1 per group.
+    from fractions import Fraction
+    F = Matrix([[Fraction(2), Fraction(2), Fraction(2)]])
+    assert grad(F.max(), [F])[0].data == [[Fraction(1, 3)] * 3]  # exact shares of a Fraction
+
+
+def test_a_nan_makes_its_group_nan():
+    A = Matrix([[1.0, math.nan], [2.0, 3.0]])
+    assert math.isnan(A.max().item()) and A.max(axis=1).data[1] == [3.0] and math.isnan(A.min(axis=0).data[0][1])
+
+
+def test_prod_slopes_are_the_products_of_the_others_with_zeros_too():
+    for entries in ([2.0, 0.0, 3.0], [0.0, 5.0, 0.0], [1.5, -2.0, 4.0]):
+        X = Matrix([entries])
+        (g,) = grad(X.prod(), [X])
+        others = [math.prod(entries[:i] + entries[i + 1:]) for i in range(3)]
+        assert g.data == [others]
+    # ...and it can be differentiated again: ∂²(xyz)/∂x∂y = z, also at x = y = 0.
+    X = Matrix([[0.0, 0.0, 7.0]])
+    (g,) = grad(X.prod(), [X], create_graph=True)
+    (h,) = grad(g.select_rows([0]) @ Matrix([[1.0], [0.0], [0.0]]), [X])  # ∂/∂X of ∂prod/∂x₀ = y·z
+    assert h.data == [[0.0, 7.0, 0.0]]
+
+
+@pytest.mark.parametrize("correction", [0, 1])
+def test_the_hessian_of_var_is_the_centring_matrix_over_n_minus_correction(correction):
+    # var = Σ(xᵢ − x̄)²/(N − c), so ∂²var/∂xᵢ∂xⱼ = 2(δᵢⱼ − 1/N)/(N − c): an independent route.
+    entries = [0.3, -1.2, 2.0, 0.7]
+    N = len(entries)
+    X = Matrix([entries])
+    (g,) = grad(X.var(correction=correction), [X], create_graph=True)
+    for j in range(N):
+        (row,) = grad(g @ Matrix([[1.0 if k == j else 0.0] for k in range(N)]), [X])
+        want = [2 * ((1.0 if i == j else 0.0) - 1 / N) / (N - correction) for i in range(N)]
+        assert row.data[0] == pytest.approx(want, rel=1e-12, abs=1e-15)
+
+
+def test_std_of_equal_entries_is_zero_with_slope_zero_like_pytorch():
+    # A cone point, as |x| at 0: no derivative, and 0 by convention, not √′(0)·0 = inf·0 = nan.
+    X = Matrix([[2.0, 2.0, 2.0], [1.0, 2.0, 3.0]])
+    assert X.std(axis=1).data == [[0.0], [1.0]]
+    (g,) = grad(X.std(axis=1).sum(), [X], create_graph=True)
+    assert g.data == [[0.0, 0.0, 0.0], [-0.5, 0.0, 0.5]]
+    (h,) = grad(g.sum(), [X])  # still differentiable: Σⱼ ∂std/∂xⱼ = 0 for every x, so its slope is 0
+    assert h.data[0] == [0.0, 0.0, 0.0] and h.data[1] == pytest.approx([0.0, 0.0, 0.0], abs=1e-15)
+
+
+def test_var_needs_more_entries_than_its_correction():
+    with pytest.raises(ValueError, match=r"var: 1 entry per group with correction=1: N − correction must be at least 1"):
+        Matrix([[1.0, 2.0]]).var(axis=0)
+    with pytest.raises(ValueError, match=r"var: correction must be an int ≥ 0"):
+        Matrix([[1.0, 2.0]]).var(correction=-1)
+    with pytest.raises(ValueError, match=r"max: axis must be None, 0 or 1, got 2"):
+        Matrix([[1.0, 2.0]]).max(axis=2)

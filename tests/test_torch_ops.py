@@ -300,3 +300,80 @@ def test_outside_the_domain_we_raise_where_pytorch_returns_a_number(name, xs, pa
         OPS[name](*xs, *params)
     value = TWINS[name](*[torch.tensor(x, dtype=torch.float64) for x in xs], *params).item()
     assert agree(value, pytorch_gives), f"PyTorch's {name}{tuple(xs)} is now {value!r}"
+
+
+# ---------------------------------------------------------------------------
+# Matrix reductions: max, min, prod, mean, var, std against torch.amax, amin, prod, mean, var, std
+# ---------------------------------------------------------------------------
+
+#: Entries from a few small integers, so that ties (max, min) and zeros (prod) come up often.
+SMALL = st.sampled_from([-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0, 3.0])
+
+
+def _torch_reduction(name: str, t, axis, correction):
+    dims = {} if axis is None else {"dim": axis, "keepdim": True}
+    if name in ("max", "min"):
+        return (torch.amax if name == "max" else torch.amin)(t, dim=(0, 1) if axis is None else axis, keepdim=True)
+    if name == "prod":
+        return t.prod() if axis is None else t.prod(**dims)
+    if name in ("var", "std"):
+        return getattr(torch, name)(t, **dims, correction=correction)
+    return t.mean(**dims)
+
+
+@pytest.mark.parametrize("name", ["max", "min", "prod", "mean", "var", "std"])
+@pytest.mark.parametrize("axis", [None, 0, 1])
+@settings(max_examples=EXAMPLES)
+@given(data=st.data())
+def test_matrix_reductions_and_their_gradients_match_pytorch(name, axis, data):
+    from tinygrad_edu import Matrix
+
+    m, n = data.draw(st.integers(2, 4)), data.draw(st.integers(2, 4))
+    entries = data.draw(st.lists(st.lists(SMALL, min_size=n, max_size=n), min_size=m, max_size=m))
+    upstream = data.draw(st.lists(st.lists(SMALL, min_size=n, max_size=n), min_size=m, max_size=m))
+    correction = data.draw(st.sampled_from([0, 1]))
+    X = Matrix(entries)
+    args = (axis, correction) if name in ("var", "std") else (axis,)
+    out = getattr(X, name)(*args)
+    t = torch.tensor(entries, dtype=torch.float64, requires_grad=True)
+    twin = _torch_reduction(name, t, axis, correction)
+    assert_close = [agree(a, b, 10.0) for a, b in zip(_flat_rows(out.data), twin.reshape(-1).tolist())]
+    assert all(assert_close), (name, axis, out.data, twin)
+    # A weighted sum of the results, so that each result's gradient counts differently.
+    weights = [[upstream[i % m][j % n] for j in range(out.shape[1])] for i in range(out.shape[0])]
+    (g,) = grad((out * Matrix(weights, requires_grad=False)).sum(), [X])
+    (tg,) = torch.autograd.grad((twin * torch.tensor(weights, dtype=torch.float64)).sum(), [t])
+    for a, b in zip(_flat_rows(g.data), tg.reshape(-1).tolist()):
+        assert agree(a, b, 100.0), (name, axis, entries, g.data, tg)
+
+
+def _flat_rows(rows):
+    return [x for row in rows for x in row]
+
+
+def test_pytorch_max_along_a_dimension_gives_a_tie_to_one_entry_and_ours_splits_it():
+    """A deliberate difference: torch.max(t, dim) returns one index per row and its gradient goes
+    there alone; ours (and torch.amax) split it evenly among the k tied entries, the average of the
+    one-sided choices, which keeps the gradient the same whichever order the entries come in."""
+    from tinygrad_edu import Matrix
+
+    entries = [[1.0, 3.0, 3.0]]
+    t = torch.tensor(entries, dtype=torch.float64, requires_grad=True)
+    (picked,) = torch.autograd.grad(t.max(dim=1).values.sum(), [t])
+    assert sorted(picked.reshape(-1).tolist()) == [0.0, 0.0, 1.0]
+    X = Matrix(entries)
+    assert grad(X.max(axis=1).sum(), [X])[0].data == [[0.0, 0.5, 0.5]]
+
+
+def test_the_second_derivatives_of_var_and_prod_match_pytorch():
+    from tinygrad_edu import Matrix
+
+    entries = [[0.5, 0.0, -1.5], [2.0, 1.0, 0.25]]
+    for name in ("var", "prod"):
+        X = Matrix(entries)
+        (g,) = grad(getattr(X, name)(), [X], create_graph=True)
+        (h,) = grad((g * Matrix(entries, requires_grad=False)).sum(), [X])  # H·X, a Hessian-vector product
+        t = torch.tensor(entries, dtype=torch.float64, requires_grad=True)
+        (tg,) = torch.autograd.grad(getattr(t, name)(), [t], create_graph=True)
+        (th,) = torch.autograd.grad((tg * torch.tensor(entries, dtype=torch.float64)).sum(), [t])
+        assert all(agree(a, b, 10.0) for a, b in zip(_flat_rows(h.data), th.reshape(-1).tolist())), name

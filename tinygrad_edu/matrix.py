@@ -425,6 +425,95 @@ class Matrix(Arithmetic):
         """
         return self.apply(matrix_ops.mean, (self,), (_check_axis("mean", axis),))
 
+    def max(self, axis: int | None = None) -> Self:
+        """The largest entry (1×1), of each column (``axis=0``) or of each row (``axis=1``).  Entries
+        that tie for it share its gradient evenly, as in PyTorch's ``amax``.
+
+        >>> A = Matrix([[1.0, 5.0], [5.0, 2.0]])
+        >>> A.max().data, A.max(axis=0).data, A.max(axis=1).data
+        ([[5.0]], [[5.0, 5.0]], [[5.0], [5.0]])
+        >>> A.max().backward()
+        >>> A.grad                                    # two entries tie: half each
+        [[0.0, 0.5], [0.5, 0.0]]
+        """
+        return self.apply(matrix_ops.amax, (self,), (_check_axis("max", axis),))
+
+    def min(self, axis: int | None = None) -> Self:
+        """The smallest entry (1×1), of each column (``axis=0``) or of each row (``axis=1``); ties
+        share the gradient evenly, as for :meth:`max`.
+
+        >>> Matrix([[1.0, 5.0], [0.5, 2.0]]).min(axis=1).data
+        [[1.0], [0.5]]
+        """
+        return self.apply(matrix_ops.amin, (self,), (_check_axis("min", axis),))
+
+    def prod(self, axis: int | None = None) -> Self:
+        """The product of all entries (1×1), of each column (``axis=0``) or of each row (``axis=1``).
+
+        Built as a chain of elementwise products of rows, so its gradient is what the chain rule
+        makes of ``mul``'s: ∂/∂xᵢ is the product of the *other* entries, exact where xᵢ = 0 too
+        (where prod/xᵢ would divide by zero), and it can be differentiated again.
+
+        >>> A = Matrix([[2.0, 0.0], [3.0, 4.0]])
+        >>> A.prod(axis=0).data, A.prod(axis=1).data
+        ([[6.0, 0.0]], [[0.0], [12.0]])
+        >>> A.prod().backward()
+        >>> A.grad                                    # only the zero's slope is not 0: 2·3·4
+        [[0.0, 24.0], [0.0, 0.0]]
+        """
+        axis = _check_axis("prod", axis)
+        if axis is None:
+            return self.prod(axis=0).T.prod(axis=0)
+        if axis == 1:
+            return self.T.prod(axis=0).T
+        result = self[0]
+        for i in range(1, len(self)):
+            result = result * self[i]
+        return result
+
+    def var(self, axis: int | None = None, correction: int = 1) -> Self:
+        """The variance of all entries (1×1), of each column (``axis=0``) or of each row (``axis=1``):
+        Σ(x − mean)² / (N − correction) over the N entries of each group.
+
+        ``correction=1`` (the default, as in ``torch.var``) is Bessel's unbiased estimate;
+        ``correction=0`` divides by N, the biased variance batch norm uses for its batch.
+
+        >>> A = Matrix([[1.0, 2.0, 3.0, 4.0]])
+        >>> A.var().data, A.var(correction=0).data, A.var(axis=0, correction=0).data
+        ([[1.6666666666666667]], [[1.25]], [[0.0, 0.0, 0.0, 0.0]])
+        """
+        axis = _check_axis("var", axis)
+        if not is_int(correction) or correction < 0:
+            raise ValueError(f"var: correction must be an int ≥ 0 (1 for the unbiased variance), got {short(correction)}")
+        m, n = self.shape
+        count = m * n if axis is None else (m if axis == 0 else n)
+        if count - correction < 1:
+            raise ValueError(f"var: {count} {'entry' if count == 1 else 'entries'} per group with "
+                             f"correction={correction}: N − correction must be at least 1")
+        centred = self - self.mean(axis)
+        return (centred * centred).sum(axis) / (count - correction)
+
+    def std(self, axis: int | None = None, correction: int = 1) -> Self:
+        """The standard deviation, √var (see :meth:`var`; ``correction=1`` as in ``torch.std``).
+
+        Where every entry of a group is the same, std is 0 at a cone point (as |x| at 0) and has no
+        derivative; we take 0 there, as PyTorch does.  The square root is then taken of 1 instead of
+        0 and multiplied by 0, so that √′(0) = ∞ never meets the 0 of x − mean (∞·0 = nan).
+
+        >>> X = Matrix([[1.0, 3.0], [2.0, 2.0]])
+        >>> X.std(axis=1).data
+        [[1.4142135623730951], [0.0]]
+        >>> X.std(axis=1).sum().backward()
+        >>> X.grad
+        [[-0.7071067811865475, 0.7071067811865475], [0.0, 0.0]]
+        """
+        variance = self.var(axis, correction)
+        flat = [[1.0 if v == 0 else 0.0 for v in row] for row in variance.data]  # groups of equal entries
+        if not any(map(any, flat)):
+            return variance.sqrt()
+        spread = Matrix.constant([[1.0 - f for f in row] for row in flat])
+        return (variance + Matrix.constant(flat)).sqrt() * spread
+
     def broadcast_to(self, shape: tuple[int, int]) -> Self:
         """This 1×1, 1×n or m×1 matrix repeated to ``shape``.
 

@@ -413,6 +413,45 @@ class ScatterColumns(MatrixOp):
         return (g.gather_columns(index),)
 
 
+class Extremum(MatrixOp):
+    """The largest (``max``) or smallest (``min``) entry: of all of them (axis None, a 1×1 result),
+    of each column (axis 0, 1×n) or of each row (axis 1, m×1).  A nan in a group makes it nan.
+
+    Only the entries that reach the extremum move it, so only they get a gradient.  Where k entries
+    tie, each gets an equal share (PyTorch's ``amax``/``amin``, and its ``max()`` of a whole tensor,
+    do the same; its ``max(dim)`` gives all of it to one index instead):
+
+        ∂L/∂Aᵢⱼ = g/k  where Aᵢⱼ is one of the k entries equal to the extremum of its group, else 0
+
+    The shares are constants, so under ``create_graph`` the second derivative is 0, as it is
+    wherever max is differentiable (between ties it is linear).
+    """
+
+    def __init__(self, name: str, pick: Any) -> None:
+        self.name = name
+        self.pick = pick  # the builtin max or min
+
+    def forward(self, a: Rows, axis: int | None) -> Rows:
+        if axis is None:
+            return [[self._of([x for row in a for x in row])]]
+        if axis == 0:
+            return [[self._of(list(column)) for column in zip(*a)]]
+        return [[self._of(row)] for row in a]
+
+    def _of(self, values: list[Any]) -> Any:
+        return math.nan if any(v != v for v in values) else self.pick(values)
+
+    def vjp(self, g: Matrix, out: Matrix, needs: Sequence[bool], a: Matrix, axis: int | None) -> Products:
+        m, n = a.shape
+        extreme = broadcast_rows(out.data, m, n)  # each entry beside the extremum of its group
+        hits = [[x == e or (x != x and e != e) for x, e in zip(row, e_row)] for row, e_row in zip(a.data, extreme)]
+        counts = broadcast_rows(Sum().forward([[int(h) for h in row] for row in hits], axis), m, n)
+        one = [[type(e)(1) for e in row] for row in extreme]  # 1, or Fraction(1): exact shares of a Fraction
+        shares = [[u / k if hit else 0 * u for hit, u, k in zip(h_row, u_row, k_row)]
+                  for h_row, u_row, k_row in zip(hits, one, counts)]
+        return (g.broadcast_to(a.shape) * _constant_like(g, shares),)
+
+
 # ---------------------------------------------------------------------------
 # Elementwise operations: the scalar table, applied entry by entry.
 # ---------------------------------------------------------------------------
@@ -617,6 +656,8 @@ select_rows = SelectRows()
 scatter_rows = ScatterRows()
 gather_columns = GatherColumns()
 scatter_columns = ScatterColumns()
+amax = Extremum("max", max)
+amin = Extremum("min", min)
 
 _ELEMENTWISE: dict[ops.Op, Elementwise] = {op: Elementwise(op) for op in ops.OPS.values()}
 
@@ -646,5 +687,5 @@ def elementwise(op: ops.Op) -> Elementwise:
 MATRIX_OPS: dict[str, MatrixOp] = {
     op.name: op
     for op in (matmul, transpose, sum_op, mean, broadcast_to, select_rows, scatter_rows,
-               gather_columns, scatter_columns, *_ELEMENTWISE.values())
+               gather_columns, scatter_columns, amax, amin, *_ELEMENTWISE.values())
 }
