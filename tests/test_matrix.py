@@ -786,3 +786,27 @@ def test_var_needs_more_entries_than_its_correction():
         Matrix([[1.0, 2.0]]).var(correction=-1)
     with pytest.raises(ValueError, match=r"max: axis must be None, 0 or 1, got 2"):
         Matrix([[1.0, 2.0]]).max(axis=2)
+
+
+def test_backward_with_create_graph_leaves_matrices_in_grad_the_hvp_idiom():
+    # PyTorch's idiom: loss.backward(create_graph=True), then (W.grad * V).sum() is differentiable,
+    # and its gradient is the Hessian-vector product H·V.  Checked against the scalar engine.
+    w, v = [[0.5, -1.0], [2.0, 0.25]], [[1.0, -0.5], [0.0, 2.0]]
+    W = Matrix(w)
+    x = Matrix([[1.0], [-2.0]], requires_grad=False)
+    loss = ((W @ x).tanh() * (W @ x)).sum()
+    loss.backward(create_graph=True)
+    assert isinstance(W.grad, Matrix) and W.grad.data == grad(loss, [W])[0].data
+    (hv,) = grad((W.grad * Matrix(v, requires_grad=False)).sum(), [W])
+
+    ws = [[Value(a) for a in row] for row in w]
+    ys = [ws[i][0] * 1.0 + ws[i][1] * -2.0 for i in range(2)]
+    scalar_loss = ys[0].tanh() * ys[0] + ys[1].tanh() * ys[1]
+    flat = [a for row in ws for a in row]
+    gs = grad(scalar_loss, flat, create_graph=True)
+    want = grad(sum((g * c for g, c in zip(gs, [c for row in v for c in row])), Value(0.0)), flat)
+    assert _flat(hv.data) == pytest.approx(want, rel=1e-12)
+    # A plain backward afterwards adds numbers to the numbers of the graph left in .grad.
+    before = W.grad.data
+    loss.backward()
+    assert W.grad == [[2 * a for a in row] for row in before]

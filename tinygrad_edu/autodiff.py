@@ -135,8 +135,10 @@ class Dual(Arithmetic):
     __slots__ = ("data", "tangent")
 
     def __init__(self, data: Real, tangent: Real = 0.0) -> None:
-        self.data = as_data("Dual", data)  # a Fraction stays exact, anything else a plain float
-        self.tangent = as_number("Dual", tangent)  # an int tangent (1, 0) keeps Fractions exact
+        # A Fraction stays exact, anything else a plain float; an int tangent (1, 0) keeps Fractions
+        # exact.  Either part may also be a node itself (nested modes, below): kept as it is.
+        self.data = data if _is_node(data) else as_data("Dual", data)
+        self.tangent = tangent if _is_node(tangent) else as_number("Dual", tangent)
 
     @classmethod
     def apply(cls, op: Op, inputs: Sequence[Any], params: tuple[Any, ...] = ()) -> Self:
@@ -152,8 +154,11 @@ class Dual(Arithmetic):
         params = plain_params(params) if params else params
         op.validate(numbers, params)
         try:
-            out = op.forward(*numbers, *params)
-            partials = op.local_derivatives(*numbers, *params, out=out)
+            if any(_is_node(x) for x in numbers):  # nested modes: skip on a first reading
+                out, partials = _on_nodes(op, numbers, params)
+            else:
+                out = op.forward(*numbers, *params)
+                partials = op.local_derivatives(*numbers, *params, out=out)
         except OverflowError:  # a Fraction beyond float range met a float: round it (IEEE 754)
             numbers = list(rounded(numbers))
             out = op.forward(*numbers, *params)
@@ -169,6 +174,50 @@ class Dual(Arithmetic):
 
     def __repr__(self) -> str:
         return f"Dual({self.data!r}, {self.tangent!r})"
+
+
+# ---------------------------------------------------------------------------
+# Nested modes: skip on a first reading.  A dual number's parts may be nodes themselves:
+# * Dual(Dual(x, 1), Dual(1, 0)) -- a dual number of dual numbers -- carries f(x), f′(x) twice
+#   and f″(x) in its tangent's tangent: forward mode over forward mode;
+# * Dual(Value(x), Value(v)) makes its tangent ∇f·v a graph of Values, whose gradient is the
+#   Hessian-vector product H·v: reverse mode over forward mode;
+# * and a Value may hold a Dual (``hvp`` below): reverse mode run on dual numbers, forward
+#   mode over reverse mode, H·v again.
+# The rules of the table are written with the ops themselves, so they run on any such node.
+# ---------------------------------------------------------------------------
+
+def _is_node(x: Any) -> bool:
+    """True for a node that can stand where a number does (a Dual, a Value), not a plain number."""
+    return isinstance(x, (Dual, Value))
+
+
+def _on_nodes(op: Op, numbers: Sequence[Any], params: tuple[Any, ...]) -> tuple[Any, tuple[Any, ...]]:
+    """``op``'s output and local derivatives when its inputs are nodes: the op and its rule applied to
+    them, so that each inner node records or carries its own derivatives."""
+    out = op(*numbers, *params)
+    partials = op.derivative(*numbers, *params, out)
+    return out, ((partials,) if op.arity == 1 else tuple(partials))
+
+
+def hvp(f: Callable[..., Any], inputs: Sequence[Real], vector: Sequence[Real]) -> list[Real]:
+    """The Hessian-vector product H·v of a scalar function ``f`` at ``inputs``, by forward mode over
+    reverse mode: reverse mode (``grad``) run on dual numbers x + vε, so that each gradient entry
+    carries its derivative along v, (H·v)ᵢ = Σⱼ ∂²f/∂xᵢ∂xⱼ·vⱼ.  One pass, no n×n Hessian.
+
+    >>> hvp(lambda x, y: x * x * y, [3.0, 2.0], [1.0, 0.0])      # H = [[2y, 2x], [2x, 0]]
+    [4.0, 6.0]
+    """
+    check_function("hvp", f)
+    inputs = numbers_of("hvp", inputs)
+    vector = numbers_of("hvp", vector, "tangent")
+    if len(inputs) != len(vector):
+        raise ValueError(f"hvp: {len(inputs)} inputs but a vector of {len(vector)}")
+    leaves = [Value(Dual(x, v)) for x, v in zip(inputs, vector)]
+    out = f(*leaves)
+    if not isinstance(out, Value):  # f ignored its inputs: no curvature
+        return [0.0] * len(inputs)
+    return [g.tangent if isinstance(g, Dual) else 0.0 for g in grad(out, leaves)]
 
 
 def _constant(op: Op, x: Any, partner: Any) -> Dual:

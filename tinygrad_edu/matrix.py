@@ -76,7 +76,7 @@ class Matrix(Arithmetic):
 
     def __init__(self, rows: Any, label: str = "", requires_grad: bool = True) -> None:
         self.data = _checked_rows("Matrix", rows)
-        self._grad: Rows | None = None  # zeros, made when first read (most intermediate nodes never need them)
+        self._grad: Rows | Matrix | None = None  # zeros, made when first read (most intermediate nodes never need them)
         if not isinstance(label, str):
             raise TypeError(f"Matrix: label must be a str, got {short(label)}")
         if not isinstance(requires_grad, bool):
@@ -281,8 +281,9 @@ class Matrix(Arithmetic):
         return (len(self.data), len(self.data[0]))
 
     @property
-    def grad(self) -> Rows:
-        """∂output/∂self after ``backward()``, a list of rows like ``.data`` (zeros before).
+    def grad(self) -> Any:
+        """∂output/∂self after ``backward()``, a list of rows like ``.data`` (zeros before); after
+        ``backward(create_graph=True)``, a Matrix holding the gradient's graph.
 
         >>> A = Matrix([[1.0, 2.0]])
         >>> before = A.grad
@@ -641,7 +642,7 @@ class Matrix(Arithmetic):
             result.append(g)
         return result
 
-    def backward(self, gradient: Any = None) -> None:
+    def backward(self, gradient: Any = None, create_graph: bool = False) -> None:
         """Add ∂self/∂node to ``.grad`` of every node ``self`` depends on (a 1×1 ``self``).
 
         For a matrix ``self`` of another shape pass ``gradient``, a matrix of
@@ -653,13 +654,33 @@ class Matrix(Arithmetic):
         >>> (X * X).backward(gradient=[[1.0, 10.0]])     # not 1×1: the upstream gradient is given
         >>> X.grad
         [[2.0, 40.0]]
+
+        With ``create_graph=True`` each ``.grad`` is a Matrix, the gradient's own
+        graph, which can be differentiated again (a Hessian-vector product, as in PyTorch):
+
+        >>> W, V = Matrix([[1.0, 2.0]]), Matrix([[1.0, 0.0]], requires_grad=False)
+        >>> (W * W * W).sum().backward(create_graph=True)     # W.grad = 3W², a Matrix
+        >>> W.grad.data
+        [[3.0, 12.0]]
+        >>> (W.grad * V).sum().gradients([W])[0].data         # ∂(3W²·V)/∂W = 6W·V
+        [[6.0, 0.0]]
         """
+        if not isinstance(create_graph, bool):
+            raise TypeError(f"backward: create_graph must be True or False, got {short(create_graph)}")
+        if create_graph:  # skip on a first reading: each .grad a graph, added to what is there as a graph
+            graphs = backpropagate(self, _seed("backward", self, gradient, copy=False), True)
+            for node, g in graphs.items():
+                old = node._grad
+                node._grad = g if old is None else (old if isinstance(old, Matrix) else Matrix.constant(old)) + g
+            return
         grads = backpropagate(self, _seed("backward", self, gradient), False)
         # Backward hands one gradient object to several nodes where a rule passes g
         # through unchanged (x + y): the first takes its rows, the others get copies,
         # so that no two .grad share rows.
         handed_out = set()
         for node, g in grads.items():
+            if isinstance(node._grad, Matrix):  # a graph left by backward(create_graph=True): its numbers
+                node._grad = node._grad.tolist()
             if node._grad is not None:
                 node._grad = [[s + t for s, t in zip(old, new)] for old, new in zip(node._grad, g.data)]
             elif id(g) in handed_out:
