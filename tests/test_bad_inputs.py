@@ -34,6 +34,7 @@ from bad_input_world import World
 from numpy_like import NumpyLikeFloat
 from tinygrad_edu import (
     Dual,
+    DualMatrix,
     Expr,
     Matrix,
     Op,
@@ -134,6 +135,13 @@ CASES = [
     bad("hvp", "f that is not a function", lambda w: hvp(3.0, [1.0], [1.0]), TypeError, r"hvp: f must be a function"),
     bad("Value.backward", "create_graph that is not a bool", lambda w: w.z.backward(create_graph="yes"), TypeError,
         r"backward: create_graph must be True or False, got 'yes'"),
+    bad("DualMatrix", "a tangent of another shape", lambda w: DualMatrix([[1.0, 2.0]], [[1.0], [2.0]]), ValueError,
+        r"DualMatrix: a tangent of shape \(2, 1\) for a matrix of shape \(1, 2\)"),
+    bad("DualMatrix", "a str tangent", lambda w: DualMatrix([[1.0]], "1"), TypeError, r"DualMatrix: tangent: expected a list of rows"),
+    bad("jvp", "two matrices and one tangent", lambda w: jvp(lambda a, b: a @ b, [w.A, w.B], [[[1.0, 0.0], [0.0, 0.0]]]),
+        ValueError, r"jvp: 2 inputs but 1 tangents"),
+    bad("jacobian", "create_graph at a list of rows", lambda w: jacobian(lambda v: v, [[1.0]], create_graph=True),
+        TypeError, r"jacobian: create_graph=True needs x as a Matrix"),
     bad("Value <", "a str", lambda w: w.x < "a", TypeError, r"<: compares a node with a node or a real number, got 'a'"),
     bad("Value >=", "a Matrix of two entries", lambda w: w.x >= Matrix([[1.0, 2.0]]), ValueError,
         r">=: compares the number of a 1×1 matrix \(a loss\); this one has shape \(1, 2\)"),

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from . import matrix_ops, ops
 from .operators import Arithmetic
 from .ops import Op
 from .reals import (
@@ -28,7 +29,8 @@ from .reals import (
     rounded, short, to_float,
 )
 from .backward import backpropagate
-from .matrix import Matrix
+from .matrix import Matrix, matrix_from
+from .matrix_ops import MatrixOp, elementwise, shape_of
 from .value import Value, one_like, zero_like
 
 if TYPE_CHECKING:
@@ -229,7 +231,7 @@ def _constant(op: Op, x: Any, partner: Any) -> Dual:
     return constant
 
 
-def jvp(f: Callable[..., Any], inputs: Sequence[Real], tangents: Sequence[Real]) -> tuple[Real, Real]:
+def jvp(f: Callable[..., Any], inputs: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
     """Forward mode: ``(f(inputs), ∇f(inputs) · tangents)`` in one pass.
 
     ``f`` takes numbers-like arguments and returns one.  With a one-hot
@@ -237,7 +239,18 @@ def jvp(f: Callable[..., Any], inputs: Sequence[Real], tangents: Sequence[Real])
 
     >>> jvp(lambda x, y: x * y, [2.0, 5.0], [1.0, 0.0])   # ∂(xy)/∂x = y
     (10.0, 5.0)
+
+    With Matrix inputs (and a Matrix or list of rows as each tangent), ``f``
+    gets :class:`DualMatrix` arguments and the result is ``(f(X), J·V)``, two
+    Matrices: the directional derivative of the whole output.
+
+    >>> W = Matrix([[1.0, 2.0], [0.0, 1.0]])
+    >>> y, dy = jvp(lambda X: W @ X * X, [Matrix([[1.0], [2.0]])], [[[1.0], [0.0]]])
+    >>> y.data, dy.data                       # d(W·x ⊙ x) = W·dx ⊙ x + W·x ⊙ dx
+    ([[5.0], [4.0]], [[6.0], [0.0]])
     """
+    if isinstance(inputs, (list, tuple)) and any(isinstance(x, Matrix) for x in inputs):
+        return _matrix_jvp(f, inputs, tangents)
     return _jvp("jvp", f, numbers_of("jvp", inputs), numbers_of("jvp", tangents, "tangent"))
 
 
@@ -251,6 +264,82 @@ def _jvp(where: str, f: Callable[..., Any], inputs: list[Real], tangents: list[R
     if not isinstance(out, Dual):
         raise TypeError(f"{where}: f must return a number computed from its inputs, got {short(out)}")
     return out.data, out.tangent
+
+
+class DualMatrix(Matrix):
+    """A Matrix that carries a tangent matrix of its shape along: forward mode for whole matrices.
+
+    Every matrix operation computes its result as usual and, from the inputs' tangents, the
+    result's tangent (each matrix op's ``jvp`` rule: dA·B + A·dB for a product, the op itself for
+    a linear one such as a sum, f′ entry by entry for an elementwise one).  ``tangent`` is ``None``
+    for a constant.  Nothing is recorded: there is no graph to store.
+
+    >>> X = DualMatrix([[1.0, 2.0]], [[1.0, 0.0]])      # move the first entry
+    >>> Y = (X * X).sum()
+    >>> Y.data, Y.tangent                              # d(x₁² + x₂²) = 2x₁·1
+    ([[5.0]], [[2.0]])
+    """
+
+    __slots__ = ("tangent",)
+
+    def __init__(self, rows: Any, tangent: Any = None) -> None:
+        super().__init__(rows, requires_grad=False)
+        self.tangent = None if tangent is None else matrix_from(tangent, "DualMatrix: tangent").tolist()
+        if self.tangent is not None and shape_of(self.tangent) != self.shape:
+            raise ValueError(f"DualMatrix: a tangent of shape {shape_of(self.tangent)} for a matrix of shape "
+                             f"{self.shape}")
+
+    @classmethod
+    def apply(cls, op: Op | MatrixOp, inputs: Sequence[Any], params: tuple[Any, ...] = ()) -> Self:
+        """The result as ``Matrix.apply`` makes it, and its tangent from the op's ``jvp`` rule."""
+        node = super().apply(op, inputs, params)  # checks shapes and domains first
+        matrix_op = op if isinstance(op, MatrixOp) else elementwise(op)
+        tangents = [x.tangent if isinstance(x, DualMatrix) else None for x in inputs]
+        node.tangent = None
+        if any(t is not None for t in tangents):
+            if params and not isinstance(op, MatrixOp):
+                params = plain_params(params)
+            rows = [x.data if isinstance(x, Matrix) else [[x]] for x in inputs]
+            node.tangent = matrix_op.jvp(tangents, node.data, *rows, *params)
+        return node
+
+
+    # A plain Matrix on the left (W @ X, 2 * X) must still make a DualMatrix: Python asks the right
+    # operand first when its class is a subclass that defines its own reflected operator.
+    def __rmatmul__(self, other: Any) -> Self:
+        return self.apply(matrix_ops.matmul, (other, self))
+
+    def __radd__(self, other: Any) -> Self:
+        return self.apply(ops.add, (other, self))
+
+    def __rsub__(self, other: Any) -> Self:
+        return self.apply(ops.sub, (other, self))
+
+    def __rmul__(self, other: Any) -> Self:
+        return self.apply(ops.mul, (other, self))
+
+    def __rtruediv__(self, other: Any) -> Self:
+        return self.apply(ops.div, (other, self))
+
+    def __rpow__(self, other: Any) -> Self:
+        return self.apply(ops.pow_xy, (other, self))
+
+    def __rmod__(self, other: Any) -> Self:
+        return self.apply(ops.modulo, (other, self))
+
+
+def _matrix_jvp(f: Callable[..., Any], inputs: Sequence[Any], tangents: Sequence[Any]) -> tuple[Matrix, Matrix]:
+    """``jvp`` for Matrix inputs: f on DualMatrix arguments; (f(X), J·V) as two constant Matrices."""
+    check_function("jvp", f)
+    if len(inputs) != len(tangents):
+        raise ValueError(f"jvp: {len(inputs)} inputs but {len(tangents)} tangents")
+    points = [DualMatrix(matrix_from(x, "jvp: input").data, t) for x, t in zip(inputs, tangents)]
+    out = f(*points)
+    if not isinstance(out, Matrix):
+        raise TypeError(f"jvp: f must return a Matrix computed from its inputs, got {short(out)}")
+    tangent = out.tangent if isinstance(out, DualMatrix) else None
+    m, n = out.shape
+    return Matrix.constant(out.tolist()), Matrix.constant(tangent if tangent is not None else [[0.0] * n for _ in range(m)])
 
 
 def forward_gradient(f: Callable[..., Any], inputs: Sequence[Real]) -> list[Real]:

@@ -213,12 +213,22 @@ class MatrixOp:
 
     name = "matrix op"
     arity = 1
+    #: The op is linear in its one input (sum, transpose, select_rows...): forward mode (``jvp``)
+    #: applies the op itself to the input's tangent.
+    linear = False
 
     def forward(self, *args: Any) -> Rows:
         raise NotImplementedError
 
     def vjp(self, g: Matrix, out: Matrix, needs: Sequence[bool], *args: Any) -> Products:
         raise NotImplementedError
+
+    def jvp(self, tangents: Sequence[Rows | None], out: Rows, *args: Any) -> Rows:
+        """Forward mode (skip on a first reading): the output's tangent from the inputs' tangents
+        (``None`` for a constant), on plain lists of rows.  A linear op is its own rule."""
+        if self.linear:
+            return self.forward(tangents[0], *args[self.arity:])
+        raise NotImplementedError(f"{self.name}: no forward-mode rule")
 
     def __repr__(self) -> str:
         return f"MatrixOp({self.name!r})"
@@ -252,6 +262,12 @@ class MatMul(MatrixOp):
             )
         return matmul_rows(a, b)
 
+    def jvp(self, tangents: Sequence[Rows | None], out: Rows, a: Rows, b: Rows) -> Rows:
+        """Forward mode: d(A·B) = dA·B + A·dB (the product rule, for matrices)."""
+        ta, tb = tangents
+        parts = ([matmul_rows(ta, b)] if ta is not None else []) + ([matmul_rows(a, tb)] if tb is not None else [])
+        return parts[0] if len(parts) == 1 else [[s + t for s, t in zip(p, q)] for p, q in zip(*parts)]
+
     def vjp(self, g: Matrix, out: Matrix, needs: Sequence[bool], a: Matrix, b: Matrix) -> Products:
         if flags.grad_enabled:  # create_graph: the gradients must themselves be graphs
             return (g @ b.T if needs[0] else None, a.T @ g if needs[1] else None)
@@ -267,6 +283,7 @@ class Transpose(MatrixOp):
     """Y = Aᵀ, Yᵢⱼ = Aⱼᵢ.  Backward: ∂L/∂A = gᵀ (transposing is its own adjoint)."""
 
     name = "transpose"
+    linear = True
 
     def forward(self, a: Rows) -> Rows:
         return transpose_rows(a)
@@ -288,6 +305,7 @@ class Sum(MatrixOp):
     """
 
     name = "sum"
+    linear = True
 
     def forward(self, a: Rows, axis: int | None) -> Rows:
         if axis is None:
@@ -307,6 +325,7 @@ class Mean(MatrixOp):
     """
 
     name = "mean"
+    linear = True
 
     def forward(self, a: Rows, axis: int | None) -> Rows:
         m, n = shape_of(a)
@@ -330,6 +349,7 @@ class BroadcastTo(MatrixOp):
     """
 
     name = "broadcast_to"
+    linear = True
 
     def forward(self, a: Rows, m: int, n: int) -> Rows:
         broadcast_shape("broadcast_to", "to", shape_of(a), (m, n))
@@ -349,6 +369,7 @@ class SelectRows(MatrixOp):
     """
 
     name = "select_rows"
+    linear = True
 
     def forward(self, a: Rows, index: tuple[int, ...]) -> Rows:
         return [a[i][:] for i in index]
@@ -363,6 +384,7 @@ class ScatterRows(MatrixOp):
     ∂L/∂Aₚ = g[index[p]]."""
 
     name = "scatter_rows"
+    linear = True
 
     def forward(self, a: Rows, index: tuple[int, ...], m: int) -> Rows:
         n = len(a[0])
@@ -387,6 +409,7 @@ class GatherColumns(MatrixOp):
     """
 
     name = "gather_columns"
+    linear = True
 
     def forward(self, a: Rows, index: tuple[int, ...]) -> Rows:
         return [[row[j]] for row, j in zip(a, index)]
@@ -401,6 +424,7 @@ class ScatterColumns(MatrixOp):
     again: ∂L/∂Aᵢ = g[i, index[i]]."""
 
     name = "scatter_columns"
+    linear = True
 
     def forward(self, a: Rows, index: tuple[int, ...], n: int) -> Rows:
         rows = [[0.0] * n for _ in a]
@@ -442,14 +466,25 @@ class Extremum(MatrixOp):
         return math.nan if any(v != v for v in values) else self.pick(values)
 
     def vjp(self, g: Matrix, out: Matrix, needs: Sequence[bool], a: Matrix, axis: int | None) -> Products:
-        m, n = a.shape
-        extreme = broadcast_rows(out.data, m, n)  # each entry beside the extremum of its group
-        hits = [[x == e or (x != x and e != e) for x, e in zip(row, e_row)] for row, e_row in zip(a.data, extreme)]
-        counts = broadcast_rows(Sum().forward([[int(h) for h in row] for row in hits], axis), m, n)
-        one = [[type(e)(1) for e in row] for row in extreme]  # 1, or Fraction(1): exact shares of a Fraction
-        shares = [[u / k if hit else 0 * u for hit, u, k in zip(h_row, u_row, k_row)]
-                  for h_row, u_row, k_row in zip(hits, one, counts)]
-        return (g.broadcast_to(a.shape) * _constant_like(g, shares),)
+        return (g.broadcast_to(a.shape) * _constant_like(g, _shares(a.data, out.data, axis)),)
+
+    def jvp(self, tangents: Sequence[Rows | None], out: Rows, a: Rows, axis: int | None) -> Rows:
+        """Forward mode: the tied entries' tangents, averaged: Σ share·tangent over each group."""
+        (t,) = tangents
+        assert t is not None
+        weighted = [[w * v for w, v in zip(w_row, t_row)] for w_row, t_row in zip(_shares(a, out, axis), t)]
+        return Sum().forward(weighted, axis)
+
+
+def _shares(a: Rows, out: Rows, axis: int | None) -> Rows:
+    """Each entry's share of its group's extremum: 1/k for the k entries that reach it, else 0."""
+    m, n = shape_of(a)
+    extreme = broadcast_rows(out, m, n)  # each entry beside the extremum of its group
+    hits = [[x == e or (x != x and e != e) for x, e in zip(row, e_row)] for row, e_row in zip(a, extreme)]
+    counts = broadcast_rows(Sum().forward([[int(h) for h in row] for row in hits], axis), m, n)
+    one = [[type(e)(1) for e in row] for row in extreme]  # 1, or Fraction(1): exact shares of a Fraction
+    return [[u / k if hit else 0 * u for hit, u, k in zip(h_row, u_row, k_row)]
+            for h_row, u_row, k_row in zip(hits, one, counts)]
 
 
 # ---------------------------------------------------------------------------
@@ -528,6 +563,25 @@ class Elementwise(MatrixOp):
         if n == 1:  # columns (m×1): one entry per row, so unpack it rather than map over the row
             return [[f(x, y)] for (x,), (y,) in zip(rows_a, rows_b)]
         return [list(map(f, ra, rb)) for ra, rb in zip(rows_a, rows_b)]
+
+    # -- forward mode: skip on a first reading ---------------------------------
+
+    def jvp(self, tangents: Sequence[Rows | None], out: Rows, *args: Any) -> Rows:
+        """Σᵢ ∂f/∂inputᵢ · tangentᵢ entry by entry, with the scalar rule on the numbers; a zero
+        tangent is skipped, so an infinite slope times no change is 0, not nan (as for Dual)."""
+        m, n = shape_of(out)
+        inputs = [_stretched(x, m, n) for x in args[:self.arity]]
+        params = args[self.arity:]
+        moving = [(i, _stretched(t, m, n)) for i, t in enumerate(tangents) if t is not None]
+        rows = []
+        for r in range(m):
+            row = []
+            for c in range(n):
+                numbers = [x[r][c] for x in inputs]
+                partials = self.op.local_derivatives(*numbers, *params, out=out[r][c])
+                row.append(sum((partials[i] * t[r][c] for i, t in moving if t[r][c] != 0), 0.0))
+            rows.append(row)
+        return rows
 
     # -- backward ------------------------------------------------------------
 
