@@ -38,8 +38,11 @@ def test_readme_python_examples_run(tmp_path, capsys):
     assert namespace["x"].grad == 12.0
     assert abs(namespace["w"].grad - 0.5 * 0.2475) < 1e-4  # the first-steps example's comment
     assert abs(namespace["d2s_dw2"] + 0.0061674) < 1e-7
-    assert "loss 0.0027, accuracy 1.0" in capsys.readouterr().out  # the nn quick start prints what it says
+    out = capsys.readouterr().out
+    assert "loss 0.0027, accuracy 1.0" in out  # the nn quick start prints what it says
     assert namespace["g"].data == [[1.0, 0.0]]  # the user-defined kinked op on a Matrix
+    assert "a 1.905, c 0.154, best loss 0.00494" in out  # the micrograd loop prints what it says
+    assert namespace["best"] == min(namespace["best"], namespace["loss"].data)  # `loss < best` kept the least
     namespace["test_cube_rule"]()  # the Hypothesis example property test, run for real
 
 

@@ -291,7 +291,13 @@ class DualMatrix(Matrix):
 
     @classmethod
     def apply(cls, op: Op | MatrixOp, inputs: Sequence[Any], params: tuple[Any, ...] = ()) -> Self:
-        """The result as ``Matrix.apply`` makes it, and its tangent from the op's ``jvp`` rule."""
+        """The result as ``Matrix.apply`` makes it, and its tangent from the op's ``jvp`` rule.
+
+        >>> import math
+        >>> X = DualMatrix([[1.0, 2.0]], [[1.0, 1.0]])
+        >>> DualMatrix.apply(ops.exp, (X,)).tangent == [[math.exp(1.0), math.exp(2.0)]]
+        True
+        """
         node = super().apply(op, inputs, params)  # checks shapes and domains first
         matrix_op = op if isinstance(op, MatrixOp) else elementwise(op)
         tangents = [x.tangent if isinstance(x, DualMatrix) else None for x in inputs]

@@ -92,7 +92,8 @@ class Arithmetic:
     def __rmod__(self, other: Any) -> Self:
         return self.apply(ops.modulo, (other, self))
 
-    # Comparisons, as micrograd and PyTorch users write them (``if loss < best:``): on the numbers,
+    # Comparisons (skip on a first reading: no gradient passes through them), as micrograd and
+    # PyTorch users write them (``if loss < best:``): on the numbers,
     # giving a plain bool.  No node is made and no gradient flows: a comparison is a decision, not a
     # function to differentiate.  ``==`` is deliberately not one of them: it stays identity (Python's
     # default), so that nodes stay usable as dict keys and set members, which backward relies on;
@@ -231,6 +232,7 @@ class Arithmetic:
     def __abs__(self) -> Self:
         return self.abs()
 
+    # More functions of the table, the same one line each: a first reading may skip to the end.
     def sign(self) -> Self:
         """−1, 0 or 1 (:data:`tinygrad_edu.ops.sign`); its derivative is 0.
 
