@@ -810,3 +810,21 @@ def test_backward_with_create_graph_leaves_matrices_in_grad_the_hvp_idiom():
     before = W.grad.data
     loss.backward()
     assert W.grad == [[2 * a for a in row] for row in before]
+
+
+@given(data=st.data(), m=sizes, n=sizes)
+@PER_CASE
+def test_second_derivatives_of_atan2_and_mod_on_matrices_match_the_scalar_engine(data, m, n):
+    a = data.draw(rows(m, n, away_from_zero()), label="A")
+    b = data.draw(rows(m, n, away_from_zero(0.5, 3.0)), label="B")
+    for name, f in (("atan2", lambda P, Q: P.atan2(Q)), ("mod", lambda P, Q: P % Q)):
+        A, B = Matrix(a), Matrix(b)
+        gA, gB = grad(f(A, B).sum(), [A, B], create_graph=True)
+        hA, hB = grad((gA * gB).sum(), [A, B])  # ∂/∂A and ∂/∂B of Σ ∂f/∂a · ∂f/∂b
+        for i in range(m):
+            for j in range(n):
+                x, y = Value(a[i][j]), Value(b[i][j])
+                dx, dy = grad(f(x, y), [x, y], create_graph=True)
+                want = grad(dx * dy, [x, y]) if isinstance(dx * dy, Value) else [0.0, 0.0]
+                assert math.isclose(hA.data[i][j], want[0], rel_tol=1e-12, abs_tol=1e-15), (name, i, j)
+                assert math.isclose(hB.data[i][j], want[1], rel_tol=1e-12, abs_tol=1e-15), (name, i, j)

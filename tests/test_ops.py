@@ -174,3 +174,34 @@ def test_out_of_domain_inputs_raise_an_error_naming_op_and_value(op, args, error
 
 # Wrong rules must be caught: tests/test_testing.py mutates every rule of this table
 # (negated, doubled, zero, off by 1e-3, another op's rule) and checks that the kit fails it.
+
+
+NEW_ROWS = ["sign", "floor", "ceil", "asin", "acos", "atan", "atan2", "mod"]
+
+
+def test_the_rules_command_lists_the_new_rows_with_their_jumps_and_tangents():
+    from tinygrad_edu.__main__ import main
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["rules"]) == 0
+    text = out.getvalue()
+    for name in NEW_ROWS:
+        head = ops.describe_rule(OPS[name]).splitlines()[0]
+        assert head in text
+    assert "floor(x)         domain ℝ    jumps: by 1 at every integer" in text
+    assert "atan2(y, x)      domain ℝ × ℝ    jumps: by 2π across the negative x axis" in text
+    assert "asin(x)          domain [-1, 1]    vertical tangent: asin′(−1) = +inf" in text
+
+
+def test_the_new_rows_print_as_formulas_and_as_chain_rule_factors():
+    from tinygrad_edu import Value, chain_rule, expression
+
+    x, y = Value(2.5, label="x"), Value(-1.5, label="y")
+    assert str(expression(x % y)) == "x mod y" and expression(x % y).python() == "x % y"
+    assert str(expression(x.atan2(y))) == "atan2(x, y)"
+    assert str(chain_rule(x.floor() * y, x)).splitlines()[0] == "∂f/∂x = floor′(x) · y"
+    assert str(chain_rule(x.atan(), x)).splitlines()[0] == "∂f/∂x = 1/(1 + x·x)"
+    assert chain_rule(x % y, y).value == 2.0  # −⌊2.5/−1.5⌋ = −(−2)

@@ -345,7 +345,8 @@ def _matrix_jvp(f: Callable[..., Any], inputs: Sequence[Any], tangents: Sequence
         raise TypeError(f"jvp: f must return a Matrix computed from its inputs, got {short(out)}")
     tangent = out.tangent if isinstance(out, DualMatrix) else None
     m, n = out.shape
-    return Matrix.constant(out.tolist()), Matrix.constant(tangent if tangent is not None else [[0.0] * n for _ in range(m)])
+    zeros = [[0.0] * n for _ in range(m)]  # f did not use its inputs: no change
+    return Matrix.constant(out.tolist()), Matrix.constant(tangent if tangent is not None else zeros)
 
 
 def forward_gradient(f: Callable[..., Any], inputs: Sequence[Real]) -> list[Real]:

@@ -485,7 +485,8 @@ class Matrix(Arithmetic):
         """
         axis = _check_axis("var", axis)
         if not is_int(correction) or correction < 0:
-            raise ValueError(f"var: correction must be an int ≥ 0 (1 for the unbiased variance), got {short(correction)}")
+            raise ValueError(f"var: correction must be an int ≥ 0 (1 for the unbiased variance), "
+                             f"got {short(correction)}")
         m, n = self.shape
         count = m * n if axis is None else (m if axis == 0 else n)
         if count - correction < 1:

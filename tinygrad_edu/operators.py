@@ -288,7 +288,8 @@ class Arithmetic:
         return self.apply(ops.atan, (self,))
 
     def atan2(self, x: Any) -> Self:
-        """The angle of the point (x, self), ``atan2(self, x)`` as ``torch.atan2(y, x)`` (:data:`tinygrad_edu.ops.atan2`).
+        """The angle of the point (x, self): ``atan2(self, x)``, as ``torch.atan2(y, x)``
+        (:data:`tinygrad_edu.ops.atan2`).
 
         >>> from tinygrad_edu import Value
         >>> Value(1.0).atan2(-1.0).data    # 3π/4: the point (−1, 1)

@@ -468,9 +468,9 @@ neg = Op(
 )
 
 def _pow_xy_derivative(x: Any, y: Any, out: Any) -> tuple[Any, Any]:
-    # ∂/∂x = y·x^(y−1), ∂/∂y = xʸ·ln x.  At x = 0 (with y > 0, so 0ʸ = 0) ln x is −inf but xʸ·ln x → 0:
-    # ∂/∂y = 0 there, as autograd and PyTorch give; ∂/∂x is y·0^(y−1): 0 for y > 1 (still a graph, so
-    # (x²)″ = 2 at 0), 1 for y = 1, and +inf for 0 < y < 1, a vertical tangent as √x has.
+    # ∂/∂x = y·x^(y−1), ∂/∂y = xʸ·ln x.  At x = 0 (with y > 0, so 0ʸ = 0) ln x is −inf but
+    # xʸ·ln x → 0: ∂/∂y = 0 there, as autograd and PyTorch give; ∂/∂x is y·0^(y−1): 0 for y > 1
+    # (still a graph, so (x²)″ = 2 at 0), 1 for y = 1, and +inf for 0 < y < 1, a vertical tangent.
     if value_of(x) == 0:
         c = value_of(y)
         return (y * pow_xy(x, y - 1) if c > 1 else (1 if c == 1 else inf)), 0
@@ -759,9 +759,11 @@ atan = Op(
 
 atan2 = Op(
     "atan2", forward=math.atan2, derivative=_atan2_derivative, arity=2,
-    check=_check_atan2, input_names=("y", "x"), jumps="by 2π across the negative x axis (y = 0, x < 0), where the angle turns from π to −π",
+    check=_check_atan2, input_names=("y", "x"),
+    jumps="by 2π across the negative x axis (y = 0, x < 0), where the angle turns from π to −π",
     jump_distance=_atan2_jump_distance, complex_forward=_complex_atan2,
-    doc="atan2(y, x), the angle of the point (x, y), in (−π, π].  ∂/∂y = x/(x² + y²), ∂/∂x = −y/(x² + y²).\n"
+    doc="atan2(y, x), the angle of the point (x, y), in [−π, π] (−π only for y = −0.0).\n"
+        "∂/∂y = x/(x² + y²), ∂/∂x = −y/(x² + y²).\n"
         "(0, 0) raises ValueError: it has no angle, and the slopes grow like 1/r near it.",
 )
 
