@@ -652,6 +652,8 @@ def _atan2_derivative(y: Any, x: Any, out: Any) -> tuple[Any, Any]:
     a: Any = value_of(y)
     b: Any = value_of(x)
     numbers = isinstance(a, NUMBERS) and isinstance(b, NUMBERS)
+    if numbers and isinstance(a, Fraction) != isinstance(b, Fraction):  # a Fraction beside a float:
+        y, x = a, b = to_float(a), to_float(b)  # floats, rounded as IEEE 754 has it (10**400 is inf)
     s = max(abs(a), abs(b)) if numbers else 1  # 1 for whole matrices and nested duals: the plain formula
     if s == inf:
         return 0.0, 0.0
