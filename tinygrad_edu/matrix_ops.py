@@ -59,7 +59,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import ops
 from .mode import flags
-from .reals import NUMBERS
+from .reals import NUMBERS, to_float
 
 if TYPE_CHECKING:
     from .matrix import Matrix
@@ -659,13 +659,22 @@ def _entrywise_derivative(op: ops.Op, x: Matrix, out: Matrix, params: tuple[Any,
     ])
 
 
+def _pair_derivative(op: ops.Op, av: Any, bv: Any, ov: Any) -> Any:
+    """The rule at one pair of numbers; a Fraction beyond float range beside a float rounded the
+    IEEE way first, as ``Value.apply`` does (0.0 ** Fraction(10**400) must not raise)."""
+    try:
+        return op.derivative(av, bv, ov)
+    except OverflowError:
+        return op.derivative(to_float(av), to_float(bv), ov)
+
+
 def _entrywise_binary_derivative(op: ops.Op, a: Matrix, b: Matrix, out: Matrix) -> tuple[Matrix, Matrix]:
     """∂f/∂a and ∂f/∂b of a kinked binary op at every entry (a, b broadcast to out's shape)."""
     if not op.piecewise_linear and flags.grad_enabled:
         _entrywise_derivative(op, a, out, ())  # raises the NotImplementedError above
     m, n = out.shape
     rows_a, rows_b = _stretched(a.data, m, n), _stretched(b.data, m, n)
-    pairs = [[op.derivative(av, bv, ov) for av, bv, ov in zip(ra, rb, ro)]
+    pairs = [[_pair_derivative(op, av, bv, ov) for av, bv, ov in zip(ra, rb, ro)]
              for ra, rb, ro in zip(rows_a, rows_b, out.data)]
     return (_constant_like(out, [[p[0] for p in row] for row in pairs]),
             _constant_like(out, [[p[1] for p in row] for row in pairs]))
