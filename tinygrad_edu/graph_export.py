@@ -158,7 +158,7 @@ def _dot_program(where: str) -> str:
     return program
 
 
-def to_svg(root, rankdir: str = "LR", edge_labels: bool = True) -> str:
+def to_svg(root: Any, rankdir: str = "LR", edge_labels: bool = True) -> str:
     """The graph that computed ``root`` as an SVG picture (text), drawn by Graphviz's ``dot``.
 
     Raises RuntimeError saying how to install Graphviz when ``dot`` is not on PATH,
@@ -183,7 +183,7 @@ DISPLAY_LIMIT = 150
 DOT_TIMEOUT = 30
 
 
-def repr_mimebundle(root, include=None, exclude=None) -> dict:
+def repr_mimebundle(root: Any, include: Any = None, exclude: Any = None) -> dict[str, str]:
     """What Jupyter shows for ``root`` (a Value or a Matrix): ``{mime type: content}``.
 
     * ``"image/svg+xml"``: the picture :func:`to_svg` draws, when Graphviz's

@@ -56,10 +56,10 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Any, Iterator
 
 from ..matrix import Matrix
-from ..ops import NUMBERS, short, to_float
+from ..reals import NUMBERS, short, to_float
 from .activations import PReLU
 from .batchnorm import BatchNorm1d
 from .linear import Linear
@@ -90,22 +90,22 @@ class _Entry:
     """
 
     name: str
-    parts: list
+    parts: list[Any]
     flat: bool
     gates: str = ""  # for the error message: "i, f, g, o" when the parts are stacked gates
 
     @property
-    def shape(self) -> tuple:
+    def shape(self) -> tuple[int, ...]:
         if self.flat:
             return (sum(p.shape[1] for p in self.parts),)
         return (sum(p.shape[0] for p in self.parts), self.parts[0].shape[1])
 
-    def export(self) -> list:
+    def export(self) -> list[Any]:
         if self.flat:
             return [x for p in self.parts for x in p.data[0]]
         return [list(row) for p in self.parts for row in p.data]
 
-    def split(self, value: list) -> list:
+    def split(self, value: list[Any]) -> list[Any]:
         """``value`` (of this entry's shape) cut back into one list of rows per part."""
         pieces, start = [], 0
         for p in self.parts:
@@ -127,7 +127,7 @@ class _Counter:
     module: BatchNorm1d
 
 
-def _entries(module: Module, prefix: str = "") -> Iterator:
+def _entries(module: Module, prefix: str = "") -> Iterator[Any]:
     """Every PyTorch entry of ``module`` and the modules inside it, in PyTorch's order."""
     gates = _stacked_gates(module)
     if gates:
@@ -144,12 +144,12 @@ def _entries(module: Module, prefix: str = "") -> Iterator:
             yield from _entries(child, f"{prefix}{name}.")
 
 
-def _stacked_gates(module: Module) -> list:
+def _stacked_gates(module: Module) -> list[Any]:
     names = next((names for kind, names in STACKED_GATES.items() if isinstance(module, kind)), ())
     return [getattr(module, name) for name in names]
 
 
-def _check_module(where: str, module) -> None:
+def _check_module(where: str, module: Any) -> None:
     if not isinstance(module, Module):
         raise TypeError(f"{where}: expected a tinygrad_edu.nn Module, got {_show(module)}")
 
@@ -158,7 +158,7 @@ def _check_module(where: str, module) -> None:
 # Out: our model → PyTorch's state dict
 # ---------------------------------------------------------------------------
 
-def to_torch_state_dict(module: Module, tensors: bool = False) -> dict:
+def to_torch_state_dict(module: Module, tensors: bool = False) -> dict[str, Any]:
     """``module``'s parameters and buffers under PyTorch's names, in PyTorch's layouts.
 
     Plain nested lists (a weight a list of rows, a bias a flat list,
@@ -169,7 +169,7 @@ def to_torch_state_dict(module: Module, tensors: bool = False) -> dict:
     _check_module("to_torch_state_dict", module)
     if not isinstance(tensors, bool):
         raise TypeError(f"to_torch_state_dict: tensors must be True or False, got {short(tensors)}")
-    state: dict = {}
+    state: dict[str, Any] = {}
     for entry in _entries(module):
         state[entry.name] = entry.module.num_batches_tracked if isinstance(entry, _Counter) else entry.export()
     if tensors:
@@ -179,7 +179,7 @@ def to_torch_state_dict(module: Module, tensors: bool = False) -> dict:
     return state
 
 
-def _import_torch():
+def _import_torch() -> Any:
     try:
         import torch
     except ImportError:
@@ -193,7 +193,7 @@ def _import_torch():
 # Back: PyTorch's state dict → our model
 # ---------------------------------------------------------------------------
 
-def from_torch_state_dict(module: Module, state) -> None:
+def from_torch_state_dict(module: Module, state: Any) -> None:
     """Copy a PyTorch state dict (``torch_module.state_dict()``, or nested lists in its
     layout) into ``module``, which must have the same layers.
 
@@ -213,8 +213,8 @@ def from_torch_state_dict(module: Module, state) -> None:
     if missing or unexpected:
         parts = ([f"missing {missing}"] if missing else []) + ([f"unexpected {unexpected}"] if unexpected else [])
         raise StateDictError(f"{where}: the names do not match the model: {'; '.join(parts)}")
-    writes: list = []
-    counts: list = []
+    writes: list[Any] = []
+    counts: list[Any] = []
     for entry in entries:
         value = _plain(state[entry.name])
         if isinstance(entry, _Counter):
@@ -237,13 +237,13 @@ def from_torch_state_dict(module: Module, state) -> None:
         bn.num_batches_tracked = count
 
 
-def _plain(value):
+def _plain(value: Any) -> Any:
     """A tensor or an array as nested lists (its own ``tolist``); anything else as it is."""
     tolist = getattr(value, "tolist", None)
     return tolist() if callable(tolist) and not isinstance(value, (list, tuple)) else value
 
 
-def _numbers(where: str, name: str, value) -> tuple:
+def _numbers(where: str, name: str, value: Any) -> tuple[Any, ...]:
     """``value`` as floats, a flat list or a list of rows, with its shape; or StateDictError."""
     if _is_number(value):
         return value, ()  # a 0-d entry where the model has a vector: refused as a wrong shape
@@ -270,11 +270,11 @@ def _numbers(where: str, name: str, value) -> tuple:
     return rows, (len(rows), len(rows[0]))
 
 
-def _is_number(x) -> bool:
+def _is_number(x: Any) -> bool:
     return isinstance(x, NUMBERS) and not isinstance(x, bool)
 
 
-def _finite(where: str, name: str, x, index: tuple) -> float:
+def _finite(where: str, name: str, x: Any, index: tuple[int, ...]) -> float:
     if not _is_number(x):
         raise StateDictError(f"{where}: {name!r} entry {index} is {_show(x)}, expected a number")
     value = to_float(x)
@@ -283,14 +283,14 @@ def _finite(where: str, name: str, x, index: tuple) -> float:
     return value
 
 
-def _count(where: str, name: str, value) -> int:
+def _count(where: str, name: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise StateDictError(f"{where}: {name!r} must be a whole number >= 0 (PyTorch's int64 counter), "
                              f"got {_show(value)}")
     return value
 
 
-def _shape(value) -> tuple:
+def _shape(value: Any) -> tuple[int, ...]:
     """The shape of nested lists as PyTorch would give it (for the examples above)."""
     if not isinstance(value, list):
         return ()
