@@ -204,3 +204,97 @@ def test_the_gradient_of_a_constant_is_zero_not_an_error(constant):
 def test_grad_and_derivative_refuse_bad_arguments_clearly(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+# ---------------------------------------------------------------------------
+# Higher order everywhere: nested forward mode, forward over reverse, backward(create_graph)
+# ---------------------------------------------------------------------------
+
+from tinygrad_edu.autodiff import hvp  # noqa: E402
+from tinygrad_edu.numeric import estimate_derivative  # noqa: E402
+from tinygrad_edu.testing import close  # noqa: E402
+
+
+def _reverse_over_reverse_hvp(program, xs, v):
+    leaves = [Value(x) for x in xs]
+    gs = grad(program(*leaves), leaves, create_graph=True)
+    return grad(sum((g * w for g, w in zip(gs, v)), Value(0.0)), leaves)
+
+
+def _reverse_over_forward_hvp(program, xs, v):
+    # A dual number of Values: its tangent ∇f·v is a graph, whose gradient is H·v.
+    leaves = [Value(x) for x in xs]
+    out = program(*[Dual(x, Value(w)) for x, w in zip(leaves, v)])
+    tangent = out.tangent if isinstance(out, Dual) else 0.0
+    return grad(tangent, leaves) if isinstance(tangent, Value) else [0.0] * len(xs)
+
+
+@given(st.data())
+def test_hessian_vector_products_agree_by_three_routes_and_with_differences_of_the_gradient(data):
+    program = data.draw(programs(max_leaves=3, max_steps=6), label="program")
+    xs = data.draw(program_inputs(program, bound=1.5), label="x")
+    v = data.draw(st.lists(st.floats(-1, 1), min_size=len(xs), max_size=len(xs)), label="v")
+    try:
+        rr = _reverse_over_reverse_hvp(program, xs, v)
+    except (ValueError, ZeroDivisionError, OverflowError):
+        return  # a random program outside its domain (a log of a negative number): not this test's subject
+    fr = hvp(program, xs, v)                      # forward over reverse
+    rf = _reverse_over_forward_hvp(program, xs, v)  # reverse over forward
+    for a, b, c in zip(rr, fr, rf):
+        assert math.isfinite(a) or not math.isfinite(b)
+        if math.isfinite(a):
+            assert math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9) and math.isclose(a, c, rel_tol=1e-9, abs_tol=1e-9)
+    # An independent route: the central difference of ∇f·... along v, i.e. d/dt ∇f(x + t·v) at t = 0.
+    for i in range(len(xs)):
+        def gradient_i(t, i=i):
+            return reverse_gradient(program, [x + t * w for x, w in zip(xs, v)])[i]
+        if not all(math.isfinite(gradient_i(t)) for t in (-4e-4, 4e-4)) or not math.isfinite(rr[i]):
+            continue
+        est = estimate_derivative(gradient_i, 0.0, 1e-5)
+        assert close(rr[i], est.value, est.error_bar, rel_tol=1e-5), (i, rr[i], est)
+
+
+def test_a_dual_number_of_dual_numbers_carries_the_second_and_third_derivatives():
+    # tanh: the third derivative has the closed form −2(1 − t²)² + 4t²(1 − t²), t = tanh z.
+    z = 0.7
+    t = math.tanh(z)
+    second = Dual(Dual(z, 1.0), Dual(1.0, 0.0)).tanh()  # f(z + ε₁ + ε₂): f″ in the ε₁ε₂ part
+    assert second.tangent.tangent == pytest.approx(-2 * t * (1 - t * t), rel=1e-14)
+    third = Dual(Dual(Dual(z, 1.0), Dual(1.0, 0.0)), Dual(Dual(1.0, 0.0), Dual(0.0, 0.0))).tanh()
+    assert third.tangent.tangent.tangent == pytest.approx(-2 * (1 - t * t) ** 2 + 4 * t * t * (1 - t * t), rel=1e-13)
+    assert third.tangent.tangent.tangent == pytest.approx(derivative(lambda u: u.tanh(), z, order=3), rel=1e-13)
+
+
+@given(st.floats(-2, 2), st.floats(0.2, 3))
+def test_forward_over_forward_matches_reverse_over_reverse_for_the_new_ops(x, y):
+    def f(a, b):
+        return a.atan2(b) * (a * 0.3).asin() + (a % b) * b.atan() + a.floor() * b
+
+    fx = Dual(Dual(x, 1.0), Dual(1.0, 0.0))  # x + ε₁ + ε₂: ∂²/∂x² in the ε₁ε₂ part
+    fy = Dual(Dual(y, 0.0), Dual(0.0, 0.0))
+    a, b = Value(x), Value(y)
+    (da,) = grad(f(a, b), [a], create_graph=True)
+    (daa,) = grad(da, [a])
+    assert math.isclose(f(fx, fy).tangent.tangent, daa, rel_tol=1e-12, abs_tol=1e-12)
+
+
+def test_backward_with_create_graph_gives_a_differentiable_grad_the_hvp_idiom():
+    x, y = Value(1.5), Value(-0.5)
+    loss = (x * y).tanh() + x ** 3
+    loss.backward(create_graph=True)
+    assert isinstance(x.grad, Value) and isinstance(y.grad, Value)
+    assert [x.grad.data, y.grad.data] == grad(loss, [x, y])
+    v = (0.3, -2.0)
+    (x.grad * v[0] + y.grad * v[1]).backward()  # PyTorch's idiom: .grad now holds g + H·v
+    hv = hvp(lambda a, b: (a * b).tanh() + a ** 3, [1.5, -0.5], list(v))
+    assert isinstance(x.grad, Value)
+    assert x.grad.data == pytest.approx(grad(loss, [x])[0] + hv[0], rel=1e-12)
+    assert y.grad.data == pytest.approx(grad(loss, [y])[0] + hv[1], rel=1e-12)
+
+
+def test_backward_with_create_graph_of_a_constant_gradient_is_still_a_value():
+    x = Value(2.0)
+    (x + 1).backward(create_graph=True)  # ∂/∂x = 1, a constant: a Value all the same, as grad() gives
+    assert isinstance(x.grad, Value) and x.grad.data == 1.0
+    with pytest.raises(TypeError, match="backward: create_graph must be True or False, got 1"):
+        (x + 1).backward(create_graph=1)

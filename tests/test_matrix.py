@@ -336,6 +336,31 @@ def test_power_with_a_matrix_exponent_and_number_base_match_scalar_engine(data, 
     check_op(data, lambda B: 2.0 ** B, lambda B: [[2.0 ** y for y in row] for row in B], [exponent])
 
 
+@pytest.mark.parametrize("name", ["mod", "atan2"])
+@given(data=st.data(), m=sizes, n=sizes)
+@PER_CASE
+def test_mod_and_atan2_match_scalar_engine_and_central_differences_off_their_jumps(data, m, n, name):
+    # Off the jumps, with room for the steps: x/y away from the integers for x % y; for atan2(y, x),
+    # y away from 0 (the jump across the negative x axis) and so (x, y) away from the origin.
+    b = data.draw(rows(m, n, away_from_zero(0.5, 3.0)), label="B")
+    if name == "mod":
+        q = data.draw(rows(m, n, values(-5.0, 5.0).filter(lambda t: abs(t - round(t)) > 0.01)), label="A/B")
+        a = elementwise_rows(lambda t, y: t * y, q, b)
+    else:
+        a = data.draw(rows(m, n, away_from_zero()), label="A")
+    f = (lambda A, B: A % B) if name == "mod" else (lambda A, B: A.atan2(B))
+    check_op(data, f, lambda A, B: elementwise_rows(f, A, B), [a, b])
+
+
+def test_x_to_the_y_with_a_zero_base_in_a_matrix_is_zero_with_zero_slope_in_y():
+    A, B = Matrix([[0.0, 2.0, 0.0]]), Matrix([[2.0, 0.5, 0.5]])
+    gA, gB = grad((A ** B).sum(), [A, B])
+    assert (A ** B).data == [[0.0, math.sqrt(2.0), 0.0]]
+    assert gA.data == [[0.0, 0.5 * 2.0 ** -0.5, math.inf]] and gB.data == [[0.0, math.sqrt(2.0) * math.log(2.0), 0.0]]
+    with pytest.raises(NotImplementedError, match=r"pow: create_graph at entry \(0, 0\) = 0.0 of input 0"):
+        grad((A ** B).sum(), [A, B], create_graph=True)
+
+
 # ---------------------------------------------------------------------------
 # Elementwise functions: the scalar table, entry by entry
 # ---------------------------------------------------------------------------
@@ -345,6 +370,9 @@ UNARY_DOMAINS = {
     "tanh": values(), "sigmoid": values(-20.0, 20.0), "softplus": values(-20.0, 20.0),
     "log_sigmoid": values(-20.0, 20.0), "sin": values(), "cos": values(),
     "relu": away_from_zero(), "leaky_relu": away_from_zero(), "abs": away_from_zero(),
+    "sign": away_from_zero(), "floor": values().filter(lambda x: abs(x - round(x)) > 1e-3),
+    "ceil": values().filter(lambda x: abs(x - round(x)) > 1e-3),
+    "asin": values(-0.95, 0.95), "acos": values(-0.95, 0.95), "atan": values(),
 }
 
 
@@ -431,7 +459,7 @@ def test_the_table_lists_every_matrix_op_once_by_name():
 # Higher derivatives: create_graph, as for Value
 # ---------------------------------------------------------------------------
 
-SMOOTH = ["exp", "log", "sqrt", "tanh", "sigmoid", "softplus", "log_sigmoid", "sin", "cos", "neg"]
+SMOOTH = ["exp", "log", "sqrt", "tanh", "sigmoid", "softplus", "log_sigmoid", "sin", "cos", "neg", "asin", "acos", "atan"]
 
 
 @pytest.mark.parametrize("name", SMOOTH)
@@ -625,3 +653,178 @@ def test_reading_a_node():
     assert A.tolist() == A.data and A.tolist() is not A.data
     assert A.detach().is_leaf and A.detach().data == A.data
     assert "label='A'" in repr(A) and "op='transpose'" in repr(B)
+
+
+def test_a_1x1_matrix_compares_its_number_and_a_bigger_one_refuses():
+    loss, best = Matrix([[1.0, 3.0]]).mean(), Matrix([[2.5]])
+    assert (loss < best, loss <= 2.0, loss > 2.0, 2.0 >= loss) == (True, True, False, True)
+    assert loss != Matrix([[2.0]]) and loss == loss  # == is identity, as for Value
+    with pytest.raises(ValueError, match=r">: compares the number of a 1×1 matrix \(a loss\); this one has shape \(1, 2\)"):
+        Matrix([[1.0, 3.0]]) > 0
+
+
+# ---------------------------------------------------------------------------
+# Reductions: max, min, prod, var, std
+# ---------------------------------------------------------------------------
+
+def _groups(table: list, axis):
+    """The entries each reduction combines: all, each column, or each row."""
+    if axis is None:
+        return [[x for row in table for x in row]]
+    return [list(column) for column in zip(*table)] if axis == 0 else [list(row) for row in table]
+
+
+def _shaped(results: list, axis, m: int, n: int) -> list:
+    return [results] if axis == 0 else ([[r] for r in results] if axis == 1 else [results])
+
+
+def _distinct(elements) -> bool:
+    flat = sorted(elements)
+    return all(b - a > 1e-3 for a, b in zip(flat, flat[1:]))
+
+
+@pytest.mark.parametrize("name", ["max", "min"])
+@pytest.mark.parametrize("axis", [None, 0, 1])
+@given(data=st.data(), m=sizes, n=sizes)
+@PER_CASE
+def test_max_and_min_without_ties_match_the_scalar_engine_and_central_differences(data, m, n, axis, name):
+    # Away from ties max is differentiable: the slope is 1 at the largest entry.  The scalar engine
+    # computes it with Python's max over Values (which compare by their numbers).
+    a = data.draw(rows(m, n).filter(lambda t: _distinct([x for row in t for x in row])), label="A")
+    pick = max if name == "max" else min
+    check_op(data, lambda A: getattr(A, name)(axis),
+             lambda A: _shaped([pick(group) for group in _groups(A, axis)], axis, m, n), [a])
+
+
+@pytest.mark.parametrize("axis", [None, 0, 1])
+@given(data=st.data(), m=sizes, n=sizes)
+@PER_CASE
+def test_prod_matches_the_scalar_engine_and_central_differences(data, m, n, axis):
+    def product(group):
+        result = group[0]
+        for x in group[1:]:
+            result = result * x
+        return result
+
+    a = data.draw(rows(m, n, values(-1.5, 1.5)), label="A")
+    check_op(data, lambda A: A.prod(axis), lambda A: _shaped([product(g) for g in _groups(A, axis)], axis, m, n), [a])
+
+
+@pytest.mark.parametrize("name", ["var", "std"])
+@pytest.mark.parametrize("axis", [None, 0, 1])
+@pytest.mark.parametrize("correction", [0, 1])
+@given(data=st.data(), m=st.integers(2, 5), n=st.integers(2, 5))
+@PER_CASE
+def test_var_and_std_match_the_scalar_engine_and_central_differences(data, m, n, axis, correction, name):
+    def spread(group):
+        mean = sum(group[1:], group[0]) / len(group)
+        var = sum(((x - mean) ** 2 for x in group[1:]), (group[0] - mean) ** 2) / (len(group) - correction)
+        return var if name == "var" else var.sqrt()
+
+    a = data.draw(rows(m, n).filter(lambda t: _distinct([x for row in t for x in row])), label="A")
+    check_op(data, lambda A: getattr(A, name)(axis, correction),
+             lambda A: _shaped([spread(g) for g in _groups(A, axis)], axis, m, n), [a])
+
+
+def test_tied_extremes_share_the_gradient_evenly_as_pytorchs_amax():
+    A = Matrix([[3.0, 1.0, 3.0], [3.0, 2.0, 0.5]])
+    assert grad(A.max(), [A])[0].data == [[1 / 3, 0.0, 1 / 3], [1 / 3, 0.0, 0.0]]
+    assert grad(A.max(axis=0).sum(), [A])[0].data == [[0.5, 0.0, 1.0], [0.5, 1.0, 0.0]]
+    assert grad(A.max(axis=1).sum(), [A])[0].data == [[0.5, 0.0, 0.5], [1.0, 0.0, 0.0]]
+    assert grad(A.min(axis=1).sum(), [A])[0].data == [[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
+    # Each share is 1/k of the same slope: the gradients along any axis still sum to 1 per group.
+    from fractions import Fraction
+    F = Matrix([[Fraction(2), Fraction(2), Fraction(2)]])
+    assert grad(F.max(), [F])[0].data == [[Fraction(1, 3)] * 3]  # exact shares of a Fraction
+
+
+def test_a_nan_makes_its_group_nan():
+    A = Matrix([[1.0, math.nan], [2.0, 3.0]])
+    assert math.isnan(A.max().item()) and A.max(axis=1).data[1] == [3.0] and math.isnan(A.min(axis=0).data[0][1])
+
+
+def test_prod_slopes_are_the_products_of_the_others_with_zeros_too():
+    for entries in ([2.0, 0.0, 3.0], [0.0, 5.0, 0.0], [1.5, -2.0, 4.0]):
+        X = Matrix([entries])
+        (g,) = grad(X.prod(), [X])
+        others = [math.prod(entries[:i] + entries[i + 1:]) for i in range(3)]
+        assert g.data == [others]
+    # ...and it can be differentiated again: ∂²(xyz)/∂x∂y = z, also at x = y = 0.
+    X = Matrix([[0.0, 0.0, 7.0]])
+    (g,) = grad(X.prod(), [X], create_graph=True)
+    (h,) = grad(g.select_rows([0]) @ Matrix([[1.0], [0.0], [0.0]]), [X])  # ∂/∂X of ∂prod/∂x₀ = y·z
+    assert h.data == [[0.0, 7.0, 0.0]]
+
+
+@pytest.mark.parametrize("correction", [0, 1])
+def test_the_hessian_of_var_is_the_centring_matrix_over_n_minus_correction(correction):
+    # var = Σ(xᵢ − x̄)²/(N − c), so ∂²var/∂xᵢ∂xⱼ = 2(δᵢⱼ − 1/N)/(N − c): an independent route.
+    entries = [0.3, -1.2, 2.0, 0.7]
+    N = len(entries)
+    X = Matrix([entries])
+    (g,) = grad(X.var(correction=correction), [X], create_graph=True)
+    for j in range(N):
+        (row,) = grad(g @ Matrix([[1.0 if k == j else 0.0] for k in range(N)]), [X])
+        want = [2 * ((1.0 if i == j else 0.0) - 1 / N) / (N - correction) for i in range(N)]
+        assert row.data[0] == pytest.approx(want, rel=1e-12, abs=1e-15)
+
+
+def test_std_of_equal_entries_is_zero_with_slope_zero_like_pytorch():
+    # A cone point, as |x| at 0: no derivative, and 0 by convention, not √′(0)·0 = inf·0 = nan.
+    X = Matrix([[2.0, 2.0, 2.0], [1.0, 2.0, 3.0]])
+    assert X.std(axis=1).data == [[0.0], [1.0]]
+    (g,) = grad(X.std(axis=1).sum(), [X], create_graph=True)
+    assert g.data == [[0.0, 0.0, 0.0], [-0.5, 0.0, 0.5]]
+    (h,) = grad(g.sum(), [X])  # still differentiable: Σⱼ ∂std/∂xⱼ = 0 for every x, so its slope is 0
+    assert h.data[0] == [0.0, 0.0, 0.0] and h.data[1] == pytest.approx([0.0, 0.0, 0.0], abs=1e-15)
+
+
+def test_var_needs_more_entries_than_its_correction():
+    with pytest.raises(ValueError, match=r"var: 1 entry per group with correction=1: N − correction must be at least 1"):
+        Matrix([[1.0, 2.0]]).var(axis=0)
+    with pytest.raises(ValueError, match=r"var: correction must be an int ≥ 0"):
+        Matrix([[1.0, 2.0]]).var(correction=-1)
+    with pytest.raises(ValueError, match=r"max: axis must be None, 0 or 1, got 2"):
+        Matrix([[1.0, 2.0]]).max(axis=2)
+
+
+def test_backward_with_create_graph_leaves_matrices_in_grad_the_hvp_idiom():
+    # PyTorch's idiom: loss.backward(create_graph=True), then (W.grad * V).sum() is differentiable,
+    # and its gradient is the Hessian-vector product H·V.  Checked against the scalar engine.
+    w, v = [[0.5, -1.0], [2.0, 0.25]], [[1.0, -0.5], [0.0, 2.0]]
+    W = Matrix(w)
+    x = Matrix([[1.0], [-2.0]], requires_grad=False)
+    loss = ((W @ x).tanh() * (W @ x)).sum()
+    loss.backward(create_graph=True)
+    assert isinstance(W.grad, Matrix) and W.grad.data == grad(loss, [W])[0].data
+    (hv,) = grad((W.grad * Matrix(v, requires_grad=False)).sum(), [W])
+
+    ws = [[Value(a) for a in row] for row in w]
+    ys = [ws[i][0] * 1.0 + ws[i][1] * -2.0 for i in range(2)]
+    scalar_loss = ys[0].tanh() * ys[0] + ys[1].tanh() * ys[1]
+    flat = [a for row in ws for a in row]
+    gs = grad(scalar_loss, flat, create_graph=True)
+    want = grad(sum((g * c for g, c in zip(gs, [c for row in v for c in row])), Value(0.0)), flat)
+    assert _flat(hv.data) == pytest.approx(want, rel=1e-12)
+    # A plain backward afterwards adds numbers to the numbers of the graph left in .grad.
+    before = W.grad.data
+    loss.backward()
+    assert W.grad == [[2 * a for a in row] for row in before]
+
+
+@given(data=st.data(), m=sizes, n=sizes)
+@PER_CASE
+def test_second_derivatives_of_atan2_and_mod_on_matrices_match_the_scalar_engine(data, m, n):
+    a = data.draw(rows(m, n, away_from_zero()), label="A")
+    b = data.draw(rows(m, n, away_from_zero(0.5, 3.0)), label="B")
+    for name, f in (("atan2", lambda P, Q: P.atan2(Q)), ("mod", lambda P, Q: P % Q)):
+        A, B = Matrix(a), Matrix(b)
+        gA, gB = grad(f(A, B).sum(), [A, B], create_graph=True)
+        hA, hB = grad((gA * gB).sum(), [A, B])  # ∂/∂A and ∂/∂B of Σ ∂f/∂a · ∂f/∂b
+        for i in range(m):
+            for j in range(n):
+                x, y = Value(a[i][j]), Value(b[i][j])
+                dx, dy = grad(f(x, y), [x, y], create_graph=True)
+                want = grad(dx * dy, [x, y]) if isinstance(dx * dy, Value) else [0.0, 0.0]
+                assert math.isclose(hA.data[i][j], want[0], rel_tol=1e-12, abs_tol=1e-15), (name, i, j)
+                assert math.isclose(hB.data[i][j], want[1], rel_tol=1e-12, abs_tol=1e-15), (name, i, j)

@@ -300,3 +300,15 @@ def test_an_exact_power_too_large_to_compute_is_rounded_not_hung():
     # Small exact powers stay exact.
     assert (Value(third) ** 4).data == Fraction(1, 81)
     assert (Value(Fraction(2)) ** Value(Fraction(3))).data == 8
+
+
+@pytest.mark.parametrize("name", sorted(n for n in OPS if OPS[n].arity == 2))
+@pytest.mark.parametrize("a", [0, 0.5, 2.0, -3.0])
+def test_a_huge_fraction_beside_a_float_never_raises_overflow_error_in_a_matrix_backward(name, a):
+    # Found by the property test above (0 ** Fraction(10**400), atan2 at it): the entry-by-entry rules
+    # of a Matrix backward get the raw numbers, and round them the IEEE way as Value.apply does.
+    for pair in ([a, Fraction(HUGE)], [Fraction(HUGE), a]):
+        try:
+            Matrix.apply(OPS[name], [Matrix([[x]]) for x in pair]).sum().backward()
+        except (ValueError, ZeroDivisionError):
+            pass  # outside the op's domain: a clear error, not an overflow

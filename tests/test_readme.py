@@ -42,6 +42,8 @@ def test_readme_python_examples_run(tmp_path, capsys):
     assert "loss 0.0027, accuracy 1.0" in printed  # the nn quick start prints what it says
     assert "\na·σ′(a·w + b)\n" in printed  # the first steps' textbook form, as its comment shows
     assert namespace["g"].data == [[1.0, 0.0]]  # the user-defined kinked op on a Matrix
+    assert "a 1.905, c 0.154, best loss 0.00494" in printed  # the micrograd loop prints what it says
+    assert namespace["best"] == min(namespace["best"], namespace["loss"].data)  # `loss < best` kept the least
     namespace["test_cube_rule"]()  # the Hypothesis example property test, run for real
 
 

@@ -204,6 +204,11 @@ def _borrowed_rule(op):
     return OPS[same_shape[(same_shape.index(op.name) + 1) % len(same_shape)]]
 
 
+#: The steps, whose derivative is 0 wherever it exists: negated, doubled or scaled it is still 0,
+#: the right rule.  Their wrong rules are a slope added instead.
+ZERO_SLOPE = {"sign", "floor", "ceil"}
+
+
 def _mutants(op):
     """Wrong versions of ``op``'s derivative."""
     rule = op.derivative
@@ -214,6 +219,12 @@ def _mutants(op):
         return lambda *args: tuple(transform(p) for p in rule(*args))
 
     borrowed = _borrowed_rule(op)
+    if op.name in ZERO_SLOPE:
+        return {
+            "one": each(lambda p: p + 1),
+            "off by 1e-3": each(lambda p: p + 1e-3),
+            f"rule of {borrowed.name}": borrowed.derivative,
+        }
     return {
         "negated": each(lambda p: -p),
         "doubled": each(lambda p: 2 * p),

@@ -5,6 +5,8 @@ import tracemalloc
 from fractions import Fraction
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tinygrad_edu import Value, detect_anomaly, grad, no_grad
 from tinygrad_edu.mode import AnomalyError, enable_grad, is_grad_enabled
@@ -226,3 +228,46 @@ def test_every_public_name_is_importable_from_the_package():
 
     for name in tinygrad_edu.__all__:
         assert hasattr(tinygrad_edu, name), name
+
+
+# ---------------------------------------------------------------------------
+# Comparisons: on the numbers, a plain bool, no graph; == stays identity
+# ---------------------------------------------------------------------------
+
+@given(st.floats(allow_nan=True), st.floats(allow_nan=True))
+def test_comparisons_compare_the_numbers_and_give_plain_bools_like_floats(a, b):
+    x, y = Value(a), Value(b)
+    for got, want in [(x < y, a < b), (x <= y, a <= b), (x > y, a > b), (x >= y, a >= b),
+                      (x < b, a < b), (a < y, a < b), (x >= b, a >= b), (a >= y, a >= b)]:
+        assert type(got) is bool and got == want  # nan compares False, as floats do
+
+
+def test_a_comparison_makes_no_node_and_no_gradient_flows_through_it():
+    best = Value(1.0)
+    w = Value(0.5)
+    loss = (w - 2) ** 2
+    if loss < best:  # micrograd's and PyTorch's idiom, with loss = 2.25: not taken
+        raise AssertionError("2.25 < 1.0")
+    assert loss > best and not (loss <= 1)
+    loss.backward()
+    assert w.grad == 2 * (0.5 - 2) and best.grad == 0.0  # only the arithmetic carried a gradient
+    assert [n.op for n in topological_order(loss)] == ["power", "sub", "", ""]
+
+
+def test_equality_stays_identity_so_values_are_dict_keys():
+    a, b = Value(1.0), Value(1.0)
+    assert a == a and a != b and not (a == 1.0)  # compare numbers with a.data == b.data
+    assert a.data == b.data
+    assert {a: "a", b: "b"}[b] == "b" and len({a, b}) == 2
+
+
+def test_comparing_with_something_that_is_not_a_number_is_a_type_error_naming_it():
+    x = Value(1.0)
+    for other, fragment in [("1", "'1' of type str"), (True, "True of type bool"), (None, "None of type NoneType")]:
+        with pytest.raises(TypeError, match=f"<: compares a node with a node or a real number, got {fragment}"):
+            x < other
+
+
+def test_max_and_sorted_work_on_values_by_their_numbers():
+    losses = [Value(0.3), Value(0.1), Value(0.2)]
+    assert min(losses) is losses[1] and sorted(losses)[-1] is losses[0]

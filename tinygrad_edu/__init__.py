@@ -17,7 +17,7 @@ if sys.version_info < (3, 10):  # one clear line instead of a TypeError from 3.1
 
 from . import nn  # noqa: E402  (after the version check above)
 from .anatomy import gradient_health, largest_singular_value, layer_anatomy
-from .autodiff import Dual, derivative, forward_gradient, grad, jvp, reverse_gradient
+from .autodiff import Dual, DualMatrix, derivative, forward_gradient, grad, hvp, jvp, reverse_gradient
 from .explain import ChainRule, Factor, Path, chain_rule, count_paths, sigmoid_chain
 from .graph_export import render_dot, to_dot, to_text_tree
 from .jacobian import jacobian, numeric_jacobian
@@ -34,6 +34,7 @@ __all__ = [
     "AnomalyError",
     "ChainRule",
     "Dual",
+    "DualMatrix",
     "Expr",
     "Factor",
     "Matrix",
@@ -54,6 +55,7 @@ __all__ = [
     "forward_gradient",
     "grad",
     "gradient_health",
+    "hvp",
     "is_grad_enabled",
     "jacobian",
     "jvp",

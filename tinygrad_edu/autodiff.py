@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from . import matrix_ops, ops
 from .operators import Arithmetic
 from .ops import Op
 from .reals import (
@@ -28,7 +29,8 @@ from .reals import (
     rounded, short, to_float,
 )
 from .backward import backpropagate
-from .matrix import Matrix
+from .matrix import Matrix, matrix_from
+from .matrix_ops import MatrixOp, elementwise, shape_of
 from .value import Value, one_like, zero_like
 
 if TYPE_CHECKING:
@@ -135,8 +137,10 @@ class Dual(Arithmetic):
     __slots__ = ("data", "tangent")
 
     def __init__(self, data: Real, tangent: Real = 0.0) -> None:
-        self.data = as_data("Dual", data)  # a Fraction stays exact, anything else a plain float
-        self.tangent = as_number("Dual", tangent)  # an int tangent (1, 0) keeps Fractions exact
+        # A Fraction stays exact, anything else a plain float; an int tangent (1, 0) keeps Fractions
+        # exact.  Either part may also be a node itself (nested modes, below): kept as it is.
+        self.data = data if _is_node(data) else as_data("Dual", data)
+        self.tangent = tangent if _is_node(tangent) else as_number("Dual", tangent)
 
     @classmethod
     def apply(cls, op: Op, inputs: Sequence[Any], params: tuple[Any, ...] = ()) -> Self:
@@ -152,8 +156,11 @@ class Dual(Arithmetic):
         params = plain_params(params) if params else params
         op.validate(numbers, params)
         try:
-            out = op.forward(*numbers, *params)
-            partials = op.local_derivatives(*numbers, *params, out=out)
+            if any(_is_node(x) for x in numbers):  # nested modes: skip on a first reading
+                out, partials = _on_nodes(op, numbers, params)
+            else:
+                out = op.forward(*numbers, *params)
+                partials = op.local_derivatives(*numbers, *params, out=out)
         except OverflowError:  # a Fraction beyond float range met a float: round it (IEEE 754)
             numbers = list(rounded(numbers))
             out = op.forward(*numbers, *params)
@@ -171,6 +178,50 @@ class Dual(Arithmetic):
         return f"Dual({self.data!r}, {self.tangent!r})"
 
 
+# ---------------------------------------------------------------------------
+# Nested modes: skip on a first reading.  A dual number's parts may be nodes themselves:
+# * Dual(Dual(x, 1), Dual(1, 0)) -- a dual number of dual numbers -- carries f(x), f′(x) twice
+#   and f″(x) in its tangent's tangent: forward mode over forward mode;
+# * Dual(Value(x), Value(v)) makes its tangent ∇f·v a graph of Values, whose gradient is the
+#   Hessian-vector product H·v: reverse mode over forward mode;
+# * and a Value may hold a Dual (``hvp`` below): reverse mode run on dual numbers, forward
+#   mode over reverse mode, H·v again.
+# The rules of the table are written with the ops themselves, so they run on any such node.
+# ---------------------------------------------------------------------------
+
+def _is_node(x: Any) -> bool:
+    """True for a node that can stand where a number does (a Dual, a Value), not a plain number."""
+    return isinstance(x, (Dual, Value))
+
+
+def _on_nodes(op: Op, numbers: Sequence[Any], params: tuple[Any, ...]) -> tuple[Any, tuple[Any, ...]]:
+    """``op``'s output and local derivatives when its inputs are nodes: the op and its rule applied to
+    them, so that each inner node records or carries its own derivatives."""
+    out = op(*numbers, *params)
+    partials = op.derivative(*numbers, *params, out)
+    return out, ((partials,) if op.arity == 1 else tuple(partials))
+
+
+def hvp(f: Callable[..., Any], inputs: Sequence[Real], vector: Sequence[Real]) -> list[Real]:
+    """The Hessian-vector product H·v of a scalar function ``f`` at ``inputs``, by forward mode over
+    reverse mode: reverse mode (``grad``) run on dual numbers x + vε, so that each gradient entry
+    carries its derivative along v, (H·v)ᵢ = Σⱼ ∂²f/∂xᵢ∂xⱼ·vⱼ.  One pass, no n×n Hessian.
+
+    >>> hvp(lambda x, y: x * x * y, [3.0, 2.0], [1.0, 0.0])      # H = [[2y, 2x], [2x, 0]]
+    [4.0, 6.0]
+    """
+    check_function("hvp", f)
+    inputs = numbers_of("hvp", inputs)
+    vector = numbers_of("hvp", vector, "tangent")
+    if len(inputs) != len(vector):
+        raise ValueError(f"hvp: {len(inputs)} inputs but a vector of {len(vector)}")
+    leaves = [Value(Dual(x, v)) for x, v in zip(inputs, vector)]
+    out = f(*leaves)
+    if not isinstance(out, Value):  # f ignored its inputs: no curvature
+        return [0.0] * len(inputs)
+    return [g.tangent if isinstance(g, Dual) else 0.0 for g in grad(out, leaves)]
+
+
 def _constant(op: Op, x: Any, partner: Any) -> Dual:
     """A plain number in a forward-mode expression (the 2 in ``x / 2``): a Dual with tangent 0,
     a Fraction beside a Fraction (so x / 2 stays exact), see :func:`~tinygrad_edu.ops.as_constant`."""
@@ -180,7 +231,7 @@ def _constant(op: Op, x: Any, partner: Any) -> Dual:
     return constant
 
 
-def jvp(f: Callable[..., Any], inputs: Sequence[Real], tangents: Sequence[Real]) -> tuple[Real, Real]:
+def jvp(f: Callable[..., Any], inputs: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
     """Forward mode: ``(f(inputs), ∇f(inputs) · tangents)`` in one pass.
 
     ``f`` takes numbers-like arguments and returns one.  With a one-hot
@@ -188,7 +239,18 @@ def jvp(f: Callable[..., Any], inputs: Sequence[Real], tangents: Sequence[Real])
 
     >>> jvp(lambda x, y: x * y, [2.0, 5.0], [1.0, 0.0])   # ∂(xy)/∂x = y
     (10.0, 5.0)
+
+    With Matrix inputs (and a Matrix or list of rows as each tangent), ``f``
+    gets :class:`DualMatrix` arguments and the result is ``(f(X), J·V)``, two
+    Matrices: the directional derivative of the whole output.
+
+    >>> W = Matrix([[1.0, 2.0], [0.0, 1.0]])
+    >>> y, dy = jvp(lambda X: W @ X * X, [Matrix([[1.0], [2.0]])], [[[1.0], [0.0]]])
+    >>> y.data, dy.data                       # d(W·x ⊙ x) = W·dx ⊙ x + W·x ⊙ dx
+    ([[5.0], [4.0]], [[6.0], [0.0]])
     """
+    if isinstance(inputs, (list, tuple)) and any(isinstance(x, Matrix) for x in inputs):
+        return _matrix_jvp(f, inputs, tangents)
     return _jvp("jvp", f, numbers_of("jvp", inputs), numbers_of("jvp", tangents, "tangent"))
 
 
@@ -202,6 +264,89 @@ def _jvp(where: str, f: Callable[..., Any], inputs: list[Real], tangents: list[R
     if not isinstance(out, Dual):
         raise TypeError(f"{where}: f must return a number computed from its inputs, got {short(out)}")
     return out.data, out.tangent
+
+
+class DualMatrix(Matrix):
+    """A Matrix that carries a tangent matrix of its shape along: forward mode for whole matrices.
+
+    Every matrix operation computes its result as usual and, from the inputs' tangents, the
+    result's tangent (each matrix op's ``jvp`` rule: dA·B + A·dB for a product, the op itself for
+    a linear one such as a sum, f′ entry by entry for an elementwise one).  ``tangent`` is ``None``
+    for a constant.  Nothing is recorded: there is no graph to store.
+
+    >>> X = DualMatrix([[1.0, 2.0]], [[1.0, 0.0]])      # move the first entry
+    >>> Y = (X * X).sum()
+    >>> Y.data, Y.tangent                              # d(x₁² + x₂²) = 2x₁·1
+    ([[5.0]], [[2.0]])
+    """
+
+    __slots__ = ("tangent",)
+
+    def __init__(self, rows: Any, tangent: Any = None) -> None:
+        super().__init__(rows, requires_grad=False)
+        self.tangent = None if tangent is None else matrix_from(tangent, "DualMatrix: tangent").tolist()
+        if self.tangent is not None and shape_of(self.tangent) != self.shape:
+            raise ValueError(f"DualMatrix: a tangent of shape {shape_of(self.tangent)} for a matrix of shape "
+                             f"{self.shape}")
+
+    @classmethod
+    def apply(cls, op: Op | MatrixOp, inputs: Sequence[Any], params: tuple[Any, ...] = ()) -> Self:
+        """The result as ``Matrix.apply`` makes it, and its tangent from the op's ``jvp`` rule.
+
+        >>> import math
+        >>> X = DualMatrix([[1.0, 2.0]], [[1.0, 1.0]])
+        >>> DualMatrix.apply(ops.exp, (X,)).tangent == [[math.exp(1.0), math.exp(2.0)]]
+        True
+        """
+        node = super().apply(op, inputs, params)  # checks shapes and domains first
+        matrix_op = op if isinstance(op, MatrixOp) else elementwise(op)
+        tangents = [x.tangent if isinstance(x, DualMatrix) else None for x in inputs]
+        node.tangent = None
+        if any(t is not None for t in tangents):
+            if params and not isinstance(op, MatrixOp):
+                params = plain_params(params)
+            rows = [x.data if isinstance(x, Matrix) else [[x]] for x in inputs]
+            node.tangent = matrix_op.jvp(tangents, node.data, *rows, *params)
+        return node
+
+
+    # A plain Matrix on the left (W @ X, 2 * X) must still make a DualMatrix: Python asks the right
+    # operand first when its class is a subclass that defines its own reflected operator.
+    def __rmatmul__(self, other: Any) -> Self:
+        return self.apply(matrix_ops.matmul, (other, self))
+
+    def __radd__(self, other: Any) -> Self:
+        return self.apply(ops.add, (other, self))
+
+    def __rsub__(self, other: Any) -> Self:
+        return self.apply(ops.sub, (other, self))
+
+    def __rmul__(self, other: Any) -> Self:
+        return self.apply(ops.mul, (other, self))
+
+    def __rtruediv__(self, other: Any) -> Self:
+        return self.apply(ops.div, (other, self))
+
+    def __rpow__(self, other: Any) -> Self:
+        return self.apply(ops.pow_xy, (other, self))
+
+    def __rmod__(self, other: Any) -> Self:
+        return self.apply(ops.modulo, (other, self))
+
+
+def _matrix_jvp(f: Callable[..., Any], inputs: Sequence[Any], tangents: Sequence[Any]) -> tuple[Matrix, Matrix]:
+    """``jvp`` for Matrix inputs: f on DualMatrix arguments; (f(X), J·V) as two constant Matrices."""
+    check_function("jvp", f)
+    if len(inputs) != len(tangents):
+        raise ValueError(f"jvp: {len(inputs)} inputs but {len(tangents)} tangents")
+    points = [DualMatrix(matrix_from(x, "jvp: input").data, t) for x, t in zip(inputs, tangents)]
+    out = f(*points)
+    if not isinstance(out, Matrix):
+        raise TypeError(f"jvp: f must return a Matrix computed from its inputs, got {short(out)}")
+    tangent = out.tangent if isinstance(out, DualMatrix) else None
+    m, n = out.shape
+    zeros = [[0.0] * n for _ in range(m)]  # f did not use its inputs: no change
+    return Matrix.constant(out.tolist()), Matrix.constant(tangent if tangent is not None else zeros)
 
 
 def forward_gradient(f: Callable[..., Any], inputs: Sequence[Real]) -> list[Real]:

@@ -35,26 +35,71 @@ from .reals import check_function
 __all__ = ["jacobian", "numeric_jacobian"]
 
 
-def jacobian(f: Callable[[Matrix], Matrix], x: Any) -> Matrix:
+def jacobian(f: Callable[[Matrix], Matrix], x: Any, create_graph: bool = False) -> Matrix:
     """The Jacobian of ``f`` at ``x`` by reverse mode: one backward pass per output entry.
 
     ``x`` is a Matrix or a list of rows; ``f`` gets a fresh leaf with its numbers.
 
     >>> jacobian(lambda v: v * v, [[1.0, 2.0]]).data      # diagonal: ∂(vⱼ²)/∂vⱼ = 2vⱼ
     [[2.0, 0.0], [0.0, 4.0]]
+
+    With ``create_graph=True`` (``x`` a Matrix) ``f`` gets ``x`` itself, and the
+    Jacobian is a graph of ``x`` that can be differentiated again, as with
+    ``torch.autograd.functional.jacobian(..., create_graph=True)``:
+
+    >>> X = Matrix([[1.0, 2.0]])
+    >>> J = jacobian(lambda v: v * v * v, X, create_graph=True)     # diag(3vⱼ²)
+    >>> J.data
+    [[3.0, 0.0], [0.0, 12.0]]
+    >>> J.sum().gradients([X])[0].data                              # ∂/∂vⱼ of 3vⱼ² = 6vⱼ
+    [[6.0, 12.0]]
     """
     check_function("jacobian", f)
+    if not isinstance(create_graph, bool):
+        raise TypeError(f"jacobian: create_graph must be True or False, got {create_graph!r}")
+    if create_graph:
+        if not isinstance(x, Matrix):
+            raise TypeError(f"jacobian: create_graph=True needs x as a Matrix (the Jacobian is a graph of it), "
+                            f"got {type(x).__name__}")
+        return _jacobian_graph(f, x)
     point = _leaf("jacobian", x)
     y = _evaluate("jacobian", f, point)
     m, n = y.shape
     rows = []
     for i in range(m):
         for j in range(n):
-            seed = Matrix.zeros(m, n, requires_grad=False)
-            seed.data[i][j] = 1.0  # pick output entry (i, j): the upstream gradient is one-hot
-            (g,) = y.gradients([point], grad_output=seed)
+            (g,) = y.gradients([point], grad_output=_one_hot(m, n, i, j))
             rows.append([v for row in g.data for v in row])
     return Matrix(rows, requires_grad=False)
+
+
+def _one_hot(m: int, n: int, i: int, j: int) -> Matrix:
+    """The upstream gradient that picks output entry (i, j)."""
+    seed = Matrix.zeros(m, n, requires_grad=False)
+    seed.data[i][j] = 1.0
+    return seed
+
+
+def _jacobian_graph(f: Callable[[Matrix], Matrix], x: Matrix) -> Matrix:
+    """The Jacobian as a graph of ``x``: each row, the gradient of one output entry (a p×q graph),
+    laid out flat as 1×(p·q) by matrix products with constant 0/1 matrices, then put in its place by
+    ``scatter_rows`` and added up.  Only differentiable operations, so every step is recorded."""
+    y = _evaluate("jacobian", f, x)
+    (m, n), (p, q) = y.shape, x.shape
+    jac = None
+    for i in range(m):
+        for j in range(n):
+            (g,) = y.gradients([x], grad_output=_one_hot(m, n, i, j), create_graph=True)
+            flat = None
+            for k in range(p):  # row k of g goes to columns k·q … k·q + q − 1 of the flat row
+                place = Matrix.constant([[1.0 if c == k * q + r else 0.0 for c in range(p * q)] for r in range(q)])
+                term = g.select_rows([k]) @ place
+                flat = term if flat is None else flat + term
+            assert flat is not None
+            row = flat.scatter_rows([i * n + j], m * n)
+            jac = row if jac is None else jac + row
+    assert jac is not None
+    return jac
 
 
 def numeric_jacobian(f: Callable[[Matrix], Matrix], x: Any, h: float | None = None) -> Matrix:

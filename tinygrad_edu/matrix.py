@@ -70,12 +70,13 @@ class Matrix(Arithmetic):
     """
 
     __slots__ = ("data", "_grad", "label", "requires_grad", "_prev", "_op", "_params")
+    data: Rows
     #: A Matrix stores no local derivatives (they would be Jacobians): backward calls :meth:`vjp`.
     _partials = None
 
     def __init__(self, rows: Any, label: str = "", requires_grad: bool = True) -> None:
         self.data = _checked_rows("Matrix", rows)
-        self._grad: Rows | None = None  # zeros, made when first read (most intermediate nodes never need them)
+        self._grad: Rows | Matrix | None = None  # zeros, made when first read (most intermediate nodes never need them)
         if not isinstance(label, str):
             raise TypeError(f"Matrix: label must be a str, got {short(label)}")
         if not isinstance(requires_grad, bool):
@@ -280,8 +281,9 @@ class Matrix(Arithmetic):
         return (len(self.data), len(self.data[0]))
 
     @property
-    def grad(self) -> Rows:
-        """∂output/∂self after ``backward()``, a list of rows like ``.data`` (zeros before).
+    def grad(self) -> Any:
+        """∂output/∂self after ``backward()``, a list of rows like ``.data`` (zeros before); after
+        ``backward(create_graph=True)``, a Matrix holding the gradient's graph.
 
         >>> A = Matrix([[1.0, 2.0]])
         >>> before = A.grad
@@ -323,6 +325,24 @@ class Matrix(Arithmetic):
         ('matmul', 'exp', '')
         """
         return "" if self._op is None else self._op.name
+
+    def _number(self, symbol: str) -> Any:
+        """The number ``<``, ``<=``, ``>``, ``>=`` compare (``if loss < best:``): a 1×1 matrix's.
+
+        A bigger matrix has no single number: PyTorch compares it entry by entry and then refuses
+        the result in an ``if``; here the comparison itself says so.
+
+        >>> loss = Matrix([[1.0, 2.0]]).mean()
+        >>> loss < 2, loss >= Matrix([[1.5]])
+        (True, True)
+        >>> Matrix([[1.0, 2.0]]) < 2
+        Traceback (most recent call last):
+        ValueError: <: compares the number of a 1×1 matrix (a loss); this one has shape (1, 2) (compare entries through .data)
+        """
+        if self.shape != (1, 1):
+            raise ValueError(f"{symbol}: compares the number of a 1×1 matrix (a loss); this one has shape "
+                             f"{self.shape} (compare entries through .data)")
+        return self.data[0][0]
 
     def item(self) -> Real:
         """The number in a 1×1 matrix.
@@ -405,6 +425,96 @@ class Matrix(Arithmetic):
         ([[2.5]], [[2.0, 3.0]], [[1.5], [3.5]])
         """
         return self.apply(matrix_ops.mean, (self,), (_check_axis("mean", axis),))
+
+    def max(self, axis: int | None = None) -> Self:
+        """The largest entry (1×1), of each column (``axis=0``) or of each row (``axis=1``).  Entries
+        that tie for it share its gradient evenly, as in PyTorch's ``amax``.
+
+        >>> A = Matrix([[1.0, 5.0], [5.0, 2.0]])
+        >>> A.max().data, A.max(axis=0).data, A.max(axis=1).data
+        ([[5.0]], [[5.0, 5.0]], [[5.0], [5.0]])
+        >>> A.max().backward()
+        >>> A.grad                                    # two entries tie: half each
+        [[0.0, 0.5], [0.5, 0.0]]
+        """
+        return self.apply(matrix_ops.amax, (self,), (_check_axis("max", axis),))
+
+    def min(self, axis: int | None = None) -> Self:
+        """The smallest entry (1×1), of each column (``axis=0``) or of each row (``axis=1``); ties
+        share the gradient evenly, as for :meth:`max`.
+
+        >>> Matrix([[1.0, 5.0], [0.5, 2.0]]).min(axis=1).data
+        [[1.0], [0.5]]
+        """
+        return self.apply(matrix_ops.amin, (self,), (_check_axis("min", axis),))
+
+    def prod(self, axis: int | None = None) -> Self:
+        """The product of all entries (1×1), of each column (``axis=0``) or of each row (``axis=1``).
+
+        Built as a chain of elementwise products of rows, so its gradient is what the chain rule
+        makes of ``mul``'s: ∂/∂xᵢ is the product of the *other* entries, exact where xᵢ = 0 too
+        (where prod/xᵢ would divide by zero), and it can be differentiated again.
+
+        >>> A = Matrix([[2.0, 0.0], [3.0, 4.0]])
+        >>> A.prod(axis=0).data, A.prod(axis=1).data
+        ([[6.0, 0.0]], [[0.0], [12.0]])
+        >>> A.prod().backward()
+        >>> A.grad                                    # only the zero's slope is not 0: 2·3·4
+        [[0.0, 24.0], [0.0, 0.0]]
+        """
+        axis = _check_axis("prod", axis)
+        if axis is None:
+            return self.prod(axis=0).T.prod(axis=0)
+        if axis == 1:
+            return self.T.prod(axis=0).T
+        result = self[0]
+        for i in range(1, len(self)):
+            result = result * self[i]
+        return result
+
+    def var(self, axis: int | None = None, correction: int = 1) -> Self:
+        """The variance of all entries (1×1), of each column (``axis=0``) or of each row (``axis=1``):
+        Σ(x − mean)² / (N − correction) over the N entries of each group.
+
+        ``correction=1`` (the default, as in ``torch.var``) is Bessel's unbiased estimate;
+        ``correction=0`` divides by N, the biased variance batch norm uses for its batch.
+
+        >>> A = Matrix([[1.0, 2.0, 3.0, 4.0]])
+        >>> A.var().data, A.var(correction=0).data, A.var(axis=0, correction=0).data
+        ([[1.6666666666666667]], [[1.25]], [[0.0, 0.0, 0.0, 0.0]])
+        """
+        axis = _check_axis("var", axis)
+        if not is_int(correction) or correction < 0:
+            raise ValueError(f"var: correction must be an int ≥ 0 (1 for the unbiased variance), "
+                             f"got {short(correction)}")
+        m, n = self.shape
+        count = m * n if axis is None else (m if axis == 0 else n)
+        if count - correction < 1:
+            raise ValueError(f"var: {count} {'entry' if count == 1 else 'entries'} per group with "
+                             f"correction={correction}: N − correction must be at least 1")
+        centred = self - self.mean(axis)
+        return (centred * centred).sum(axis) / (count - correction)
+
+    def std(self, axis: int | None = None, correction: int = 1) -> Self:
+        """The standard deviation, √var (see :meth:`var`; ``correction=1`` as in ``torch.std``).
+
+        Where every entry of a group is the same, std is 0 at a cone point (as |x| at 0) and has no
+        derivative; we take 0 there, as PyTorch does.  The square root is then taken of 1 instead of
+        0 and multiplied by 0, so that √′(0) = ∞ never meets the 0 of x − mean (∞·0 = nan).
+
+        >>> X = Matrix([[1.0, 3.0], [2.0, 2.0]])
+        >>> X.std(axis=1).data
+        [[1.4142135623730951], [0.0]]
+        >>> X.std(axis=1).sum().backward()
+        >>> X.grad
+        [[-0.7071067811865475, 0.7071067811865475], [0.0, 0.0]]
+        """
+        variance = self.var(axis, correction)
+        flat = [[1.0 if v == 0 else 0.0 for v in row] for row in variance.data]  # groups of equal entries
+        if not any(map(any, flat)):
+            return variance.sqrt()
+        spread = Matrix.constant([[1.0 - f for f in row] for row in flat])
+        return (variance + Matrix.constant(flat)).sqrt() * spread
 
     def broadcast_to(self, shape: tuple[int, int]) -> Self:
         """This 1×1, 1×n or m×1 matrix repeated to ``shape``.
@@ -533,7 +643,7 @@ class Matrix(Arithmetic):
             result.append(g)
         return result
 
-    def backward(self, gradient: Any = None) -> None:
+    def backward(self, gradient: Any = None, create_graph: bool = False) -> None:
         """Add ∂self/∂node to ``.grad`` of every node ``self`` depends on (a 1×1 ``self``).
 
         For a matrix ``self`` of another shape pass ``gradient``, a matrix of
@@ -545,13 +655,33 @@ class Matrix(Arithmetic):
         >>> (X * X).backward(gradient=[[1.0, 10.0]])     # not 1×1: the upstream gradient is given
         >>> X.grad
         [[2.0, 40.0]]
+
+        With ``create_graph=True`` each ``.grad`` is a Matrix, the gradient's own
+        graph, which can be differentiated again (a Hessian-vector product, as in PyTorch):
+
+        >>> W, V = Matrix([[1.0, 2.0]]), Matrix([[1.0, 0.0]], requires_grad=False)
+        >>> (W * W * W).sum().backward(create_graph=True)     # W.grad = 3W², a Matrix
+        >>> W.grad.data
+        [[3.0, 12.0]]
+        >>> (W.grad * V).sum().gradients([W])[0].data         # ∂(3W²·V)/∂W = 6W·V
+        [[6.0, 0.0]]
         """
+        if not isinstance(create_graph, bool):
+            raise TypeError(f"backward: create_graph must be True or False, got {short(create_graph)}")
+        if create_graph:  # skip on a first reading: each .grad a graph, added to what is there as a graph
+            graphs = backpropagate(self, _seed("backward", self, gradient, copy=False), True)
+            for node, g in graphs.items():
+                old = node._grad
+                node._grad = g if old is None else (old if isinstance(old, Matrix) else Matrix.constant(old)) + g
+            return
         grads = backpropagate(self, _seed("backward", self, gradient), False)
         # Backward hands one gradient object to several nodes where a rule passes g
         # through unchanged (x + y): the first takes its rows, the others get copies,
         # so that no two .grad share rows.
         handed_out = set()
         for node, g in grads.items():
+            if isinstance(node._grad, Matrix):  # a graph left by backward(create_graph=True): its numbers
+                node._grad = node._grad.tolist()
             if node._grad is not None:
                 node._grad = [[s + t for s, t in zip(old, new)] for old, new in zip(node._grad, g.data)]
             elif id(g) in handed_out:

@@ -59,7 +59,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import ops
 from .mode import flags
-from .reals import NUMBERS
+from .reals import NUMBERS, to_float
 
 if TYPE_CHECKING:
     from .matrix import Matrix
@@ -213,12 +213,22 @@ class MatrixOp:
 
     name = "matrix op"
     arity = 1
+    #: The op is linear in its one input (sum, transpose, select_rows...): forward mode (``jvp``)
+    #: applies the op itself to the input's tangent.
+    linear = False
 
     def forward(self, *args: Any) -> Rows:
         raise NotImplementedError
 
     def vjp(self, g: Matrix, out: Matrix, needs: Sequence[bool], *args: Any) -> Products:
         raise NotImplementedError
+
+    def jvp(self, tangents: Sequence[Rows | None], out: Rows, *args: Any) -> Rows:
+        """Forward mode (skip on a first reading): the output's tangent from the inputs' tangents
+        (``None`` for a constant), on plain lists of rows.  A linear op is its own rule."""
+        if self.linear:
+            return self.forward(tangents[0], *args[self.arity:])
+        raise NotImplementedError(f"{self.name}: no forward-mode rule")
 
     def __repr__(self) -> str:
         return f"MatrixOp({self.name!r})"
@@ -252,6 +262,12 @@ class MatMul(MatrixOp):
             )
         return matmul_rows(a, b)
 
+    def jvp(self, tangents: Sequence[Rows | None], out: Rows, a: Rows, b: Rows) -> Rows:
+        """Forward mode: d(A·B) = dA·B + A·dB (the product rule, for matrices)."""
+        ta, tb = tangents
+        parts = ([matmul_rows(ta, b)] if ta is not None else []) + ([matmul_rows(a, tb)] if tb is not None else [])
+        return parts[0] if len(parts) == 1 else [[s + t for s, t in zip(p, q)] for p, q in zip(*parts)]
+
     def vjp(self, g: Matrix, out: Matrix, needs: Sequence[bool], a: Matrix, b: Matrix) -> Products:
         if flags.grad_enabled:  # create_graph: the gradients must themselves be graphs
             return (g @ b.T if needs[0] else None, a.T @ g if needs[1] else None)
@@ -267,6 +283,7 @@ class Transpose(MatrixOp):
     """Y = Aᵀ, Yᵢⱼ = Aⱼᵢ.  Backward: ∂L/∂A = gᵀ (transposing is its own adjoint)."""
 
     name = "transpose"
+    linear = True
 
     def forward(self, a: Rows) -> Rows:
         return transpose_rows(a)
@@ -288,6 +305,7 @@ class Sum(MatrixOp):
     """
 
     name = "sum"
+    linear = True
 
     def forward(self, a: Rows, axis: int | None) -> Rows:
         if axis is None:
@@ -307,6 +325,7 @@ class Mean(MatrixOp):
     """
 
     name = "mean"
+    linear = True
 
     def forward(self, a: Rows, axis: int | None) -> Rows:
         m, n = shape_of(a)
@@ -330,6 +349,7 @@ class BroadcastTo(MatrixOp):
     """
 
     name = "broadcast_to"
+    linear = True
 
     def forward(self, a: Rows, m: int, n: int) -> Rows:
         broadcast_shape("broadcast_to", "to", shape_of(a), (m, n))
@@ -349,6 +369,7 @@ class SelectRows(MatrixOp):
     """
 
     name = "select_rows"
+    linear = True
 
     def forward(self, a: Rows, index: tuple[int, ...]) -> Rows:
         return [a[i][:] for i in index]
@@ -363,6 +384,7 @@ class ScatterRows(MatrixOp):
     ∂L/∂Aₚ = g[index[p]]."""
 
     name = "scatter_rows"
+    linear = True
 
     def forward(self, a: Rows, index: tuple[int, ...], m: int) -> Rows:
         n = len(a[0])
@@ -387,6 +409,7 @@ class GatherColumns(MatrixOp):
     """
 
     name = "gather_columns"
+    linear = True
 
     def forward(self, a: Rows, index: tuple[int, ...]) -> Rows:
         return [[row[j]] for row, j in zip(a, index)]
@@ -401,6 +424,7 @@ class ScatterColumns(MatrixOp):
     again: ∂L/∂Aᵢ = g[i, index[i]]."""
 
     name = "scatter_columns"
+    linear = True
 
     def forward(self, a: Rows, index: tuple[int, ...], n: int) -> Rows:
         rows = [[0.0] * n for _ in a]
@@ -411,6 +435,56 @@ class ScatterColumns(MatrixOp):
     def vjp(self, g: Matrix, out: Matrix, needs: Sequence[bool], a: Matrix, index: tuple[int, ...],
             n: int) -> Products:
         return (g.gather_columns(index),)
+
+
+class Extremum(MatrixOp):
+    """The largest (``max``) or smallest (``min``) entry: of all of them (axis None, a 1×1 result),
+    of each column (axis 0, 1×n) or of each row (axis 1, m×1).  A nan in a group makes it nan.
+
+    Only the entries that reach the extremum move it, so only they get a gradient.  Where k entries
+    tie, each gets an equal share (PyTorch's ``amax``/``amin``, and its ``max()`` of a whole tensor,
+    do the same; its ``max(dim)`` gives all of it to one index instead):
+
+        ∂L/∂Aᵢⱼ = g/k  where Aᵢⱼ is one of the k entries equal to the extremum of its group, else 0
+
+    The shares are constants, so under ``create_graph`` the second derivative is 0, as it is
+    wherever max is differentiable (between ties it is linear).
+    """
+
+    def __init__(self, name: str, pick: Any) -> None:
+        self.name = name
+        self.pick = pick  # the builtin max or min
+
+    def forward(self, a: Rows, axis: int | None) -> Rows:
+        if axis is None:
+            return [[self._of([x for row in a for x in row])]]
+        if axis == 0:
+            return [[self._of(list(column)) for column in zip(*a)]]
+        return [[self._of(row)] for row in a]
+
+    def _of(self, values: list[Any]) -> Any:
+        return math.nan if any(v != v for v in values) else self.pick(values)
+
+    def vjp(self, g: Matrix, out: Matrix, needs: Sequence[bool], a: Matrix, axis: int | None) -> Products:
+        return (g.broadcast_to(a.shape) * _constant_like(g, _shares(a.data, out.data, axis)),)
+
+    def jvp(self, tangents: Sequence[Rows | None], out: Rows, a: Rows, axis: int | None) -> Rows:
+        """Forward mode: the tied entries' tangents, averaged: Σ share·tangent over each group."""
+        (t,) = tangents
+        assert t is not None
+        weighted = [[w * v for w, v in zip(w_row, t_row)] for w_row, t_row in zip(_shares(a, out, axis), t)]
+        return Sum().forward(weighted, axis)
+
+
+def _shares(a: Rows, out: Rows, axis: int | None) -> Rows:
+    """Each entry's share of its group's extremum: 1/k for the k entries that reach it, else 0."""
+    m, n = shape_of(a)
+    extreme = broadcast_rows(out, m, n)  # each entry beside the extremum of its group
+    hits = [[x == e or (x != x and e != e) for x, e in zip(row, e_row)] for row, e_row in zip(a, extreme)]
+    counts = broadcast_rows(Sum().forward([[int(h) for h in row] for row in hits], axis), m, n)
+    one = [[type(e)(1) for e in row] for row in extreme]  # 1, or Fraction(1): exact shares of a Fraction
+    return [[u / k if hit else 0 * u for hit, u, k in zip(h_row, u_row, k_row)]
+            for h_row, u_row, k_row in zip(hits, one, counts)]
 
 
 # ---------------------------------------------------------------------------
@@ -490,6 +564,25 @@ class Elementwise(MatrixOp):
             return [[f(x, y)] for (x,), (y,) in zip(rows_a, rows_b)]
         return [list(map(f, ra, rb)) for ra, rb in zip(rows_a, rows_b)]
 
+    # -- forward mode: skip on a first reading ---------------------------------
+
+    def jvp(self, tangents: Sequence[Rows | None], out: Rows, *args: Any) -> Rows:
+        """Σᵢ ∂f/∂inputᵢ · tangentᵢ entry by entry, with the scalar rule on the numbers; a zero
+        tangent is skipped, so an infinite slope times no change is 0, not nan (as for Dual)."""
+        m, n = shape_of(out)
+        inputs = [_stretched(x, m, n) for x in args[:self.arity]]
+        params = args[self.arity:]
+        moving = [(i, _stretched(t, m, n)) for i, t in enumerate(tangents) if t is not None]
+        rows = []
+        for r in range(m):
+            row = []
+            for c in range(n):
+                numbers = [x[r][c] for x in inputs]
+                partials = self.op.local_derivatives(*numbers, *params, out=out[r][c])
+                row.append(sum((partials[i] * t[r][c] for i, t in moving if t[r][c] != 0), 0.0))
+            rows.append(row)
+        return rows
+
     # -- backward ------------------------------------------------------------
 
     def vjp(self, g: Matrix, out: Matrix, needs: Sequence[bool], *args: Any) -> Products:
@@ -519,10 +612,16 @@ class Elementwise(MatrixOp):
 
     def _vjp_binary(self, g: Matrix, out: Matrix, needs: Sequence[bool], a: Matrix,
                     b: Matrix) -> Products:
-        if self.op.piecewise_linear or self.op.kinks:  # a rule that reads the numbers: entry by entry
-            local_a, local_b = _entrywise_binary_derivative(self.op, a, b, out)
+        op = self.op
+        if op.vertical_tangents:  # x ** y at a zero base: the rule reads the numbers there (∂/∂y = 0, a limit)
+            _refuse_special_entry(op, a)  # under create_graph
+        # Plain backward takes the rule of an op with jumps or vertical tangents (atan2, which rescales
+        # tiny inputs; pow at a zero base) on each pair of numbers, as it would on Values.
+        reads_numbers = not flags.grad_enabled and bool(op.jumps or op.vertical_tangents)
+        if op.piecewise_linear or op.kinks or reads_numbers:  # a rule that reads the numbers: entry by entry
+            local_a, local_b = _entrywise_binary_derivative(op, a, b, out)
         else:
-            local_a, local_b = self.op.derivative(a, b, out)  # the scalar rule on whole matrices
+            local_a, local_b = op.derivative(a, b, out)  # the scalar rule on whole matrices
         return (
             sum_to(_times(g, local_a), a.shape) if needs[0] else None,
             sum_to(_times(g, local_b), b.shape) if needs[1] else None,
@@ -560,13 +659,22 @@ def _entrywise_derivative(op: ops.Op, x: Matrix, out: Matrix, params: tuple[Any,
     ])
 
 
+def _pair_derivative(op: ops.Op, av: Any, bv: Any, ov: Any) -> Any:
+    """The rule at one pair of numbers; a Fraction beyond float range beside a float rounded the
+    IEEE way first, as ``Value.apply`` does (0.0 ** Fraction(10**400) must not raise)."""
+    try:
+        return op.derivative(av, bv, ov)
+    except OverflowError:
+        return op.derivative(to_float(av), to_float(bv), ov)
+
+
 def _entrywise_binary_derivative(op: ops.Op, a: Matrix, b: Matrix, out: Matrix) -> tuple[Matrix, Matrix]:
     """∂f/∂a and ∂f/∂b of a kinked binary op at every entry (a, b broadcast to out's shape)."""
     if not op.piecewise_linear and flags.grad_enabled:
         _entrywise_derivative(op, a, out, ())  # raises the NotImplementedError above
     m, n = out.shape
     rows_a, rows_b = _stretched(a.data, m, n), _stretched(b.data, m, n)
-    pairs = [[op.derivative(av, bv, ov) for av, bv, ov in zip(ra, rb, ro)]
+    pairs = [[_pair_derivative(op, av, bv, ov) for av, bv, ov in zip(ra, rb, ro)]
              for ra, rb, ro in zip(rows_a, rows_b, out.data)]
     return (_constant_like(out, [[p[0] for p in row] for row in pairs]),
             _constant_like(out, [[p[1] for p in row] for row in pairs]))
@@ -584,6 +692,20 @@ def _refuse_infinite_slopes(op: ops.Op, x: Matrix, out: Matrix, params: tuple[An
                 )
 
 
+def _refuse_special_entry(op: ops.Op, a: Matrix) -> None:
+    """Under create_graph, refuse an entry of a binary op's first input at one of its vertical
+    tangents: the rule reads its numbers there, so it gives no graph to differentiate again."""
+    if not flags.grad_enabled:
+        return
+    for i, row in enumerate(a.data):
+        for j, v in enumerate(row):
+            if v in op.vertical_tangents:
+                raise NotImplementedError(
+                    f"{op.name}: create_graph at entry ({i}, {j}) = {v!r} of input 0, where the rule reads the "
+                    f"numbers ({'; '.join(op.vertical_tangents.values())}): second derivatives there need Values"
+                )
+
+
 # ---------------------------------------------------------------------------
 # The table, by name, and the elementwise version of every scalar op.
 # ---------------------------------------------------------------------------
@@ -597,6 +719,8 @@ select_rows = SelectRows()
 scatter_rows = ScatterRows()
 gather_columns = GatherColumns()
 scatter_columns = ScatterColumns()
+amax = Extremum("max", max)
+amin = Extremum("min", min)
 
 _ELEMENTWISE: dict[ops.Op, Elementwise] = {op: Elementwise(op) for op in ops.OPS.values()}
 
@@ -626,5 +750,5 @@ def elementwise(op: ops.Op) -> Elementwise:
 MATRIX_OPS: dict[str, MatrixOp] = {
     op.name: op
     for op in (matmul, transpose, sum_op, mean, broadcast_to, select_rows, scatter_rows,
-               gather_columns, scatter_columns, *_ELEMENTWISE.values())
+               gather_columns, scatter_columns, amax, amin, *_ELEMENTWISE.values())
 }

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import ops
-from .reals import NUMBERS, as_number
+from .reals import NUMBERS, as_number, short
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -38,6 +38,7 @@ class Arithmetic:
     """
 
     __slots__ = ()
+    data: Any  # the number (a Matrix: the rows) each node type holds
 
     @classmethod
     def apply(cls, op: ops.Op, inputs: Sequence[Any], params: tuple[Any, ...] = ()) -> Self:
@@ -84,6 +85,34 @@ class Arithmetic:
 
     def __rpow__(self, base: Any) -> Self:
         return self.apply(ops.pow_xy, (base, self))
+
+    def __mod__(self, other: Any) -> Self:
+        return self.apply(ops.modulo, (self, other))
+
+    def __rmod__(self, other: Any) -> Self:
+        return self.apply(ops.modulo, (other, self))
+
+    # Comparisons (skip on a first reading: no gradient passes through them), as micrograd and
+    # PyTorch users write them (``if loss < best:``): on the numbers,
+    # giving a plain bool.  No node is made and no gradient flows: a comparison is a decision, not a
+    # function to differentiate.  ``==`` is deliberately not one of them: it stays identity (Python's
+    # default), so that nodes stay usable as dict keys and set members, which backward relies on;
+    # compare numbers as ``x.data == y.data``.
+    def __lt__(self, other: object) -> bool:
+        return bool(_comparable(self, "<") < _comparable(other, "<"))
+
+    def __le__(self, other: object) -> bool:
+        return bool(_comparable(self, "<=") <= _comparable(other, "<="))
+
+    def __gt__(self, other: object) -> bool:
+        return bool(_comparable(self, ">") > _comparable(other, ">"))
+
+    def __ge__(self, other: object) -> bool:
+        return bool(_comparable(self, ">=") >= _comparable(other, ">="))
+
+    def _number(self, symbol: str) -> Any:
+        """The number a comparison reads (a Matrix overrides this: only a 1×1 one has one)."""
+        return self.data
 
     def __neg__(self) -> Self:
         return self.apply(ops.neg, (self,))
@@ -202,3 +231,87 @@ class Arithmetic:
 
     def __abs__(self) -> Self:
         return self.abs()
+
+    # More functions of the table, the same one line each: a first reading may skip to the end.
+    def sign(self) -> Self:
+        """−1, 0 or 1 (:data:`tinygrad_edu.ops.sign`); its derivative is 0.
+
+        >>> from tinygrad_edu import Value
+        >>> Value(-2.5).sign().data, Value(0.0).sign().data
+        (-1.0, 0.0)
+        """
+        return self.apply(ops.sign, (self,))
+
+    def floor(self) -> Self:
+        """⌊x⌋ (:data:`tinygrad_edu.ops.floor`); its derivative is 0.
+
+        >>> from tinygrad_edu import Value
+        >>> Value(-2.5).floor().data
+        -3.0
+        """
+        return self.apply(ops.floor, (self,))
+
+    def ceil(self) -> Self:
+        """⌈x⌉ (:data:`tinygrad_edu.ops.ceil`); its derivative is 0.
+
+        >>> from tinygrad_edu import Value
+        >>> Value(-2.5).ceil().data
+        -2.0
+        """
+        return self.apply(ops.ceil, (self,))
+
+    def asin(self) -> Self:
+        """arcsin x for −1 ≤ x ≤ 1 (:data:`tinygrad_edu.ops.asin`).
+
+        >>> from tinygrad_edu import Value
+        >>> Value(1.0).asin().data * 2     # π
+        3.141592653589793
+        """
+        return self.apply(ops.asin, (self,))
+
+    def acos(self) -> Self:
+        """arccos x for −1 ≤ x ≤ 1 (:data:`tinygrad_edu.ops.acos`).
+
+        >>> from tinygrad_edu import Value
+        >>> Value(1.0).acos().data
+        0.0
+        """
+        return self.apply(ops.acos, (self,))
+
+    def atan(self) -> Self:
+        """arctan x (:data:`tinygrad_edu.ops.atan`).
+
+        >>> from tinygrad_edu import Value
+        >>> Value(1.0).atan().data * 4     # π
+        3.141592653589793
+        """
+        return self.apply(ops.atan, (self,))
+
+    def atan2(self, x: Any) -> Self:
+        """The angle of the point (x, self): ``atan2(self, x)``, as ``torch.atan2(y, x)``
+        (:data:`tinygrad_edu.ops.atan2`).
+
+        >>> from tinygrad_edu import Value
+        >>> Value(1.0).atan2(-1.0).data    # 3π/4: the point (−1, 1)
+        2.356194490192345
+        """
+        return self.apply(ops.atan2, (self, x))
+
+
+def _comparable(x: object, symbol: str) -> Any:
+    """What ``symbol`` compares: a node's number (nested nodes too: a dual number of Values), or a
+    real number as it is; anything else is a TypeError naming both.
+
+    >>> from tinygrad_edu import Value
+    >>> Value(2.0) < 3, 1 >= Value(0.5), Value(1.0) > Value(2.0)
+    (True, True, False)
+    >>> Value(1.0) < "2"
+    Traceback (most recent call last):
+    TypeError: <: compares a node with a node or a real number, got '2' of type str
+    """
+    while isinstance(x, Arithmetic):
+        x = x._number(symbol)
+    if isinstance(x, bool) or not isinstance(x, NUMBERS):
+        raise TypeError(f"{symbol}: compares a node with a node or a real number, got {short(x)} of type "
+                        f"{type(x).__name__}")
+    return x

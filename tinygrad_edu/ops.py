@@ -10,6 +10,7 @@ as an :class:`Op` holding, side by side:
 * ``domain``     -- where the rule is valid, one :class:`Interval` per input,
 * ``kinks``      -- points where the derivative jumps, and the value we use there,
 * ``poles``      -- points where the derivative blows up (1/y at y = 0),
+* ``jumps``      -- where the function itself jumps (floor, at every integer),
 * ``complex_forward`` -- the same function on complex numbers, when it is
   analytic; the complex-step check in :mod:`tinygrad_edu.numeric` uses it.
 
@@ -142,12 +143,15 @@ class Op:
     piecewise_linear: bool = False  # the derivative is a constant between kinks (relu), so its own derivative is 0
     vertical_tangents: dict[float, str] = field(default_factory=dict)  # input 0's points where it is infinite (√x)
     poles: dict[int, tuple[float, ...]] = field(default_factory=dict)  # input -> points where it is unbounded (1/y)
+    jumps: str = ""  # where the function itself jumps (floor: at every integer), and the derivative used there
+    jump_distance: Callable[..., float] | None = None  # (inputs, i) -> how far input i is from the nearest jump
 
     # -- how it is written ------------------------------------------------------------
     symbol: str = ""  # how mathematics writes it: σ, +, √ (the name unless given)
     layout: str = "call"  # σ(x) "call", x + y "infix", −x "prefix", √x "radical", x² "power", |x| "bars"
     python_operator: str | None = None  # the operator Python writes it with, if any: "+", "**"
     prime: str | None = None  # the explainer writes its derivative as prime(x), σ′(z), not as the rule
+    input_names: tuple[str, ...] = ()  # how the table names the inputs: ("y", "x") for atan2 (x, y unless given)
 
     # -- extras: skip on a first reading -----------------------------------------------
     complex_forward: Callable[..., Any] | None = None  # the same function on complex numbers (complex step)
@@ -160,7 +164,7 @@ class Op:
         self.param_domains = self.param_domains or (REALS,) * len(self.param_names)
         self.domain = self.domain or (REALS,) * self.arity
         self.symbol = self.symbol or self.name
-        if self.prime is None and self.piecewise_linear:
+        if self.prime is None and self.piecewise_linear and self.arity == 1:
             self.prime = f"{self.symbol}′"  # a piecewise-linear rule written out is just a number, 1 or 0
         self.restricted = self.check is not None or any(d != REALS for d in self.domain)
         self.__doc__ = self.doc or f"The primitive operation {self.name}."
@@ -173,7 +177,8 @@ class Op:
         >>> tanh.smooth, relu.smooth, log.smooth
         (True, False, False)
         """
-        return not (self.kinks or self.vertical_tangents or self.poles or self.restricted or self.param_names)
+        return not (self.kinks or self.jumps or self.vertical_tangents or self.poles or self.restricted
+                    or self.param_names)
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
@@ -258,6 +263,9 @@ def _check_op_arguments(op: Op) -> None:
                          f" (one Interval per input)")
     if op.param_domains and len(op.param_domains) != len(op.param_names):
         raise ValueError(f"Op {name}: param_domains needs one Interval per name in param_names")
+    if op.jumps and not callable(op.jump_distance):
+        raise ValueError(f"Op {name}: jumps needs jump_distance(inputs, i), how far input i is from the nearest "
+                         f"jump, so that tests keep their steps clear of the jumps")
     if op.layout not in LAYOUTS:
         raise ValueError(f"Op {name}: layout must be one of {', '.join(LAYOUTS)}, got {short(op.layout)}")
 
@@ -459,12 +467,33 @@ neg = Op(
     doc="−x.  d/dx = −1.",
 )
 
+def _pow_xy_derivative(x: Any, y: Any, out: Any) -> tuple[Any, Any]:
+    # ∂/∂x = y·x^(y−1), ∂/∂y = xʸ·ln x.  At x = 0 (with y > 0, so 0ʸ = 0) ln x is −inf but
+    # xʸ·ln x → 0: ∂/∂y = 0 there, as autograd and PyTorch give; ∂/∂x is y·0^(y−1): 0 for y > 1
+    # (still a graph, so (x²)″ = 2 at 0), 1 for y = 1, and +inf for 0 < y < 1, a vertical tangent.
+    if value_of(x) == 0:
+        c = value_of(y)
+        return (y * pow_xy(x, y - 1) if c > 1 else (1 if c == 1 else inf)), 0
+    return y * pow_xy(x, y - 1), out * log(x)
+
+
+def _check_pow_xy(x: Real, y: Real) -> tuple[type[Exception], str] | None:
+    if x == 0 and y < 0:
+        return ZeroDivisionError, f"0 ** {short(y)}: zero cannot be raised to a negative power"
+    if x == 0 and y == 0:
+        return ValueError, ("0 ** 0 with a differentiable exponent: 0ʸ is 0 for y > 0 and 1 at y = 0, "
+                            "so ∂/∂y does not exist there")
+    return None
+
+
 pow_xy: Op = Op(
-    "pow", forward=_power, derivative=lambda x, y, out: (y * pow_xy(x, y - 1), out * log(x)), arity=2,
-    domain=(POSITIVE, REALS),
+    "pow", forward=_power, derivative=_pow_xy_derivative, arity=2,
+    domain=(NON_NEGATIVE, REALS), check=_check_pow_xy,
+    vertical_tangents={0.0: "∂(xʸ)/∂x = +inf at x = 0 when 0 < y < 1"},
     symbol="^", layout="power", python_operator="**", complex_forward=_complex_power,
     doc="x ** y with both x and y differentiable.  ∂/∂x = y·x^(y−1), ∂/∂y = x^y·ln x,\n"
-        "which needs x > 0 (use a plain-number exponent, ``x ** 3``, for a negative base).",
+        "which needs x > 0, or x = 0 with y > 0: then 0ʸ = 0 and ∂/∂y = 0, its limit (as PyTorch).\n"
+        "Use a plain-number exponent, ``x ** 3``, for a negative base.",
 )
 
 
@@ -576,11 +605,188 @@ bce_with_logits = Op(
         "The formula is linear in y, so the rule holds for every real y; the loss checks y ∈ [0, 1].",
 )
 
+# ---------------------------------------------------------------------------
+# More rows: steps, inverse trigonometric functions, the angle of a point, and
+# the remainder.  What they need first (a first reading may skip to the rows).
+# ---------------------------------------------------------------------------
+
+def _sign(x: Real) -> Real:
+    """−1, 0 or 1, of the input's kind (a Fraction stays a Fraction); sign(nan) is nan, as in PyTorch."""
+    if x != x:
+        return x
+    s = (x > 0) - (x < 0)
+    return Fraction(s) if isinstance(x, Fraction) else float(s)
+
+
+def _rounding(f: Callable[[Any], int]) -> Callable[[Real], Real]:
+    """floor or ceil as a float (a Fraction stays exact), ±inf and nan passed through as IEEE 754 has
+    them (``math.floor`` gives a Python int, and raises on inf and nan)."""
+    def rounded_to_integer(x: Real) -> Real:
+        if isinstance(x, Fraction):
+            return Fraction(f(x))
+        return float(f(x)) if math.isfinite(x) else float(x)
+    return rounded_to_integer
+
+
+def _distance_to_integer(inputs: Sequence[Any], i: int) -> float:
+    """How far x is from the nearest integer, where floor and ceil jump."""
+    x = inputs[0]
+    return float(abs(x - round(x)))
+
+
+def _inverse_sine_derivative(x: Any) -> Any:
+    """asin′(x) = 1/√(1 − x²), written with (1 − x)(1 + x), which keeps its digits near x = ±1
+    where 1 − x² loses them; +inf at x = ±1, the vertical tangents."""
+    if value_of(x) in (1, -1):
+        return inf
+    return 1 / sqrt((1 - x) * (1 + x))
+
+
+def _atan2_derivative(y: Any, x: Any, out: Any) -> tuple[Any, Any]:
+    """∂/∂y = x/(x² + y²), ∂/∂x = −y/(x² + y²), at any scale.
+
+    Where x² + y² would underflow to 0 (x = y = 1e-200) or overflow, both inputs are first divided
+    by s = max(|x|, |y|), a plain number: the same formula, as x/(x² + y²) = (x/s)/(s·((x/s)² +
+    (y/s)²)) for any constant s.  At infinity both slopes are 0, their limits.
+    """
+    a: Any = value_of(y)
+    b: Any = value_of(x)
+    numbers = isinstance(a, NUMBERS) and isinstance(b, NUMBERS)
+    if numbers and isinstance(a, Fraction) != isinstance(b, Fraction):  # a Fraction beside a float:
+        y, x = a, b = to_float(a), to_float(b)  # floats, rounded as IEEE 754 has it (10**400 is inf)
+    s = max(abs(a), abs(b)) if numbers else 1  # 1 for whole matrices and nested duals: the plain formula
+    if s == inf:
+        return 0.0, 0.0
+    if 1e-50 < s < 1e50:  # x² + y² and its powers in the higher derivatives are normal floats: as written
+        r2 = x * x + y * y
+        return x / r2, -y / r2
+    u, v = x / s, y / s
+    r2 = s * (u * u + v * v)
+    return u / r2, -v / r2
+
+
+def _check_atan2(y: Real, x: Real) -> tuple[type[Exception], str] | None:
+    if x == 0 and y == 0:
+        return ValueError, "atan2(0, 0): the point (0, 0) has no direction, so no angle and no derivative"
+    return None
+
+
+def _atan2_jump_distance(inputs: Sequence[Any], i: int) -> float:
+    """atan2 jumps by 2π where it crosses the negative x axis (y = 0, x < 0), and its slopes grow like
+    1/r near the origin: the distance r to the origin, or to the axis when that is nearer."""
+    y, x = inputs
+    r = math.hypot(x, y)
+    return min(r, float(abs(y))) if i == 0 and x < 0 else r
+
+
+def _complex_atan2(y: complex, x: complex) -> complex:
+    """atan2 for the complex step: atan(y/x) plus a constant on each side of the jump, an analytic
+    function of each input near any point off it."""
+    if x.real > 0:
+        return cmath.atan(y / x)
+    if x.real < 0:
+        return cmath.atan(y / x) + (math.pi if y.real >= 0 else -math.pi)
+    return (math.pi / 2 if y.real > 0 else -math.pi / 2) - cmath.atan(x / y)
+
+
+def _floor_quotient(x: Any, y: Any) -> Any:
+    """⌊x/y⌋ as Python's ``//`` gives it (the quotient ``%`` goes with), on the plain numbers inside
+    the nodes (nested ones too: a dual number of dual numbers); rounded to floats as IEEE 754 would
+    have them when a Fraction beyond float range meets a float."""
+    while not isinstance(x, NUMBERS):
+        x = x.data
+    while not isinstance(y, NUMBERS):
+        y = y.data
+    try:
+        return x // y
+    except OverflowError:
+        return to_float(x) // to_float(y)
+
+
+def _check_modulus(x: Real, y: Real) -> tuple[type[Exception], str] | None:
+    if y == 0:
+        return ZeroDivisionError, f"modulo by zero ({short(x)} % {short(y)})"
+    return None
+
+
+def _modulo_jump_distance(inputs: Sequence[Any], i: int) -> float:
+    """x % y jumps (by |y|) where x/y crosses an integer k: in x at the multiples k·y, in y at x/k."""
+    x, y = inputs
+    if i == 0:
+        r = abs(x % y)
+        return float(min(r, abs(y) - r))
+    q = x / y
+    return float(min((abs(y - x / k) for k in (math.floor(q), math.ceil(q)) if k != 0), default=inf))
+
+
+sign = Op(
+    "sign", forward=_sign, derivative=lambda x, out: 0, piecewise_linear=True,
+    jumps="from −1 to 1 at 0, where sign(0) = 0; sign′ = 0 everywhere, the jump included (as PyTorch)",
+    jump_distance=lambda inputs, i: abs(inputs[0]),
+    doc="sign(x) = −1, 0 or 1.  sign′ = 0: a step has no slope, so no gradient passes through it.",
+)
+
+floor = Op(
+    "floor", forward=_rounding(math.floor), derivative=lambda x, out: 0, piecewise_linear=True,
+    jumps="by 1 at every integer; floor′ = 0 everywhere, the jumps included (as PyTorch)",
+    jump_distance=_distance_to_integer,
+    doc="⌊x⌋, the largest integer ≤ x.  floor′ = 0: a staircase is flat between its steps.",
+)
+
+ceil = Op(
+    "ceil", forward=_rounding(math.ceil), derivative=lambda x, out: 0, piecewise_linear=True,
+    jumps="by 1 at every integer; ceil′ = 0 everywhere, the jumps included (as PyTorch)",
+    jump_distance=_distance_to_integer,
+    doc="⌈x⌉, the smallest integer ≥ x.  ceil′ = 0, as floor′.",
+)
+
+asin = Op(
+    "asin", forward=math.asin, derivative=lambda x, out: _inverse_sine_derivative(x),
+    domain=(Interval(-1, 1),), vertical_tangents={-1.0: "asin′(−1) = +inf", 1.0: "asin′(1) = +inf"},
+    complex_forward=cmath.asin,
+    doc="arcsin x for −1 ≤ x ≤ 1.  asin′(x) = 1/√(1 − x²), +inf at x = ±1 (vertical tangents).",
+)
+
+acos = Op(
+    "acos", forward=math.acos, derivative=lambda x, out: -_inverse_sine_derivative(x),
+    domain=(Interval(-1, 1),), vertical_tangents={-1.0: "acos′(−1) = −inf", 1.0: "acos′(1) = −inf"},
+    complex_forward=cmath.acos,
+    doc="arccos x for −1 ≤ x ≤ 1.  acos′(x) = −1/√(1 − x²) (acos = π/2 − asin), −inf at x = ±1.",
+)
+
+atan = Op(
+    "atan", forward=math.atan, derivative=lambda x, out: 1 / (1 + x * x), complex_forward=cmath.atan,
+    doc="arctan x.  atan′(x) = 1/(1 + x²) ≤ 1, with equality only at x = 0.",
+)
+
+atan2 = Op(
+    "atan2", forward=math.atan2, derivative=_atan2_derivative, arity=2,
+    check=_check_atan2, input_names=("y", "x"),
+    jumps="by 2π across the negative x axis (y = 0, x < 0), where the angle turns from π to −π",
+    jump_distance=_atan2_jump_distance, complex_forward=_complex_atan2,
+    doc="atan2(y, x), the angle of the point (x, y), in [−π, π] (−π only for y = −0.0).\n"
+        "∂/∂y = x/(x² + y²), ∂/∂x = −y/(x² + y²).\n"
+        "(0, 0) raises ValueError: it has no angle, and the slopes grow like 1/r near it.",
+)
+
+modulo = Op(
+    "mod", forward=operator.mod, derivative=lambda x, y, out: (1, -_floor_quotient(x, y)), arity=2,
+    check=_check_modulus, poles={1: (0.0,)}, piecewise_linear=True,
+    jumps="by |y| where x/y crosses an integer (in x at the multiples of y, in y at the points x/k); "
+          "there ∂/∂y = −⌊x/y⌋ at the point itself, as PyTorch",
+    jump_distance=_modulo_jump_distance,
+    symbol="mod", layout="infix", python_operator="%",
+    doc="x % y, Python's remainder: x − y·⌊x/y⌋, with the sign of y.  ∂/∂x = 1, ∂/∂y = −⌊x/y⌋.\n"
+        "y = 0 raises ZeroDivisionError.",
+)
+
+
 #: Every primitive, by name: the table the tests and docs walk over.
 OPS: dict[str, Op] = {
     op.name: op
     for op in (add, sub, mul, div, neg, pow_xy, power, exp, log, sqrt, tanh, sigmoid,
-               softplus, log_sigmoid, sin, cos, relu, leaky_relu, absolute, bce_with_logits)
+               softplus, log_sigmoid, sin, cos, relu, leaky_relu, absolute, bce_with_logits,
+               sign, floor, ceil, asin, acos, atan, atan2, modulo)
 }
 
 
@@ -591,11 +797,12 @@ def describe_rule(op: Op) -> str:
     div(x, y)        domain ℝ × ℝ    pole at 0.0 (input 1)
         x / y.  ∂/∂x = 1/y, ∂/∂y = −x/y² = −out/y.  y = 0 raises ZeroDivisionError.
     """
-    names = ", ".join(["x", "y"][: op.arity] + list(op.param_names))
+    names = ", ".join(list(op.input_names or ("x", "y")[: op.arity]) + list(op.param_names))
     head = f"{op.name}({names})".ljust(16) + f" domain {' × '.join(str(d) for d in op.domain)}"
     special = [f"kink: {text}" for text in op.kinks.values()]
     special += [f"vertical tangent: {text}" for text in op.vertical_tangents.values()]
     special += [f"pole at {p} (input {i})" for i, points in op.poles.items() for p in points]
+    special += [f"jumps: {op.jumps}"] if op.jumps else []
     if special:
         head += "    " + "; ".join(special)
     body = [f"    {line.strip()}" for line in (op.__doc__ or "").splitlines()]
@@ -607,6 +814,6 @@ def describe_rules() -> str:
 
     >>> text = describe_rules()
     >>> text.count(" domain "), "relu(x)          domain ℝ    kink: relu′(0) = 0" in text
-    (20, True)
+    (28, True)
     """
     return "\n\n".join(describe_rule(op) for op in OPS.values())

@@ -425,7 +425,8 @@ def _node_text(node: Expr, parts: list[Part], python: bool) -> Part:
         precedence = _INFIX_PRECEDENCE.get(op.python_operator or "", _PRODUCT)
         left = _wrap(parts[0], precedence, allow_minus=True)
         right = _wrap(parts[1], precedence + 1)
-        symbol = f" {op.python_operator} " if python else (op.symbol if precedence == _PRODUCT else f" {op.symbol} ")
+        tight = precedence == _PRODUCT and not op.symbol.isalpha()  # x·y and x/y, but x mod y
+        symbol = f" {op.python_operator} " if python else (op.symbol if tight else f" {op.symbol} ")
         return left + symbol + right, precedence
     if layout == "prefix" and (op.python_operator or not python):
         # −x·y may be read as (−x)·y or −(x·y): the same number, so no parentheses are needed.

@@ -27,7 +27,7 @@ On top of that error bar, a relative tolerance ``REL_TOL = 1e-6``, and an
 absolute floor ``ABS_FLOOR = 1e-12``.  The absolute tolerance is never a large
 constant: one of, say, 1e-6 would let exp′ and log′ pass with *any* rule
 wherever they are small (``tests/test_testing.py`` checks that wrong rules fail).
-Inputs are drawn away from the kinks, poles and vertical tangents an op
+Inputs are drawn away from the kinks, poles, jumps and vertical tangents an op
 declares, with a step that stays clear of them (:func:`safe_step`).  The
 complex step has neither truncation worth the name (h = 1e-20) nor
 cancellation, so it is held to ``COMPLEX_REL_TOL = 1e-9``.
@@ -136,13 +136,17 @@ def op_arguments(op: Op, bound: float = BOUND) -> st.SearchStrategy:
 
 
 def distance_to_special_point(op: Op, inputs: Sequence[float], i: int) -> float:
-    """How far input ``i`` is from the nearest domain edge, kink, vertical tangent or pole of ``op`` (inf if none)."""
+    """How far input ``i`` is from the nearest domain edge, kink, vertical tangent, pole or jump of ``op``
+    (inf if none)."""
     x = inputs[i]
     interval = op.domain[i]
     special = [interval.low, interval.high, *op.poles.get(i, ())]
     if i == 0:
         special += [*op.kinks, *op.vertical_tangents]
-    return min((math.fabs(x - s) for s in special if math.isfinite(s)), default=math.inf)
+    nearest = min((math.fabs(x - s) for s in special if math.isfinite(s)), default=math.inf)
+    if op.jump_distance is not None:  # floor jumps at every integer: the op says how far the nearest is
+        nearest = min(nearest, op.jump_distance(inputs, i))
+    return nearest
 
 
 def safe_step(op: Op, inputs: Sequence[float], i: int) -> float:
@@ -204,8 +208,12 @@ def assert_op_derivative_matches(op: Op, inputs: Sequence[float] | float, params
 
         h = safe_step(op, inputs, i)
         kinks = "; ".join(op.kinks.values()) if i == 0 and op.kinks else "none"
+        kinks += f"; jumps: {op.jumps}" if op.jumps else ""
         _check_possible(h > 0, op, inputs, f"input {i} is on a declared kink, pole or edge of the domain "
                         f"{op.domain[i]} (kinks: {kinks}); test the value there on its own")
+        # Near a special point away from 0 (asin's edge at 1) the step can be finer than the floats there.
+        _check_possible(inputs[i] - h != inputs[i] != inputs[i] + h, op, inputs,
+                        f"input {i} is so near a special point that x ± h = {h:.3g} rounds to x itself")
 
         def along_i(t: float) -> float:
             value: float = op.forward(*_replace(inputs, i, t), *params)

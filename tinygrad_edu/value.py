@@ -60,7 +60,8 @@ class Value(Arithmetic):
     def __init__(self, data: Any, label: str = "") -> None:
         # A Fraction stays exact; anything else becomes a plain float (an int too
         # large for one is ±inf, as IEEE 754 rounds it; NumPy's float64 a float).
-        self.data: Any = as_data("Value", data)
+        # A dual number stays as it is: reverse mode over dual numbers is forward-over-reverse (autodiff.hvp).
+        self.data: Any = data if _is_dual(data) else as_data("Value", data)
         self.grad: Any = zero_like(self.data)  # .grad has the type of .data: exact for a Fraction
         if not isinstance(label, str):
             raise TypeError(f"Value: label must be a str, got {label!r}")
@@ -120,6 +121,10 @@ class Value(Arithmetic):
         except OverflowError:  # a Fraction beyond float range met a float: round it, as IEEE 754 does
             numbers = rounded(numbers)
             out = op.forward(*numbers, *params)
+        except TypeError:  # dual numbers inside Values (forward-over-reverse): skip on a first reading
+            if not any(_is_dual(x) for x in numbers):
+                raise
+            out = op(*numbers, *params)  # the op on the dual numbers, which carry their own tangents
         if flags.detect_anomaly:  # skip on a first reading: an error if out is inf or nan
             check_output(op, out, inputs, params)
         # 3. The node, and how it was made: its inputs, its op and the local derivatives ∂node/∂input
@@ -196,7 +201,7 @@ class Value(Arithmetic):
 
     # -- reverse mode --------------------------------------------------------
 
-    def backward(self, gradient: Any = None) -> None:
+    def backward(self, gradient: Any = None, create_graph: bool = False) -> None:
         """Add ∂self/∂node · ``gradient`` (default 1) to ``.grad`` of every node ``self`` depends on.
 
         All gradients are computed first and written only at the end, so an
@@ -206,13 +211,30 @@ class Value(Arithmetic):
         >>> (x * x).backward(gradient=0.5)
         >>> x.grad
         2.0
+
+        With ``create_graph=True`` each ``.grad`` is itself a Value, a graph that
+        can be differentiated again (PyTorch's Hessian-vector-product idiom):
+
+        >>> x, v = Value(3.0), 2.0
+        >>> (x ** 3).backward(create_graph=True)      # x.grad = 3x², a Value
+        >>> x.grad.data
+        27.0
+        >>> from tinygrad_edu import grad
+        >>> (dx,) = grad(x.grad * v, [x])             # ∂(3x²·v)/∂x = 6x·v = Hv
+        >>> dx
+        36.0
         """
+        if not isinstance(create_graph, bool):
+            raise TypeError(f"backward: create_graph must be True or False, got {short(create_graph)}")
         seed = one_like(self.data) if gradient is None else as_number("backward", gradient)
-        grads = backpropagate(self, seed)
-        try:
-            totals = [node.grad + g for node, g in grads.items()]
-        except OverflowError:  # a Fraction beyond float range met a float
-            totals = [add(node.grad, g) for node, g in grads.items()]
+        grads = backpropagate(self, seed, create_graph)
+        if create_graph:  # skip on a first reading: gradients that are graphs, a constant one as a leaf
+            totals = [_graph_sum(node.grad, g) for node, g in grads.items()]
+        else:
+            try:
+                totals = [node.grad + g for node, g in grads.items()]
+            except OverflowError:  # a Fraction beyond float range met a float
+                totals = [add(node.grad, g) for node, g in grads.items()]
         # Every sum is computed first, so an error above changes no .grad (a .grad set by hand to
         # something that is not a number fails there, not halfway through writing).
         for node, total in zip(grads, totals):
@@ -230,6 +252,21 @@ class Value(Arithmetic):
         """
         for node in topological_order(self):
             node.grad = zero_like(node.data)
+
+
+def _is_dual(x: Any) -> bool:
+    """True for a node of another type that stands where a number does: forward mode's dual number
+    (any Arithmetic node but a Value, or a Matrix, whose ``.data`` is a list of rows)."""
+    return isinstance(x, Arithmetic) and not isinstance(x, Value) and not isinstance(x.data, list)
+
+
+def _graph_sum(old: Any, g: Any) -> Value:
+    """``.grad`` after ``backward(create_graph=True)``: a Value, the gradient's own graph where
+    nothing had accumulated (``.grad`` the number 0), else old + g recorded as a graph too."""
+    if not isinstance(old, Value) and old == 0:
+        return g if isinstance(g, Value) else Value(g)
+    total = old + g
+    return total if isinstance(total, Value) else Value(total)
 
 
 def zero_like(x: Real) -> Real:

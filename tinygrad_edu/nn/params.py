@@ -86,10 +86,12 @@ def flat_data(p: Parameter) -> list[Any]:
 
 
 def flat_grad(p: Parameter) -> list[Any]:
-    """The gradient of ``p``, row after row (zeros before any backward)."""
+    """The gradient of ``p``, row after row (zeros before any backward): its numbers, also where
+    ``backward(create_graph=True)`` left a graph in ``.grad``."""
+    grad = p.grad
     if isinstance(p, Value):
-        return [p.grad]
-    return [g for row in p.grad for g in row]
+        return [grad.data if isinstance(grad, Value) else grad]
+    return [g for row in (grad.data if isinstance(grad, Matrix) else grad) for g in row]
 
 
 def write_data(p: Parameter, values: list[float]) -> None:
