@@ -38,7 +38,7 @@ from fractions import Fraction
 from typing import Any
 
 from .anomaly import check_output
-from .backward import backpropagate, topological_order
+from .backward import backpropagate, next_stamp, topological_order
 from .mode import flags
 from .operators import Arithmetic
 from .ops import Op
@@ -55,7 +55,7 @@ class Value(Arithmetic):
 
     # __slots__: no per-object dict, so a node costs a fraction of the memory
     # and attribute access is faster.  Graphs of a million nodes are routine.
-    __slots__ = ("data", "grad", "label", "_prev", "_op", "_params", "_partials")
+    __slots__ = ("data", "grad", "label", "_prev", "_op", "_params", "_partials", "_stamp", "_g")
 
     def __init__(self, data: Any, label: str = "") -> None:
         # A Fraction stays exact; anything else becomes a plain float (an int too
@@ -69,6 +69,8 @@ class Value(Arithmetic):
         self._op: Op | None = None
         self._params: tuple[Any, ...] = ()
         self._partials: tuple[Any, ...] = ()
+        self._stamp = next_stamp()  # its place in the order nodes are made (see backward.newest_first)
+        self._g: Any = None  # backward's working slot: the gradient so far
 
     @classmethod
     def apply(cls, op: Op, inputs: Sequence[Any], params: tuple[Any, ...] = ()) -> Value:
@@ -88,7 +90,7 @@ class Value(Arithmetic):
         """
         # 1. The inputs as Values (a number mixed in, the 2 in 2 * x, becomes a constant leaf), and
         #    their numbers.  Speed only: one and two inputs, nearly every node, are written out by hand
-        #    here (a call to _as_values, which does the general case, costs a tenth of a training step).
+        #    here; _as_values does the general case (three or more inputs, and the error for a mistake).
         try:
             arity = op.arity
             if arity == 1:
@@ -98,28 +100,29 @@ class Value(Arithmetic):
         except (AttributeError, TypeError, ValueError):  # not an Op, three or more inputs, or a mistake
             arity = 0
         numbers: tuple[Any, ...]
-        if arity == 1:
-            if not isinstance(a, Value):
-                a = _constant(op, a, None)
-            inputs, numbers = (a,), (a.data,)
-        elif arity == 2:
+        if arity == 2:
             if not isinstance(a, Value):
                 a = _constant(op, a, b.data if isinstance(b, Value) else None)
             if not isinstance(b, Value):
                 b = _constant(op, b, a.data)
             inputs, numbers = (a, b), (a.data, b.data)
+        elif arity == 1:
+            if not isinstance(a, Value):
+                a = _constant(op, a, None)
+            inputs, numbers = (a,), (a.data,)
         else:
             inputs, numbers = _as_values(op, inputs)
         # 2. The forward rule gives the node's number; bad input raises here, before the node exists.
         if params:
             params = plain_params(params)  # NumPy's float64 exponent or slope: a plain float
+            numbers += params  # the rules take the parameters after the inputs
         if op.restricted:
-            op.validate(numbers, params)
+            op.validate(numbers[:len(inputs)], params)
         try:
-            out = op.forward(*numbers, *params)
+            out = op.forward(*numbers)
         except OverflowError:  # a Fraction beyond float range met a float: round it, as IEEE 754 does
-            numbers = rounded(numbers)
-            out = op.forward(*numbers, *params)
+            numbers = rounded(numbers[:len(inputs)]) + params
+            out = op.forward(*numbers)
         if flags.detect_anomaly:  # skip on a first reading: an error if out is inf or nan
             check_output(op, out, inputs, params)
         # 3. The node, and how it was made: its inputs, its op and the local derivatives ∂node/∂input
@@ -128,13 +131,14 @@ class Value(Arithmetic):
         node.data = out
         node.grad = 0.0 if type(out) is float else zero_like(out)
         node.label = ""
+        node._stamp = next_stamp()  # its place in the order nodes are made (backward sorts by it)
         if flags.grad_enabled:  # record how the node was made (not inside no_grad())
             node._prev, node._op, node._params = inputs, op, params
             try:
-                partials = op.derivative(*numbers, *params, out)
+                partials = op.derivative(*numbers, out)
             except OverflowError:
-                partials = op.derivative(*rounded(numbers), *params, out)
-            node._partials = (partials,) if op.arity == 1 else partials
+                partials = op.derivative(*rounded(numbers[:len(inputs)]), *params, out)
+            node._partials = (partials,) if arity == 1 else partials
         else:  # a leaf with no history
             node._prev, node._op, node._params, node._partials = (), None, params, ()
         return node
@@ -290,4 +294,5 @@ def _constant(op: Op, x: Any, partner: Any) -> Value:
     constant.label = ""
     constant._prev = constant._partials = constant._params = ()
     constant._op = None
+    constant._stamp = next_stamp()
     return constant
