@@ -128,7 +128,8 @@ class Matrix(Arithmetic):
         [[3.0, 6.0]]
         """
         matrix_op = op if isinstance(op, MatrixOp) else elementwise(op)
-        if len(inputs) != matrix_op.arity:
+        variadic = isinstance(op, Op) and op.variadic  # dot, sum_of: arity is the fewest inputs
+        if len(inputs) < matrix_op.arity if variadic else len(inputs) != matrix_op.arity:
             raise ValueError(f"{matrix_op.name}: takes {matrix_op.arity} input{'s' if matrix_op.arity > 1 else ''}, "
                              f"got {len(inputs)}")
         if params and not isinstance(op, MatrixOp):

@@ -452,9 +452,18 @@ class Elementwise(MatrixOp):
     def forward(self, *args: Any) -> Rows:
         if self.arity == 1:
             return self._forward_unary(args[0], args[1:])
-        if self.arity == 2:
+        if self.arity == 2 and not self.op.variadic:
             return self._forward_binary(args[0], args[1], args[2:])
-        raise NotImplementedError(f"{self.name}: elementwise ops of arity {self.arity} are not supported")
+        return self._forward_many(args)
+
+    def _forward_many(self, args: Sequence[Rows]) -> Rows:
+        """A variadic op (dot, sum_of) entry by entry, its inputs broadcast to one shape."""
+        shape = shape_of(args[0])
+        for a in args[1:]:
+            shape = broadcast_shape(self.name, "with", shape, shape_of(a))
+        stretched = [_stretched(a, *shape) for a in args]
+        f = self.op.forward
+        return [list(map(f, *rows)) for rows in zip(*stretched)]
 
     def _forward_unary(self, a: Rows, params: tuple[Any, ...]) -> Rows:
         op = self.op
@@ -495,6 +504,9 @@ class Elementwise(MatrixOp):
     def vjp(self, g: Matrix, out: Matrix, needs: Sequence[bool], *args: Any) -> Products:
         if self.arity == 1:
             return (self._vjp_unary(g, out, args[0], args[1:]),)
+        if self.op.variadic:  # dot, sum_of: the rule on whole matrices, as for two inputs
+            local = self.op.derivative(*args, out)
+            return tuple(sum_to(_times(g, d), x.shape) if need else None for x, d, need in zip(args, local, needs))
         return self._vjp_binary(g, out, needs, args[0], args[1])
 
     def _vjp_unary(self, g: Matrix, out: Matrix, x: Matrix, params: tuple[Any, ...]) -> Matrix:

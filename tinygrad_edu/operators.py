@@ -202,3 +202,44 @@ class Arithmetic:
 
     def __abs__(self) -> Self:
         return self.abs()
+
+
+# -- the n-ary ops as functions: one node for a whole sum ----------------------
+
+def dot(weights: Sequence[Any], inputs: Sequence[Any], bias: Any = 0.0) -> Any:
+    """Σ wᵢxᵢ + b as one node (:data:`tinygrad_edu.ops.dot`): a neuron's weighted input, as a learner writes it.
+
+    One node instead of 2n (a ``mul`` and an ``add`` per term): the graph is
+    smaller and backward faster, and the gradients are the same,
+    ∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ, ∂/∂b = 1.
+
+    >>> from tinygrad_edu import Value
+    >>> w, b = [Value(0.5), Value(-1.0)], Value(0.25)
+    >>> z = dot(w, [2.0, 3.0], b)              # 0.5·2 − 1·3 + 0.25
+    >>> z.backward()
+    >>> z.data, z.op, [wi.grad for wi in w], b.grad
+    (-1.75, 'dot', [2.0, 3.0], 1.0)
+    """
+    weights, inputs = tuple(weights), tuple(inputs)
+    if len(weights) != len(inputs) or not weights:
+        raise ValueError(f"dot: needs as many weights as inputs, at least one; got {len(weights)} weights "
+                         f"and {len(inputs)} inputs")
+    return ops.dot(*weights, *inputs, bias)
+
+
+def sum_of(values: Sequence[Any]) -> Any:
+    """x₁ + … + xₙ as one node (:data:`tinygrad_edu.ops.sum_of`), where ``sum()`` makes n − 1.
+
+    >>> from tinygrad_edu import Value
+    >>> xs = [Value(1.0), Value(2.0), Value(3.5)]
+    >>> total = sum_of(xs)
+    >>> total.backward()
+    >>> total.data, total.op, [x.grad for x in xs]
+    (6.5, 'sum_of', [1.0, 1.0, 1.0])
+    """
+    values = tuple(values)
+    if not values:
+        raise ValueError("sum_of: needs at least one value, got none")
+    if len(values) == 1:  # a sum of one term: the op takes two or more, so add a constant 0
+        values += (0,)
+    return ops.sum_of(*values)

@@ -120,10 +120,11 @@ def _parameter_values(interval: Interval) -> st.SearchStrategy:
     return st.one_of(integers, fractional)
 
 
-def op_arguments(op: Op, bound: float = BOUND) -> st.SearchStrategy:
+def op_arguments(op: Op, bound: float = BOUND, count: int | None = None) -> st.SearchStrategy:
     """``(inputs, params)`` for ``op``, each input drawn from its domain.  Inputs the op's
-    extra check refuses (0 ** −1, (−2) ** 0.5) are filtered out."""
-    inputs = st.tuples(*[floats_in(interval, bound) for interval in op.domain])
+    extra check refuses (0 ** −1, (−2) ** 0.5) are filtered out.  ``count``: how many
+    inputs a variadic op (dot, sum_of) gets; its arity, the fewest, by default."""
+    inputs = st.tuples(*[floats_in(_interval(op, i), bound) for i in range(count or op.arity)])
 
     def valid(args: tuple[list[float], tuple[Any, ...]]) -> bool:
         try:
@@ -138,7 +139,7 @@ def op_arguments(op: Op, bound: float = BOUND) -> st.SearchStrategy:
 def distance_to_special_point(op: Op, inputs: Sequence[float], i: int) -> float:
     """How far input ``i`` is from the nearest domain edge, kink, vertical tangent or pole of ``op`` (inf if none)."""
     x = inputs[i]
-    interval = op.domain[i]
+    interval = _interval(op, i)
     special = [interval.low, interval.high, *op.poles.get(i, ())]
     if i == 0:
         special += [*op.kinks, *op.vertical_tangents]
@@ -156,6 +157,11 @@ def safe_step(op: Op, inputs: Sequence[float], i: int) -> float:
     error (h/d)² stays near 1e-8, well inside ``REL_TOL``.
     """
     return min(default_step(inputs[i]), distance_to_special_point(op, inputs, i) * 1e-4)
+
+
+def _interval(op: Op, i: int) -> Interval:
+    """The domain of input ``i``; a variadic op's later inputs share its last input's domain."""
+    return op.domain[min(i, len(op.domain) - 1)]
 
 
 # ---------------------------------------------------------------------------
@@ -185,7 +191,7 @@ def assert_op_derivative_matches(op: Op, inputs: Sequence[float] | float, params
     """
     inputs = [inputs] if isinstance(inputs, reals.NUMBERS) else list(inputs)
     params = tuple(params)
-    if len(inputs) != op.arity:
+    if len(inputs) < op.arity if op.variadic else len(inputs) != op.arity:
         raise ValueError(f"assert_op_derivative_matches: {op.name} takes {op.arity} input(s), got {inputs!r}")
     op.validate(inputs, params)  # outside the domain: the op's own clear ValueError
     try:
@@ -197,15 +203,15 @@ def assert_op_derivative_matches(op: Op, inputs: Sequence[float] | float, params
     reverse = grad(Value.apply(op, leaves, params), leaves)
     # Overflowing derivatives are tested on their own, not against differences.
     _check_possible(all(math.isfinite(r) for r in reverse), op, inputs, f"the derivative is {reverse!r}")
-    for i in range(op.arity):
-        tangents = [1.0 if j == i else 0.0 for j in range(op.arity)]
+    for i in range(len(inputs)):
+        tangents = [1.0 if j == i else 0.0 for j in range(len(inputs))]
         forward = Dual.apply(op, [Dual(x, t) for x, t in zip(inputs, tangents)], params).tangent
         assert reverse[i] == forward, f"{op.name}: reverse {reverse[i]!r} != forward {forward!r} at {inputs}"
 
         h = safe_step(op, inputs, i)
         kinks = "; ".join(op.kinks.values()) if i == 0 and op.kinks else "none"
         _check_possible(h > 0, op, inputs, f"input {i} is on a declared kink, pole or edge of the domain "
-                        f"{op.domain[i]} (kinks: {kinks}); test the value there on its own")
+                        f"{_interval(op, i)} (kinks: {kinks}); test the value there on its own")
 
         def along_i(t: float) -> float:
             value: float = op.forward(*_replace(inputs, i, t), *params)

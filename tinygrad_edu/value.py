@@ -266,7 +266,7 @@ def _as_values(op: Op, inputs: Sequence[Any]) -> tuple[tuple[Value, ...], tuple[
     Traceback (most recent call last):
     ValueError: mul: takes 2 inputs, got 1
     """
-    if not isinstance(op, Op) or not isinstance(inputs, (tuple, list)) or len(inputs) != op.arity:
+    if not isinstance(op, Op) or not isinstance(inputs, (tuple, list)) or not _count_fits(op, len(inputs)):
         raise _misuse(op, inputs)
     values = tuple(x if isinstance(x, Value) else _constant(op, x, None) for x in inputs)
     return values, tuple(x.data for x in values)
@@ -277,7 +277,13 @@ def _misuse(op: object, inputs: object) -> Exception:
     if not isinstance(op, Op):
         return TypeError(f"Value.apply: expected an Op and a tuple of inputs, got {short(op)} and {short(inputs)}")
     count = len(inputs) if isinstance(inputs, (tuple, list)) else short(inputs)
-    return ValueError(f"{op.name}: takes {op.arity} input{'s' if op.arity > 1 else ''}, got {count}")
+    least = " or more" if op.variadic else ""
+    return ValueError(f"{op.name}: takes {op.arity}{least} input{'s' if op.arity > 1 else ''}, got {count}")
+
+
+def _count_fits(op: Op, count: int) -> bool:
+    """True when ``op`` takes ``count`` inputs: exactly its arity, or at least that for a variadic op."""
+    return count >= op.arity if op.variadic else count == op.arity
 
 
 def _constant(op: Op, x: Any, partner: Any) -> Value:
