@@ -52,6 +52,7 @@ local derivative is the scalar ``op.derivative`` -- see :class:`Elementwise`.
 
 from __future__ import annotations
 
+import itertools
 import math
 import operator
 from collections.abc import Sequence
@@ -85,6 +86,30 @@ def shape_of(rows: Rows) -> tuple[int, int]:
 # function call per element where one can be avoided).
 # ---------------------------------------------------------------------------
 
+def dots(u: Sequence[Any], vectors: Sequence[Sequence[Any]]) -> list[Any]:
+    """The dot products of ``u`` with each of ``vectors``: one row of a matrix product.
+
+    >>> dots([1, 2], [[3, 4], [5, 6]])
+    [11, 17]
+    """
+    return _DOTS(u, vectors)
+
+
+def _dots_by_sum(u: Sequence[Any], vectors: Sequence[Sequence[Any]]) -> list[Any]:
+    return [sum(map(_mul, u, v)) for v in vectors]
+
+
+def _dots_by_sumprod(u: Sequence[Any], vectors: Sequence[Sequence[Any]]) -> list[Any]:
+    return list(map(_SUMPROD, itertools.repeat(u, len(vectors)), vectors))
+
+
+#: Speed only: Python 3.12+ has ``math.sumprod``, a dot product in one C call, about twice as
+#: fast as ``sum(map(mul, u, v))`` (which 3.12 made slower: ``sum`` of floats is compensated
+#: there).  It rounds each sum once, from extended precision, so a last digit can differ.
+_SUMPROD = getattr(math, "sumprod", None)
+_DOTS = _dots_by_sum if _SUMPROD is None else _dots_by_sumprod
+
+
 def matmul_rows(a: Rows, b: Rows) -> Rows:
     """A·B for lists of rows: entry (i, j) is the dot product of row i of A and column j of B.
 
@@ -92,7 +117,7 @@ def matmul_rows(a: Rows, b: Rows) -> Rows:
     [[1, 2], [3, 4]]
     """
     columns = list(zip(*b))  # read B by columns once, not once per row of A
-    return [[sum(map(_mul, row, column)) for column in columns] for row in a]
+    return [_DOTS(row, columns) for row in a]
 
 
 def matmul_rows_by_rows(a: Rows, b: Rows) -> Rows:
@@ -101,7 +126,7 @@ def matmul_rows_by_rows(a: Rows, b: Rows) -> Rows:
     >>> matmul_rows_by_rows([[1, 2]], [[3, 4], [5, 6]])
     [[11, 17]]
     """
-    return [[sum(map(_mul, row, b_row)) for b_row in b] for row in a]
+    return [_DOTS(row, b) for row in a]
 
 
 def matmul_columns_by_columns(a: Rows, b: Rows) -> Rows:
@@ -111,7 +136,7 @@ def matmul_columns_by_columns(a: Rows, b: Rows) -> Rows:
     [[4], [6]]
     """
     b_columns = list(zip(*b))
-    return [[sum(map(_mul, a_column, b_column)) for b_column in b_columns] for a_column in zip(*a)]
+    return [_DOTS(a_column, b_columns) for a_column in zip(*a)]
 
 
 def transpose_rows(a: Rows) -> Rows:
