@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import ops
-from .reals import NUMBERS, as_number
+from .reals import NUMBERS, as_number, short
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -220,7 +220,7 @@ def dot(weights: Sequence[Any], inputs: Sequence[Any], bias: Any = 0.0) -> Any:
     >>> z.data, z.op, [wi.grad for wi in w], b.grad
     (-1.75, 'dot', [2.0, 3.0], 1.0)
     """
-    weights, inputs = tuple(weights), tuple(inputs)
+    weights, inputs = _terms("dot", "weights", weights), _terms("dot", "inputs", inputs)
     if len(weights) != len(inputs) or not weights:
         raise ValueError(f"dot: needs as many weights as inputs, at least one; got {len(weights)} weights "
                          f"and {len(inputs)} inputs")
@@ -237,9 +237,16 @@ def sum_of(values: Sequence[Any]) -> Any:
     >>> total.data, total.op, [x.grad for x in xs]
     (6.5, 'sum_of', [1.0, 1.0, 1.0])
     """
-    values = tuple(values)
+    values = _terms("sum_of", "values", values)
     if not values:
         raise ValueError("sum_of: needs at least one value, got none")
     if len(values) == 1:  # a sum of one term: the op takes two or more, so add a constant 0
         values += (0,)
     return ops.sum_of(*values)
+
+
+def _terms(name: str, role: str, terms: Any) -> tuple[Any, ...]:
+    """``terms`` (a list, a tuple, any iterable) as a tuple, or a TypeError naming the op."""
+    if isinstance(terms, (str, bytes)) or not hasattr(terms, "__iter__"):
+        raise TypeError(f"{name}: {role} must be a list of numbers or nodes, got {short(terms)}")
+    return tuple(terms)
