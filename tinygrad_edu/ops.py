@@ -153,8 +153,9 @@ class Op:
     # -- extras: skip on a first reading -----------------------------------------------
     complex_forward: Callable[..., Any] | None = None  # the same function on complex numbers (complex step)
     matrix_forward: Callable[..., Any] | None = None  # speed only: forward on a whole list of rows at once
-    matrix_vjp: Callable[..., Any] | None = None  # speed only: g ⊙ f′(X) on whole lists of rows at once
+    matrix_vjp: Callable[..., Any] | None = None  # speed only: g ⊙ f′(X) on whole lists of rows: (g, X, out, *params)
     restricted: bool = field(init=False)  # some input is refused (a domain or a check): validate() has work
+    bounded: bool = field(init=False)  # some input's domain is narrower than ℝ (speed: else no interval to test)
 
     def __post_init__(self) -> None:
         _check_op_arguments(self)
@@ -163,7 +164,8 @@ class Op:
         self.symbol = self.symbol or self.name
         if self.prime is None and self.piecewise_linear:
             self.prime = f"{self.symbol}′"  # a piecewise-linear rule written out is just a number, 1 or 0
-        self.restricted = self.check is not None or any(d != REALS for d in self.domain)
+        self.bounded = any(d != REALS for d in self.domain)
+        self.restricted = self.check is not None or self.bounded
         self.__doc__ = self.doc or f"The primitive operation {self.name}."
 
     @property
@@ -193,7 +195,7 @@ class Op:
         """
         if not self.restricted:
             return
-        for x, interval in zip(inputs, self.domain):
+        for x, interval in zip(inputs, self.domain) if self.bounded else ():
             if x != x:  # nan is in no interval, but it is a float: let it through, on purpose
                 continue
             if not interval.contains(x):
@@ -385,7 +387,8 @@ def _power(x: Real, y: Real) -> Real:
     (Fraction(1, 8), inf)
     """
     try:
-        if isinstance(x, (int, Fraction)) and isinstance(y, (int, Fraction)) and _exact_bits(x, y) > EXACT_POWER_BITS:
+        if (type(x) is not float and isinstance(x, (int, Fraction)) and isinstance(y, (int, Fraction))  # (speed:
+                and _exact_bits(x, y) > EXACT_POWER_BITS):  # a float base, the common case, is not checked further)
             raise OverflowError  # rounded below
         exact: Real = x ** y
         return exact
@@ -529,6 +532,8 @@ def _power_const_derivative(x: Any, c: Any, out: Any) -> Any:
         return inf
     if value_of(out) == 0 and c in (inf, -inf):
         return 0  # x ** ±inf = 0 (|x| < 1 for +inf): c·xᶜ⁻¹ → 0 in the limit, not inf·0 = nan
+    if type(x) is float:  # speed only: on a number, the forward rule itself (forward has checked x and c)
+        return c * _power(x, c - 1)
     return c * power(x, c - 1)
 
 

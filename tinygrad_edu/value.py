@@ -33,6 +33,8 @@ surprise otherwise.  Call ``zero_grad()`` between training steps.
 
 from __future__ import annotations
 
+import itertools
+import operator
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
@@ -92,12 +94,12 @@ class Value(Arithmetic):
         #    their numbers.  Speed only: one and two inputs, nearly every node, are written out by hand
         #    here; _as_values does the general case (three or more inputs, and the error for a mistake).
         try:
-            arity = op.arity
+            arity = op.arity if len(inputs) == op.arity < 3 else 0  # 0: the general case below
             if arity == 1:
                 (a,) = inputs
-            else:
+            elif arity == 2:
                 a, b = inputs
-        except (AttributeError, TypeError, ValueError):  # not an Op, three or more inputs, or a mistake
+        except (AttributeError, TypeError):  # not an Op, or inputs that are not a tuple: the error below
             arity = 0
         numbers: tuple[Any, ...]
         if arity == 2:
@@ -242,6 +244,8 @@ def zero_like(x: Real) -> Real:
     >>> zero_like(Fraction(1, 3)), zero_like(2.5)
     (Fraction(0, 1), 0.0)
     """
+    if type(x) is float:  # speed only: the common case, without isinstance's slower check for Fraction
+        return 0.0
     return Fraction(0) if isinstance(x, Fraction) else 0.0
 
 
@@ -251,6 +255,8 @@ def one_like(x: Real) -> Real:
     >>> one_like(Fraction(1, 3)), one_like(2.5)
     (Fraction(1, 1), 1.0)
     """
+    if type(x) is float:  # speed only, as in zero_like
+        return 1.0
     return Fraction(1) if isinstance(x, Fraction) else 1.0
 
 
@@ -268,8 +274,14 @@ def _as_values(op: Op, inputs: Sequence[Any]) -> tuple[tuple[Value, ...], tuple[
     """
     if not isinstance(op, Op) or not isinstance(inputs, (tuple, list)) or not _count_fits(op, len(inputs)):
         raise _misuse(op, inputs)
-    values = tuple(x if isinstance(x, Value) else _constant(op, x, None) for x in inputs)
-    return values, tuple(x.data for x in values)
+    if all(map(isinstance, inputs, itertools.repeat(Value))):  # speed only: dot's weights and inputs, in C
+        values = tuple(inputs)
+    else:
+        values = tuple(x if isinstance(x, Value) else _constant(op, x, None) for x in inputs)
+    return values, tuple(map(_data, values))
+
+
+_data = operator.attrgetter("data")
 
 
 def _misuse(op: object, inputs: object) -> Exception:
