@@ -100,14 +100,13 @@ def _dots_by_sum(u: Sequence[Any], vectors: Sequence[Sequence[Any]]) -> list[Any
 
 
 def _dots_by_sumprod(u: Sequence[Any], vectors: Sequence[Sequence[Any]]) -> list[Any]:
-    return list(map(_SUMPROD, itertools.repeat(u, len(vectors)), vectors))
+    return list(map(getattr(math, "sumprod"), itertools.repeat(u, len(vectors)), vectors))
 
 
 #: Speed only: Python 3.12+ has ``math.sumprod``, a dot product in one C call, about twice as
 #: fast as ``sum(map(mul, u, v))`` (which 3.12 made slower: ``sum`` of floats is compensated
 #: there).  It rounds each sum once, from extended precision, so a last digit can differ.
-_SUMPROD = getattr(math, "sumprod", None)
-_DOTS = _dots_by_sum if _SUMPROD is None else _dots_by_sumprod
+_DOTS = _dots_by_sumprod if hasattr(math, "sumprod") else _dots_by_sum
 
 
 def matmul_rows(a: Rows, b: Rows) -> Rows:
@@ -540,7 +539,7 @@ class Elementwise(MatrixOp):
         if not flags.grad_enabled:
             # Plain backward: f′ entry by entry on numbers, multiplied into g in the same pass.
             if op.matrix_vjp is not None:  # speed only: the same products, fused into one comprehension
-                return _constant_like(g, op.matrix_vjp(g.data, x.data, *params))
+                return _constant_like(g, op.matrix_vjp(g.data, x.data, out.data, *params))
             return _constant_like(g, [
                 [gv * derivative(xv, *params, ov) for gv, xv, ov in zip(g_row, x_row, out_row)]
                 for g_row, x_row, out_row in zip(g.data, x.data, out.data)

@@ -435,8 +435,9 @@ def _check_power(x: Real, c: Real) -> tuple[type[Exception], str] | None:
 # engine, given to an op as ``matrix_forward`` and ``matrix_vjp``.  Each is
 # the row's own rule on every entry of a list of rows, written as one
 # comprehension with the comparison inline instead of two Python calls per
-# entry (the rule and ``value_of``); relu is in every hidden layer of the
-# benchmark.  Each gives exactly ``op.forward(x)`` and ``g * op.derivative(x,
+# entry (the rule and ``value_of``, or the rule alone for sigmoid and tanh);
+# relu is in every hidden layer of the small benchmark, sigmoid in the digits
+# networks.  A ``matrix_vjp`` is called (g, x, out, *params).  Each gives exactly ``op.forward(x)`` and ``g * op.derivative(x,
 # out)``, bit for bit, kinks and inf/nan included (hence ``0.0 * gv``, which
 # is nan when gv is inf, as the product is): tests/test_matrix.py checks.
 # ---------------------------------------------------------------------------
@@ -446,17 +447,27 @@ def _relu_rows(a: list[list[Any]]) -> list[list[Any]]:
     return [[0.0 if x <= 0 else x for x in row] for row in a]
 
 
-def _relu_vjp_rows(g: list[list[Any]], x: list[list[Any]]) -> list[list[Any]]:
+def _relu_vjp_rows(g: list[list[Any]], x: list[list[Any]], out: list[list[Any]]) -> list[list[Any]]:
     """g ⊙ relu′(x): pass g where the unit was active."""
     return [[gv if xv > 0 else 0.0 * gv for gv, xv in zip(g_row, x_row)] for g_row, x_row in zip(g, x)]
 
 
-def _leaky_relu_vjp_rows(g: list[list[Any]], x: list[list[Any]], slope: Any) -> list[list[Any]]:
+def _leaky_relu_vjp_rows(g: list[list[Any]], x: list[list[Any]], out: list[list[Any]], slope: Any) -> list[list[Any]]:
     """g ⊙ leaky_relu′(x): g where x > 0, else g·slope."""
     return [[gv if xv > 0 else gv * slope for gv, xv in zip(g_row, x_row)] for g_row, x_row in zip(g, x)]
 
 
-def _abs_vjp_rows(g: list[list[Any]], x: list[list[Any]]) -> list[list[Any]]:
+def _sigmoid_vjp_rows(g: list[list[Any]], x: list[list[Any]], out: list[list[Any]]) -> list[list[Any]]:
+    """g ⊙ σ′(x), σ′ = out(1 − out): every sigmoid layer of the digits networks."""
+    return [[gv * (ov * (1 - ov)) for gv, ov in zip(g_row, out_row)] for g_row, out_row in zip(g, out)]
+
+
+def _tanh_vjp_rows(g: list[list[Any]], x: list[list[Any]], out: list[list[Any]]) -> list[list[Any]]:
+    """g ⊙ tanh′(x), tanh′ = 1 − out²."""
+    return [[gv * (1 - ov * ov) for gv, ov in zip(g_row, out_row)] for g_row, out_row in zip(g, out)]
+
+
+def _abs_vjp_rows(g: list[list[Any]], x: list[list[Any]], out: list[list[Any]]) -> list[list[Any]]:
     """g ⊙ sign(x), and 0 at the kink."""
     return [[gv if xv > 0 else (-gv if xv < 0 else 0 * gv) for gv, xv in zip(g_row, x_row)]
             for g_row, x_row in zip(g, x)]
@@ -565,13 +576,13 @@ sqrt = Op(
 
 tanh = Op(
     "tanh", forward=math.tanh, derivative=lambda x, out: 1 - out * out,
-    prime="tanh′", complex_forward=cmath.tanh,
+    prime="tanh′", complex_forward=cmath.tanh, matrix_vjp=_tanh_vjp_rows,
     doc="tanh x.  tanh′(x) = 1 − tanh²(x) ≤ 1, with equality only at x = 0.",
 )
 
 sigmoid = Op(
     "sigmoid", forward=_sigmoid, derivative=lambda x, out: out * (1 - out),
-    symbol="σ", prime="σ′", complex_forward=_complex_sigmoid,
+    symbol="σ", prime="σ′", complex_forward=_complex_sigmoid, matrix_vjp=_sigmoid_vjp_rows,
     doc="σ(x) = 1/(1 + e^(−x)).  σ′(x) = σ(x)(1 − σ(x)) ≤ 1/4, with equality only at x = 0:\n"
         "the reason deep sigmoid networks' gradients vanish.  Stable for any finite x.",
 )
