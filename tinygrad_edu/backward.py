@@ -35,8 +35,6 @@ the total derivative.
 
 from __future__ import annotations
 
-import itertools
-import operator
 from typing import Any
 
 from .anomaly import check_gradients
@@ -95,7 +93,9 @@ def backpropagate(root: Any, seed: Any, create_graph: bool = False) -> dict[Any,
     >>> x.grad
     0.0
     """
-    order = newest_first(root)  # each node after all the nodes that use it; every _g set to None
+    order = topological_order(root)  # each node after all the nodes that use it
+    for node in order:
+        node._g = None  # no gradient yet
     root._g = seed
     check = flags.detect_anomaly
     saved = flags.grad_enabled, flags.detect_anomaly  # the rules run recording only for create_graph
@@ -105,28 +105,27 @@ def backpropagate(root: Any, seed: Any, create_graph: bool = False) -> dict[Any,
             g = node._g  # ∂root/∂node, complete: every user of node has added its part
             if g is None or not node._prev:  # a node no gradient reaches, or a leaf
                 continue
-            # Each input gets g·∂node/∂input, added in front of what it has (its users come newest
-            # first, so a gradient that is a formula reads oldest use first, as the expression does).  A Value stored its ∂node/∂input as numbers when it
+            # Each input gets g·∂node/∂input.  A Value stored its ∂node/∂input as numbers when it
             # was made (_partials), so that is one multiplication, here; otherwise (a Matrix, or
             # create_graph) node.vjp(g) asks the op's rule for (input, product) pairs.
             stored = None if create_graph else node._partials
             if stored is None:
                 for child, part in node.vjp(g):
-                    child._g = part if child._g is None else part + child._g
+                    child._g = part if child._g is None else child._g + part
             elif len(stored) == 2:  # speed only: the two-input case (most nodes) written out
                 a, b = node._prev
                 try:
-                    a._g = g * stored[0] if a._g is None else g * stored[0] + a._g
+                    a._g = g * stored[0] if a._g is None else a._g + g * stored[0]
                 except OverflowError:  # a Fraction beyond float range met a float: round (reals.py)
                     _add_rounded(a, g, stored[0])
                 try:
-                    b._g = g * stored[1] if b._g is None else g * stored[1] + b._g
+                    b._g = g * stored[1] if b._g is None else b._g + g * stored[1]
                 except OverflowError:
                     _add_rounded(b, g, stored[1])
             else:
                 for child, part in zip(node._prev, stored):
                     try:
-                        child._g = g * part if child._g is None else g * part + child._g
+                        child._g = g * part if child._g is None else child._g + g * part
                     except OverflowError:
                         _add_rounded(child, g, part)
             if check:  # detect_anomaly() only: skip on a first reading
@@ -140,39 +139,7 @@ def backpropagate(root: Any, seed: Any, create_graph: bool = False) -> dict[Any,
     return grads
 
 
-def newest_first(root: Any) -> list[Any]:
-    """The nodes ``root`` depends on, newest first: a topological order, found by creation stamps.
-
-    Every Value and Matrix gets a stamp from one counter when it is made
-    (``next_stamp``), and a node is always made after its inputs.  So a node
-    made later can never feed one made earlier, and the reachable nodes
-    sorted by stamp, largest first, put every node before its inputs, as
-    :func:`topological_order` does, with one visit per node and the sort in C.
-    Each node's gradient slot ``_g`` is emptied (None) on the way.
-
-    >>> from tinygrad_edu import Value
-    >>> a, b = Value(1.0, label="a"), Value(2.0, label="b")
-    >>> [n.label or n.op for n in newest_first(a * b + a)]
-    ['add', 'mul', 'b', 'a']
-    """
-    root._g = None
-    seen = {root}
-    stack = [root]
-    while stack:
-        for child in stack.pop()._prev:
-            if child not in seen:
-                child._g = None
-                seen.add(child)
-                stack.append(child)
-    return sorted(seen, key=_stamp, reverse=True)
-
-
-#: The stamps: ``next_stamp()`` gives 0, 1, 2, ... in the order nodes are made.
-next_stamp = itertools.count().__next__
-_stamp = operator.attrgetter("_stamp")
-
-
 def _add_rounded(child: Any, g: Any, part: Any) -> None:
     """``child._g += g · part`` when a Fraction beyond float range meets a float: round as IEEE 754 does."""
     contribution = multiply(g, part)
-    child._g = contribution if child._g is None else add(contribution, child._g)
+    child._g = contribution if child._g is None else add(child._g, contribution)

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import matrix_ops
 from .anomaly import check_output
-from .backward import backpropagate, next_stamp, topological_order
+from .backward import backpropagate, topological_order
 from .matrix_ops import MatrixOp, Rows, elementwise, shape_of
 from .mode import flags
 from .operators import Arithmetic
@@ -69,7 +69,7 @@ class Matrix(Arithmetic):
     ([[1.0, 3.0], [5.0, 7.0]], (2, 2), [[1.0, 3.0], [2.0, 4.0]])
     """
 
-    __slots__ = ("data", "_grad", "label", "requires_grad", "_prev", "_op", "_params", "_stamp", "_g")
+    __slots__ = ("data", "_grad", "label", "requires_grad", "_prev", "_op", "_params", "_g")
     #: A Matrix stores no local derivatives (they would be Jacobians): backward calls :meth:`vjp`.
     _partials = None
 
@@ -85,7 +85,6 @@ class Matrix(Arithmetic):
         self._prev: tuple[Matrix, ...] = ()
         self._op: MatrixOp | None = None
         self._params: tuple[Any, ...] = ()
-        self._stamp = next_stamp()  # its place in the order nodes are made (see backward.newest_first)
         self._g: Any = None  # backward's working slot: the gradient so far
 
     # -- making nodes ----------------------------------------------------------
@@ -101,7 +100,6 @@ class Matrix(Arithmetic):
         node._prev = ()
         node._op = None
         node._params = ()
-        node._stamp = next_stamp()
         return node
 
     @classmethod
@@ -147,7 +145,6 @@ class Matrix(Arithmetic):
         node.data = rows
         node._grad = None
         node.label = ""
-        node._stamp = next_stamp()
         if flags.grad_enabled and True in [x.requires_grad for x in inputs]:
             node.requires_grad = True
             node._prev = tuple(inputs)

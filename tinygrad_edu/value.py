@@ -40,7 +40,7 @@ from fractions import Fraction
 from typing import Any
 
 from .anomaly import check_output
-from .backward import backpropagate, next_stamp, topological_order
+from .backward import backpropagate, topological_order
 from .mode import flags
 from .operators import Arithmetic
 from .ops import Op
@@ -57,7 +57,7 @@ class Value(Arithmetic):
 
     # __slots__: no per-object dict, so a node costs a fraction of the memory
     # and attribute access is faster.  Graphs of a million nodes are routine.
-    __slots__ = ("data", "grad", "label", "_prev", "_op", "_params", "_partials", "_stamp", "_g")
+    __slots__ = ("data", "grad", "label", "_prev", "_op", "_params", "_partials", "_g")
 
     def __init__(self, data: Any, label: str = "") -> None:
         # A Fraction stays exact; anything else becomes a plain float (an int too
@@ -71,7 +71,6 @@ class Value(Arithmetic):
         self._op: Op | None = None
         self._params: tuple[Any, ...] = ()
         self._partials: tuple[Any, ...] = ()
-        self._stamp = next_stamp()  # its place in the order nodes are made (see backward.newest_first)
         self._g: Any = None  # backward's working slot: the gradient so far
 
     @classmethod
@@ -133,7 +132,6 @@ class Value(Arithmetic):
         node.data = out
         node.grad = 0.0 if type(out) is float else zero_like(out)
         node.label = ""
-        node._stamp = next_stamp()  # its place in the order nodes are made (backward sorts by it)
         if flags.grad_enabled:  # record how the node was made (not inside no_grad())
             node._prev, node._op, node._params = inputs, op, params
             try:
@@ -312,5 +310,4 @@ def _constant(op: Op, x: Any, partner: Any) -> Value:
     constant.label = ""
     constant._prev = constant._partials = constant._params = ()
     constant._op = None
-    constant._stamp = next_stamp()
     return constant
