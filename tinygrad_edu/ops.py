@@ -457,6 +457,12 @@ def _leaky_relu_vjp_rows(g: list[list[Any]], x: list[list[Any]], out: list[list[
     return [[gv if xv > 0 else gv * slope for gv, xv in zip(g_row, x_row)] for g_row, x_row in zip(g, x)]
 
 
+def _sigmoid_rows(a: list[list[Any]]) -> list[list[Any]]:
+    """σ on every entry, the two forms of ``_sigmoid`` inline (e^(·) of a non-positive number only)."""
+    exp = math.exp
+    return [[1.0 / (1.0 + exp(-x)) if x >= 0 else (e := exp(x)) / (1.0 + e) for x in row] for row in a]
+
+
 def _sigmoid_vjp_rows(g: list[list[Any]], x: list[list[Any]], out: list[list[Any]]) -> list[list[Any]]:
     """g ⊙ σ′(x), σ′ = out(1 − out): every sigmoid layer of the digits networks."""
     return [[gv * (ov * (1 - ov)) for gv, ov in zip(g_row, out_row)] for g_row, out_row in zip(g, out)]
@@ -582,7 +588,8 @@ tanh = Op(
 
 sigmoid = Op(
     "sigmoid", forward=_sigmoid, derivative=lambda x, out: out * (1 - out),
-    symbol="σ", prime="σ′", complex_forward=_complex_sigmoid, matrix_vjp=_sigmoid_vjp_rows,
+    symbol="σ", prime="σ′", complex_forward=_complex_sigmoid, matrix_forward=_sigmoid_rows,
+    matrix_vjp=_sigmoid_vjp_rows,
     doc="σ(x) = 1/(1 + e^(−x)).  σ′(x) = σ(x)(1 − σ(x)) ≤ 1/4, with equality only at x = 0:\n"
         "the reason deep sigmoid networks' gradients vanish.  Stable for any finite x.",
 )
