@@ -69,10 +69,10 @@ def run(python: str, args: list[str], stderr: bool = False) -> str:
     return result.stderr if stderr else result.stdout
 
 
-def target(name: str, figure: float, bound: float, at_least: bool, unit: str, python: str) -> str:
+def target(name: str, figure: float, bound: float, at_least: bool, unit: str, python: str, collector: str) -> str:
     met = figure >= bound if at_least else figure <= bound
     return (f"TARGET {name} | {figure:.3g}{unit} | {'≥' if at_least else '≤'} {bound:g}{unit} | "
-            f"{'PASS' if met else 'MISS'} | {python} | collector off")
+            f"{'PASS' if met else 'MISS'} | {python} | collector {collector}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> None:
         for minor, seconds in digits.items():
             if minor >= (3, 12):
                 targets.append(target(f"digits step, 3.11 ÷ {minor[0]}.{minor[1]} time", digits[(3, 11)] / seconds,
-                                      1.5, True, "×", f"Python {minor[0]}.{minor[1]} vs 3.11"))
+                                      1.5, True, "×", f"Python {minor[0]}.{minor[1]} vs 3.11", "off"))
     if args.train:
         newest = max(found)
         for minor in sorted({(3, 11), newest} & set(found)):
@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> None:
                 cpu = sum(int(r[3]) for r in runs)
                 wall = sum(int(r[2]) for r in runs)
                 line = target("learning_speed.py --train, CPU minutes (wall " + f"{wall / 60:.1f})", cpu / 60, 5,
-                              False, " min", f"Python {'.'.join(map(str, version))}")
+                              False, " min", f"Python {'.'.join(map(str, version))}", "on")
                 targets.append(line if minor == newest else line.replace("| PASS |", "| (info) |")
                                .replace("| MISS |", "| (info) |"))
     header = f"# benchmarks/run_all.py, {date.today().isoformat()}, {os.cpu_count()} cores"
