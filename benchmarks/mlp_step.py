@@ -6,9 +6,12 @@ units and the squared error summed over a batch of 32 rows:
     L = Σᵢ (ŷᵢ − yᵢ)²,  ŷ = W₃·relu(W₂·relu(W₁x + b₁) + b₂) + b₃
 
 (a) scalar  -- tinygrad_edu's Value engine, one node per number;
+(a′) dot    -- the same engine, each neuron written as a learner writes it,
+               ``dot(w, x, b).relu()``: one node per neuron;
 (b) matrix  -- tinygrad_edu's Matrix engine, one node per matrix operation;
 (c) by hand -- the same network with hand-written backprop on lists of floats
-               (no autograd at all): the reference the other ratios use;
+               (no autograd at all, the best dot-product kernel the running
+               Python has): the reference the Matrix engine is held to;
 (d) micrograd -- Karpathy's micrograd, when installed (``pip install micrograd``).
 
 (a) and (d) run the *same* Python function, given the Value class as an
@@ -16,29 +19,31 @@ argument, so they build the same graph and the comparison measures the
 engines only.  Before timing, every implementation's loss and gradients are
 checked against the hand-written ones.
 
+Targets (issue 14): Matrix engine ≤ 1.3 × by hand; micrograd ÷ Value engine
+≥ 1.3 with the collector off; micrograd ÷ dot MLP ≥ 8 with the collector
+off; and over a 20-step training loop (zero grads, forward, backward, SGD
+update) with the collector on and no ``gc.collect()`` between steps,
+micrograd ÷ Value engine ≥ 4.
+
 Run it with ``python benchmarks/mlp_step.py`` (``--rounds``, ``--seed``).
-The timings are medians over rounds of CPU time; in each round every
-implementation runs one block of steps, so slow drifts of the machine affect
-all of them alike.
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
 import math
-import os
 import random
-import statistics
-import sys
-import time
 from operator import mul
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from _harness import skipped_line, target_line, time_blocks
 
-from tinygrad_edu.matrix import Matrix  # noqa: E402
-from tinygrad_edu.plot import table  # noqa: E402
-from tinygrad_edu.value import Value  # noqa: E402
+from tinygrad_edu import dot
+from tinygrad_edu.matrix import Matrix
+from tinygrad_edu.plot import table
+from tinygrad_edu.value import Value
+
+#: The best dot product pure Python has: math.sumprod on 3.12+, else sum(map(mul)).
+sumprod = getattr(math, "sumprod", lambda u, v: sum(map(mul, u, v)))
 
 SIZES = (2, 16, 16, 1)
 BATCH = 32
@@ -73,9 +78,8 @@ def scalar_step(params, X, y):
     """Forward and backward, written only with ``+ * - .relu() .backward()``, so it
     runs unchanged on tinygrad_edu's Value and on micrograd's."""
     Ws, bs = params
-    for W, B in zip(Ws, bs):
-        for p in (*[w for row in W for w in row], *B):
-            p.grad = 0.0
+    for p in leaves(params):
+        p.grad = 0.0
     last = len(Ws) - 1
     loss = None
     for x, target in zip(X, y):
@@ -87,6 +91,37 @@ def scalar_step(params, X, y):
         loss = error * error if loss is None else loss + error * error
     loss.backward()
     return loss
+
+
+def dot_step(params, X, y):
+    """The same network, each neuron one node: ``dot(w, x, b).relu()``, as a learner writes it."""
+    Ws, bs = params
+    for p in leaves(params):
+        p.grad = 0.0
+    loss = None
+    for x, target in zip(X, y):
+        a = x
+        for layer, (W, B) in enumerate(zip(Ws, bs)):
+            z = [dot(row, a, b) for row, b in zip(W, B)]
+            a = z if layer == len(Ws) - 1 else [zi.relu() for zi in z]
+        loss = (a[0] - target) ** 2 if loss is None else loss + (a[0] - target) ** 2
+    loss.backward()
+    return loss
+
+
+def leaves(params) -> list:
+    """Every weight and bias, in one list."""
+    Ws, bs = params
+    return [p for W, B in zip(Ws, bs) for p in (*[w for row in W for w in row], *B)]
+
+
+def training_loop(step, params, X, y, steps: int = 20, lr: float = 1e-3) -> None:
+    """What a user runs: ``steps`` times zero grads, forward, backward (``step`` does those) and an
+    SGD update, with no ``gc.collect()`` in between."""
+    for _ in range(steps):
+        step(params, X, y)
+        for p in leaves(params):
+            p.data -= lr * p.grad
 
 
 def scalar_result(params, loss) -> tuple:
@@ -144,7 +179,7 @@ def handwritten_step(weights, biases, X, y, fused: bool = False) -> tuple:
     a = X
     for layer, (W, b) in enumerate(zip(weights, biases)):
         # a·Wᵀ + b: row r of a against row j of W (W is n_out × n_in, so its rows are Wᵀ's columns)
-        z = [[sum(map(mul, row, w_row)) + bj for w_row, bj in zip(W, b)] for row in a]
+        z = [[sumprod(row, w_row) + bj for w_row, bj in zip(W, b)] for row in a]
         pre_activations.append(z)
         a = z if layer == last else [[v if v > 0.0 else 0.0 for v in row] for row in z]
         activations.append(a)
@@ -156,7 +191,7 @@ def handwritten_step(weights, biases, X, y, fused: bool = False) -> tuple:
     for layer in range(last, -1, -1):
         delta_columns = list(zip(*delta))  # δᵀ: one row per unit
         a_columns = list(zip(*activations[layer]))
-        grad_W[layer] = [[sum(map(mul, d, x)) for x in a_columns] for d in delta_columns]
+        grad_W[layer] = [[sumprod(d, x) for x in a_columns] for d in delta_columns]
         grad_b[layer] = [sum(d) for d in delta_columns]
         if layer == 0:
             break
@@ -164,11 +199,11 @@ def handwritten_step(weights, biases, X, y, fused: bool = False) -> tuple:
         z_prev = pre_activations[layer - 1]
         if fused:
             delta = [
-                [sum(map(mul, d_row, w_col)) if z > 0.0 else 0.0 for w_col, z in zip(W_columns, z_row)]
+                [sumprod(d_row, w_col) if z > 0.0 else 0.0 for w_col, z in zip(W_columns, z_row)]
                 for d_row, z_row in zip(delta, z_prev)
             ]
         else:
-            back = [[sum(map(mul, d_row, w_col)) for w_col in W_columns] for d_row in delta]  # δˡ·Wˡ
+            back = [[sumprod(d_row, w_col) for w_col in W_columns] for d_row in delta]  # δˡ·Wˡ
             delta = [
                 [s if z > 0.0 else 0.0 for s, z in zip(back_row, z_row)]  # ⊙ relu′(zˡ⁻¹)
                 for back_row, z_row in zip(back, z_prev)
@@ -184,6 +219,7 @@ HAND = "by hand (reference)"
 HAND_FUSED = "by hand, relu′ fused"
 MATRIX = "Matrix engine"
 SCALAR = "Value engine (scalar)"
+DOT = "Value engine, dot per neuron"
 MICROGRAD = "micrograd (scalar)"
 
 
@@ -227,6 +263,10 @@ def implementations(seed: int) -> tuple[dict, dict, tuple]:
     steps[SCALAR] = lambda: scalar_step(value_params, X, y)
     results[SCALAR] = scalar_result(value_params, steps[SCALAR]())
 
+    dot_params = scalar_parameters(Value, weights, biases)
+    steps[DOT] = lambda: dot_step(dot_params, X, y)
+    results[DOT] = scalar_result(dot_params, steps[DOT]())
+
     micrograd_value = load_micrograd()
     if micrograd_value is not None:
         micro_params = scalar_parameters(micrograd_value, weights, biases)
@@ -248,44 +288,8 @@ def check(results: dict, reference: tuple) -> list[str]:
     return lines
 
 
-def time_steps(steps: dict, rounds: int, collector: bool) -> dict:
-    """Median seconds per step for each implementation.
-
-    Each round times one block of steps per implementation (enough steps to
-    last about 20 ms), the implementations taking turns.  Before each block
-    ``gc.collect()`` clears the garbage left by the others: micrograd's nodes
-    form reference cycles (each closure refers to its node), which only the
-    cycle collector frees, and leaving them in the heap would slow whoever
-    runs next.  ``collector=False`` switches the collector off inside the
-    blocks, to time the computation alone.
-
-    The clock is this process's CPU time (``time.process_time``), so other
-    programs sharing the machine disturb the medians less than wall time would.
-    """
-    clock = time.process_time
-    block = {}
-    for name, step in steps.items():  # calibrate: steps per block
-        start = clock()
-        step()
-        block[name] = max(1, int(0.02 / max(clock() - start, 1e-6)))
-    samples = {name: [] for name in steps}
-    for _ in range(rounds):
-        for name, step in steps.items():
-            gc.collect()
-            if not collector:
-                gc.disable()
-            try:
-                start = clock()
-                for _ in range(block[name]):
-                    step()
-                samples[name].append((clock() - start) / block[name])
-            finally:
-                gc.enable()
-    return {name: statistics.median(times) for name, times in samples.items()}
-
-
 def report(with_gc: dict, without_gc: dict) -> str:
-    """Two tables of medians and ratios (collector on, collector off) and the two target lines."""
+    """Two tables of medians and ratios: collector on, collector off."""
     micro = MICROGRAD in with_gc
     lines = []
     for title, medians in (("garbage collector on (Python's default)", with_gc),
@@ -298,19 +302,42 @@ def report(with_gc: dict, without_gc: dict) -> str:
                 row.append(f"{medians[MICROGRAD] / seconds:.2f}")
             rows.append(row)
         lines += [f"Median CPU time per step, {title}:", table(headers, rows), ""]
-    lines.append(f"Matrix engine ÷ hand-written backprop: {with_gc[MATRIX] / with_gc[HAND]:.2f} "
-                 f"(collector off: {without_gc[MATRIX] / without_gc[HAND]:.2f}; target ≤ 1.3)")
-    if micro:
-        lines.append(f"micrograd ÷ Value engine: {with_gc[MICROGRAD] / with_gc[SCALAR]:.2f} "
-                     f"(collector off: {without_gc[MICROGRAD] / without_gc[SCALAR]:.2f}; target ≥ 4)")
-    else:
-        lines.append("micrograd is not installed (pip install micrograd): its rows are skipped.")
     return "\n".join(lines)
+
+
+def time_training_loops(seed: int, rounds: int) -> dict:
+    """Seconds per 20-step training loop, collector on, for the Value engine and micrograd."""
+    micrograd_value = load_micrograd()
+    X, y, weights, biases = make_problem(seed)
+    ours = scalar_parameters(Value, weights, biases)
+    loops = {SCALAR: lambda: training_loop(scalar_step, ours, X, y)}
+    if micrograd_value is not None:
+        theirs = scalar_parameters(micrograd_value, weights, biases)
+        loops[MICROGRAD] = lambda: training_loop(scalar_step, theirs, X, y)
+    return time_blocks(loops, rounds, collector=True, block_seconds=0.0)
+
+
+def targets(with_gc: dict, without_gc: dict, loops: dict) -> list[str]:
+    lines = [target_line("Matrix engine ÷ hand-written backprop, small MLP step", without_gc[MATRIX] / without_gc[HAND],
+                         1.3, False, "×", False)]
+    if MICROGRAD not in with_gc:
+        reason = "micrograd is not installed: pip install micrograd"
+        return lines + [skipped_line(name, reason) for name in (
+            "micrograd ÷ Value engine, micrograd's graph", "micrograd ÷ Value engine with dot",
+            "micrograd ÷ Value engine, 20-step loop")]
+    lines.append(target_line("micrograd ÷ Value engine, micrograd's graph",
+                             without_gc[MICROGRAD] / without_gc[SCALAR], 1.3, True, "×", False))
+    lines.append(target_line("micrograd ÷ Value engine with dot", without_gc[MICROGRAD] / without_gc[DOT],
+                             8, True, "×", False))
+    lines.append(target_line("micrograd ÷ Value engine, 20-step loop", loops[MICROGRAD] / loops[SCALAR],
+                             4, True, "×", True))
+    return lines
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=9, help="timed blocks of each implementation")
+    parser.add_argument("--loop-rounds", type=int, default=3, help="timed 20-step training loops of each engine")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     steps, results, reference = implementations(args.seed)
@@ -318,9 +345,14 @@ def main(argv=None) -> None:
     print("Agreement with the hand-written backprop (the loss and all 337 gradient entries):")
     print("\n".join(check(results, reference)))
     print()
-    with_gc = time_steps(steps, args.rounds, collector=True)
-    without_gc = time_steps(steps, args.rounds, collector=False)
+    with_gc = time_blocks(steps, args.rounds, collector=True)
+    without_gc = time_blocks(steps, args.rounds, collector=False)
     print(report(with_gc, without_gc))
+    loops = time_training_loops(args.seed, args.loop_rounds)
+    print("20-step training loop (zero grads, forward, backward, SGD), collector on, no gc.collect() between steps:")
+    print("\n".join(f"  {name:24s} {seconds:.3f} s" for name, seconds in loops.items()))
+    print()
+    print("\n".join(targets(with_gc, without_gc, loops)))
 
 
 if __name__ == "__main__":

@@ -44,6 +44,7 @@ from tinygrad_edu import (
     count_paths,
     cross_entropy,
     derivative,
+    dot,
     expression,
     forward_gradient,
     grad,
@@ -63,6 +64,7 @@ from tinygrad_edu import (
     reverse_gradient,
     sigmoid_chain,
     softmax,
+    sum_of,
     symbolic_derivative,
     to_dot,
     to_text_tree,
@@ -93,6 +95,17 @@ def tanh_op():
 
 
 CASES = [
+    # -- dot and sum_of: one node for a sum --------------------------------------
+    bad("dot", "weights and inputs of different lengths", lambda w: dot([w.x, w.y], [1.0]), ValueError,
+        r"dot: needs as many weights as inputs, at least one; got 2 weights and 1 inputs"),
+    bad("dot", "no terms at all", lambda w: dot([], [], w.x), ValueError, r"dot: needs as many weights as inputs, at least one; got 0"),
+    bad("dot", "a str input", lambda w: dot([w.x], ["1"]), TypeError, r"dot: .*'1'"),
+    bad("dot", "weights that are a number", lambda w: dot(3, [1.0]), TypeError, r"dot: weights must be a list of numbers or nodes, got 3"),
+    ok("dot", "an int too large for a float: inf, as IEEE 754 rounds it", lambda w: dot([w.x], [HUGE], w.y),
+       lambda r: r.data == INF),
+    bad("sum_of", "no values", lambda w: sum_of([]), ValueError, r"sum_of: needs at least one value, got none"),
+    bad("sum_of", "None among the values", lambda w: sum_of([w.x, None]), TypeError, r"sum_of: .*None"),
+    bad("sum_of", "a str instead of a list", lambda w: sum_of("12"), TypeError, r"sum_of: values must be a list of numbers or nodes, got '12'"),
     # -- Value ------------------------------------------------------------------
     bad("Value", "a str", lambda w: Value("1"), TypeError, r"Value: expected a real number .*got '1' of type str"),
     bad("Value", "a bool", lambda w: Value(True), TypeError, r"Value: expected a real number .*got True of type bool"),

@@ -416,8 +416,17 @@ def test_paths_through_a_nan_are_listed_first():
 # ---------------------------------------------------------------------------
 
 def path_lines(text):
-    """The lines that open a path: ``path k … = …``, with the path's number taken off."""
-    return [line.split(" ", 4)[-1] for line in text.splitlines() if line.startswith("  path ")]
+    """Each printed path, ``path k … = …`` with the path's number taken off, and the lines that
+    continue it when its factors wrap (a wide path prints over several lines)."""
+    paths: list = []
+    for line in text.splitlines():
+        if line.startswith("  path "):
+            paths.append(line.split(" ", 4)[-1])
+        elif paths and line.startswith("   ") and paths[-1] is not None:
+            paths[-1] += "\n" + line.strip()
+        else:
+            paths.append(None)  # the end of a path's lines
+    return [p for p in paths if p is not None]
 
 
 def test_the_two_uses_of_h_in_h_times_h_are_told_apart():

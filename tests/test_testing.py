@@ -199,7 +199,7 @@ def test_the_error_bar_holds_from_any_step_once_refined(data):
 def _borrowed_rule(op):
     """The derivative of the next op of the table (in name order) that takes the same
     arguments: a plausible wrong rule, different for each op."""
-    same_shape = [other for other in sorted(OPS) if OPS[other].arity == op.arity
+    same_shape = [other for other in sorted(OPS) if OPS[other].arity == op.arity and not OPS[other].variadic
                   and len(OPS[other].param_names) == len(op.param_names)]
     return OPS[same_shape[(same_shape.index(op.name) + 1) % len(same_shape)]]
 
@@ -218,20 +218,23 @@ def _mutants(op):
             return lambda *args: transform(rule(*args))
         return lambda *args: tuple(transform(p) for p in rule(*args))
 
-    borrowed = _borrowed_rule(op)
     if op.name in ZERO_SLOPE:
+        borrowed = _borrowed_rule(op)
         return {
             "one": each(lambda p: p + 1),
             "off by 1e-3": each(lambda p: p + 1e-3),
             f"rule of {borrowed.name}": borrowed.derivative,
         }
-    return {
+    mutants = {
         "negated": each(lambda p: -p),
         "doubled": each(lambda p: 2 * p),
         "zero": each(lambda p: 0 * p),
         "off by 1e-3": each(lambda p: p * (1 + 1e-3)),
-        f"rule of {borrowed.name}": borrowed.derivative,
     }
+    if not op.variadic:  # dot and sum_of: no other op takes the same inputs (two-input sum_of is add)
+        borrowed = _borrowed_rule(op)
+        mutants[f"rule of {borrowed.name}"] = borrowed.derivative
+    return mutants
 
 
 MUTANTS = [(name, kind) for name in sorted(OPS) for kind in _mutants(OPS[name])]

@@ -31,6 +31,8 @@ TWINS = {
     "add": lambda x, y: x + y,
     "sub": lambda x, y: x - y,
     "mul": lambda x, y: x * y,
+    "dot": lambda w, x, b: torch.addcmul(b, w, x),  # one term: b + w·x (the table's tests use the fewest inputs)
+    "sum_of": lambda *xs: torch.stack(xs).sum(dim=0),
     "div": lambda x, y: x / y,
     "neg": lambda x: -x,
     "pow": torch.pow,

@@ -24,6 +24,7 @@ from .jacobian import jacobian, numeric_jacobian
 from .losses import binary_cross_entropy_with_logits, cross_entropy, log_softmax, logsumexp, mse, softmax
 from .matrix import Matrix
 from .mode import AnomalyError, detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from .operators import dot, sum_of
 from .ops import OPS, Op, describe_rules
 from .seeding import default_generator, manual_seed
 from .symbolic import Expr, expression
@@ -50,6 +51,7 @@ __all__ = [
     "derivative",
     "describe_rules",
     "detect_anomaly",
+    "dot",
     "enable_grad",
     "expression",
     "forward_gradient",
@@ -72,6 +74,7 @@ __all__ = [
     "reverse_gradient",
     "sigmoid_chain",
     "softmax",
+    "sum_of",
     "symbolic_derivative",
     "to_dot",
     "to_text_tree",

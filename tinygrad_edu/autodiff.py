@@ -68,15 +68,15 @@ def grad(output: Any, inputs: Any, create_graph: bool = False, grad_output: Any 
     for x in inputs:
         if not isinstance(x, Value):
             raise TypeError(f"grad: every input must be a Value, got {short(x)} of type {type(x).__name__}")
-    if is_real(output):
-        grads: dict[Any, Any] = {}  # a constant: nothing depends on anything
-    elif isinstance(output, Value):
+    if isinstance(output, Value):
         seed = one_like(output.data) if grad_output is None else as_number("grad", grad_output)
-        grads = backpropagate(output, seed, create_graph)
+        grads: dict[Any, Any] = backpropagate(output, seed, create_graph)
+    elif is_real(output):
+        grads = {}  # a constant: nothing depends on anything
     else:
         raise TypeError(f"grad: output must be a Value, a Matrix or a number, got {short(output)} "
                         f"of type {type(output).__name__}")
-    result = [grads.get(x, zero_like(x.data)) for x in inputs]
+    result = [grads[x] if x in grads else zero_like(x.data) for x in inputs]
     if create_graph:  # constants (d(x + y)/dx = 1) become Values too, for a uniform type
         result = [g if isinstance(g, Value) else Value(g) for g in result]
     return result

@@ -35,8 +35,6 @@ the total derivative.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from .anomaly import check_gradients
@@ -83,7 +81,8 @@ def backpropagate(root: Any, seed: Any, create_graph: bool = False) -> dict[Any,
     and ``grad`` call it and then decide what to do with the dict (``.grad``
     is not touched here).  ``create_graph=True`` (skip it on a first reading)
     records the loop's own arithmetic, so each gradient is a graph that can be
-    differentiated again.
+    differentiated again.  While the loop runs, a node's gradient so far sits
+    in its slot ``_g`` (a dict lookup per input would cost more).
 
     >>> from tinygrad_edu import Value
     >>> x = Value(2.0)
@@ -94,45 +93,53 @@ def backpropagate(root: Any, seed: Any, create_graph: bool = False) -> dict[Any,
     >>> x.grad
     0.0
     """
-    grads = {root: seed}
+    order = topological_order(root)  # each node after all the nodes that use it
+    for node in order:
+        node._g = None  # no gradient yet
+    root._g = seed
     check = flags.detect_anomaly
-    scalar_fast_path = not create_graph  # create_graph needs each op's rule run on nodes, not stored numbers
-    with _rules_mode(create_graph):
-        for node in topological_order(root):  # each node after all the nodes that use it,
-            g = grads.get(node)  # so its gradient g = ∂root/∂node is complete
-            if g is None or node._op is None:  # a leaf, or a node no gradient reaches
+    saved = flags.grad_enabled, flags.detect_anomaly  # the rules run recording only for create_graph
+    flags.grad_enabled, flags.detect_anomaly = create_graph, False
+    try:
+        for node in order:
+            g = node._g  # ∂root/∂node, complete: every user of node has added its part
+            if g is None or not node._prev:  # a node no gradient reaches, or a leaf
                 continue
-            # Each input gets g·∂node/∂input.  Fast path: a Value's ∂node/∂input are numbers it
-            # stored when it was made, so the product is one multiplication, done right here.
-            # Otherwise node.vjp(g) asks the op's rule for (input, product) pairs.
-            stored = node._partials if scalar_fast_path else None
-            for child, part in zip(node._prev, stored) if stored is not None else node.vjp(g):
-                previous = grads.get(child)
+            # Each input gets g·∂node/∂input.  A Value stored its ∂node/∂input as numbers when it
+            # was made (_partials), so that is one multiplication, here; otherwise (a Matrix, or
+            # create_graph) node.vjp(g) asks the op's rule for (input, product) pairs.
+            stored = None if create_graph else node._partials
+            if stored is None:
+                for child, part in node.vjp(g):
+                    child._g = part if child._g is None else child._g + part
+            elif len(stored) == 2:  # speed only: the two-input case (most nodes) written out
+                a, b = node._prev
                 try:
-                    contribution = g * part if stored is not None else part
-                    grads[child] = contribution if previous is None else previous + contribution
+                    a._g = g * stored[0] if a._g is None else a._g + g * stored[0]
                 except OverflowError:  # a Fraction beyond float range met a float: round (reals.py)
-                    contribution = multiply(g, part) if stored is not None else part
-                    grads[child] = contribution if previous is None else add(previous, contribution)
+                    _add_rounded(a, g, stored[0])
+                try:
+                    b._g = g * stored[1] if b._g is None else b._g + g * stored[1]
+                except OverflowError:
+                    _add_rounded(b, g, stored[1])
+            else:
+                for child, part in zip(node._prev, stored):
+                    try:
+                        child._g = g * part if child._g is None else child._g + g * part
+                    except OverflowError:
+                        _add_rounded(child, g, part)
             if check:  # detect_anomaly() only: skip on a first reading
-                check_gradients(node, g, grads)
+                check_gradients(node, g, {child: child._g for child in node._prev})
+    finally:
+        flags.grad_enabled, flags.detect_anomaly = saved
+    grads = {node: node._g for node in order if node._g is not None}
+    if create_graph:  # a gradient that is a graph refers back to the nodes: empty the slots, no cycles
+        for node in order:
+            node._g = None
     return grads
 
 
-# ---------------------------------------------------------------------------
-# create_graph: skip it on a first reading.
-# ---------------------------------------------------------------------------
-
-@contextmanager
-def _rules_mode(create_graph: bool) -> Iterator[None]:
-    """The mode the rules run in during backward: recording only for ``create_graph``.
-
-    Anomaly checks are done by backward itself, after each node, so that an
-    error names the op being differentiated, not a ``mul`` inside its rule.
-    """
-    previous = flags.grad_enabled, flags.detect_anomaly
-    flags.grad_enabled, flags.detect_anomaly = create_graph, False
-    try:
-        yield
-    finally:
-        flags.grad_enabled, flags.detect_anomaly = previous
+def _add_rounded(child: Any, g: Any, part: Any) -> None:
+    """``child._g += g · part`` when a Fraction beyond float range meets a float: round as IEEE 754 does."""
+    contribution = multiply(g, part)
+    child._g = contribution if child._g is None else add(child._g, contribution)

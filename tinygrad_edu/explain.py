@@ -569,7 +569,11 @@ def _tell_apart(paths: list[Path], namer: _Namer) -> None:
     for group in groups.values():
         parting: dict[int, list[Edge]] = {id(path): [] for path in group}  # where each leaves each other
         for path, other in itertools.permutations(group if len(group) > 1 else (), 2):
-            edge = next((e for e, f in zip(path.edges, other.edges) if e != f), None)
+            differing = [(e, f) for e, f in zip(path.edges, other.edges) if e != f]
+            # The first edge where they part that also reads differently: two nodes that print alike
+            # (bce(x₀, x₀) computed twice) part where their uses differ, further up.
+            edge = next((e for e, f in differing if _through(*e, namer) != _through(*f, namer)),
+                        differing[0][0] if differing else None)
             if edge is not None and edge not in parting[id(path)]:
                 parting[id(path)].append(edge)
         for path in group:

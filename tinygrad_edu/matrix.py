@@ -69,7 +69,7 @@ class Matrix(Arithmetic):
     ([[1.0, 3.0], [5.0, 7.0]], (2, 2), [[1.0, 3.0], [2.0, 4.0]])
     """
 
-    __slots__ = ("data", "_grad", "label", "requires_grad", "_prev", "_op", "_params")
+    __slots__ = ("data", "_grad", "label", "requires_grad", "_prev", "_op", "_params", "_g")
     data: Rows
     #: A Matrix stores no local derivatives (they would be Jacobians): backward calls :meth:`vjp`.
     _partials = None
@@ -86,6 +86,7 @@ class Matrix(Arithmetic):
         self._prev: tuple[Matrix, ...] = ()
         self._op: MatrixOp | None = None
         self._params: tuple[Any, ...] = ()
+        self._g: Any = None  # backward's working slot: the gradient so far
 
     # -- making nodes ----------------------------------------------------------
 
@@ -126,7 +127,8 @@ class Matrix(Arithmetic):
         [[3.0, 6.0]]
         """
         matrix_op = op if isinstance(op, MatrixOp) else elementwise(op)
-        if len(inputs) != matrix_op.arity:
+        variadic = isinstance(op, Op) and op.variadic  # dot, sum_of: arity is the fewest inputs
+        if len(inputs) < matrix_op.arity if variadic else len(inputs) != matrix_op.arity:
             raise ValueError(f"{matrix_op.name}: takes {matrix_op.arity} input{'s' if matrix_op.arity > 1 else ''}, "
                              f"got {len(inputs)}")
         if params and not isinstance(op, MatrixOp):

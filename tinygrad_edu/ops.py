@@ -130,7 +130,8 @@ class Op:
     forward: Callable[..., Any]  # forward(*inputs, *params) -> out
     derivative: Callable[..., Any]  # derivative(*inputs, *params, out) -> ∂out/∂input, a tuple when arity > 1
     _: KW_ONLY
-    arity: int = 1  # how many inputs
+    arity: int = 1  # how many inputs (with variadic: the fewest)
+    variadic: bool = False  # takes any number of inputs from arity up (dot, sum_of); rules get them all
     param_names: tuple[str, ...] = ()  # constants after the inputs, not differentiated: the c of x ** c
     param_domains: tuple[Interval, ...] = ()  # one Interval per parameter; () for ℝ each
     defaults: tuple[Any, ...] = ()  # the parameters' defaults, if they have any (leaky relu's slope)
@@ -156,8 +157,9 @@ class Op:
     # -- extras: skip on a first reading -----------------------------------------------
     complex_forward: Callable[..., Any] | None = None  # the same function on complex numbers (complex step)
     matrix_forward: Callable[..., Any] | None = None  # speed only: forward on a whole list of rows at once
-    matrix_vjp: Callable[..., Any] | None = None  # speed only: g ⊙ f′(X) on whole lists of rows at once
+    matrix_vjp: Callable[..., Any] | None = None  # speed only: g ⊙ f′(X) on whole lists of rows: (g, X, out, *params)
     restricted: bool = field(init=False)  # some input is refused (a domain or a check): validate() has work
+    bounded: bool = field(init=False)  # some input's domain is narrower than ℝ (speed: else no interval to test)
 
     def __post_init__(self) -> None:
         _check_op_arguments(self)
@@ -166,7 +168,8 @@ class Op:
         self.symbol = self.symbol or self.name
         if self.prime is None and self.piecewise_linear and self.arity == 1:
             self.prime = f"{self.symbol}′"  # a piecewise-linear rule written out is just a number, 1 or 0
-        self.restricted = self.check is not None or any(d != REALS for d in self.domain)
+        self.bounded = any(d != REALS for d in self.domain)
+        self.restricted = self.check is not None or self.bounded
         self.__doc__ = self.doc or f"The primitive operation {self.name}."
 
     @property
@@ -197,7 +200,7 @@ class Op:
         """
         if not self.restricted:
             return
-        for x, interval in zip(inputs, self.domain):
+        for x, interval in zip(inputs, self.domain) if self.bounded else ():
             if x != x:  # nan is in no interval, but it is a float: let it through, on purpose
                 continue
             if not interval.contains(x):
@@ -211,7 +214,8 @@ class Op:
     def __call__(self, *args: Any) -> Any:
         """Apply the op: to plain numbers it returns a number; if any input is a
         graph node (a Value, a dual number) the node's type builds the result."""
-        inputs, params = args[: self.arity], args[self.arity :]
+        count = self.input_count(args)
+        inputs, params = args[:count], args[count:]
         for x in inputs:
             if not isinstance(x, NUMBERS) and hasattr(type(x), "apply"):
                 return type(x).apply(self, inputs, params)
@@ -231,12 +235,22 @@ class Op:
         >>> sigmoid.local_derivatives(0.0)            # σ′(0) = 1/4
         (0.25,)
         """
-        inputs = tuple(as_number(self.name, x) for x in args[: self.arity])
-        args = inputs + args[self.arity :]
+        count = self.input_count(args)
+        inputs = tuple(as_number(self.name, x) for x in args[:count])
+        args = inputs + args[count:]
         if out is None:
             out = self(*args)
         partials = self.derivative(*args, out)
-        return (partials,) if self.arity == 1 else tuple(partials)
+        return (partials,) if self.arity == 1 and not self.variadic else tuple(partials)
+
+    def input_count(self, args: Sequence[Any]) -> int:
+        """How many of ``args`` are inputs (the rest are parameters): ``arity``, or for a
+        variadic op all but its parameters.
+
+        >>> mul.input_count((2.0, 3.0)), dot.input_count((1.0, 2.0, 3.0, 4.0, 0.5))
+        (2, 5)
+        """
+        return len(args) - len(self.param_names) if self.variadic else self.arity
 
 
 # ---------------------------------------------------------------------------
@@ -288,6 +302,33 @@ def _complex_sigmoid(z: complex) -> complex:
         return 1 / (1 + cmath.exp(-z))
     e = cmath.exp(z)
     return e / (1 + e)
+
+
+
+# ---------------------------------------------------------------------------
+# dot's rule, for any number of terms (its inputs arrive flat: w₁ … wₙ, x₁ … xₙ, b).
+# ---------------------------------------------------------------------------
+
+#: Speed only: Σ wᵢxᵢ in one C call.  Python 3.12+ has math.sumprod (about twice as fast as
+#: sum(map(mul)), and it rounds once per sum, not once per product: the last digit can differ).
+_sumprod: Callable[[Sequence[Any], Sequence[Any]], Any] = getattr(
+    math, "sumprod", lambda w, x: sum(map(operator.mul, w, x)))
+
+
+def _sumprod_rest(wxb: Sequence[Any], complex_numbers: bool = False) -> Any:
+    """Σ wᵢxᵢ + b from the flat inputs w₁ … wₙ, x₁ … xₙ, b."""
+    n, odd = divmod(len(wxb) - 1, 2)
+    if odd:
+        raise ValueError(f"dot: needs as many weights as inputs, then a bias; got {len(wxb)} numbers")
+    weights, inputs = wxb[:n], wxb[n:2 * n]
+    total = sum(map(operator.mul, weights, inputs)) if complex_numbers else _sumprod(weights, inputs)
+    return total + wxb[-1]
+
+
+def _dot_partials(wxb_out: Sequence[Any]) -> tuple[Any, ...]:
+    """(x₁ … xₙ, w₁ … wₙ, 1): ∂out/∂wᵢ = xᵢ, ∂out/∂xᵢ = wᵢ, ∂out/∂b = 1 (the last argument is out)."""
+    n = (len(wxb_out) - 2) // 2
+    return (*wxb_out[n:2 * n], *wxb_out[:n], 1)
 
 
 # ---------------------------------------------------------------------------
@@ -354,7 +395,8 @@ def _power(x: Real, y: Real) -> Real:
     (Fraction(1, 8), inf)
     """
     try:
-        if isinstance(x, (int, Fraction)) and isinstance(y, (int, Fraction)) and _exact_bits(x, y) > EXACT_POWER_BITS:
+        if (type(x) is not float and isinstance(x, (int, Fraction)) and isinstance(y, (int, Fraction))  # (speed:
+                and _exact_bits(x, y) > EXACT_POWER_BITS):  # a float base, the common case, is not checked further)
             raise OverflowError  # rounded below
         exact: Real = x ** y
         return exact
@@ -401,8 +443,9 @@ def _check_power(x: Real, c: Real) -> tuple[type[Exception], str] | None:
 # engine, given to an op as ``matrix_forward`` and ``matrix_vjp``.  Each is
 # the row's own rule on every entry of a list of rows, written as one
 # comprehension with the comparison inline instead of two Python calls per
-# entry (the rule and ``value_of``); relu is in every hidden layer of the
-# benchmark.  Each gives exactly ``op.forward(x)`` and ``g * op.derivative(x,
+# entry (the rule and ``value_of``, or the rule alone for sigmoid and tanh);
+# relu is in every hidden layer of the small benchmark, sigmoid in the digits
+# networks.  A ``matrix_vjp`` is called (g, x, out, *params).  Each gives exactly ``op.forward(x)`` and ``g * op.derivative(x,
 # out)``, bit for bit, kinks and inf/nan included (hence ``0.0 * gv``, which
 # is nan when gv is inf, as the product is): tests/test_matrix.py checks.
 # ---------------------------------------------------------------------------
@@ -412,17 +455,33 @@ def _relu_rows(a: list[list[Any]]) -> list[list[Any]]:
     return [[0.0 if x <= 0 else x for x in row] for row in a]
 
 
-def _relu_vjp_rows(g: list[list[Any]], x: list[list[Any]]) -> list[list[Any]]:
+def _relu_vjp_rows(g: list[list[Any]], x: list[list[Any]], out: list[list[Any]]) -> list[list[Any]]:
     """g ⊙ relu′(x): pass g where the unit was active."""
     return [[gv if xv > 0 else 0.0 * gv for gv, xv in zip(g_row, x_row)] for g_row, x_row in zip(g, x)]
 
 
-def _leaky_relu_vjp_rows(g: list[list[Any]], x: list[list[Any]], slope: Any) -> list[list[Any]]:
+def _leaky_relu_vjp_rows(g: list[list[Any]], x: list[list[Any]], out: list[list[Any]], slope: Any) -> list[list[Any]]:
     """g ⊙ leaky_relu′(x): g where x > 0, else g·slope."""
     return [[gv if xv > 0 else gv * slope for gv, xv in zip(g_row, x_row)] for g_row, x_row in zip(g, x)]
 
 
-def _abs_vjp_rows(g: list[list[Any]], x: list[list[Any]]) -> list[list[Any]]:
+def _sigmoid_rows(a: list[list[Any]]) -> list[list[Any]]:
+    """σ on every entry, the two forms of ``_sigmoid`` inline (e^(·) of a non-positive number only)."""
+    exp = math.exp
+    return [[1.0 / (1.0 + exp(-x)) if x >= 0 else (e := exp(x)) / (1.0 + e) for x in row] for row in a]
+
+
+def _sigmoid_vjp_rows(g: list[list[Any]], x: list[list[Any]], out: list[list[Any]]) -> list[list[Any]]:
+    """g ⊙ σ′(x), σ′ = out(1 − out): every sigmoid layer of the digits networks."""
+    return [[gv * (ov * (1 - ov)) for gv, ov in zip(g_row, out_row)] for g_row, out_row in zip(g, out)]
+
+
+def _tanh_vjp_rows(g: list[list[Any]], x: list[list[Any]], out: list[list[Any]]) -> list[list[Any]]:
+    """g ⊙ tanh′(x), tanh′ = 1 − out²."""
+    return [[gv * (1 - ov * ov) for gv, ov in zip(g_row, out_row)] for g_row, out_row in zip(g, out)]
+
+
+def _abs_vjp_rows(g: list[list[Any]], x: list[list[Any]], out: list[list[Any]]) -> list[list[Any]]:
     """g ⊙ sign(x), and 0 at the kink."""
     return [[gv if xv > 0 else (-gv if xv < 0 else 0 * gv) for gv, xv in zip(g_row, x_row)]
             for g_row, x_row in zip(g, x)]
@@ -452,6 +511,19 @@ mul = Op(
     "mul", forward=operator.mul, derivative=lambda x, y, out: (y, x), arity=2,
     symbol="·", layout="infix", python_operator="*", complex_forward=operator.mul,
     doc="x · y.  ∂/∂x = y, ∂/∂y = x: each input's gradient is scaled by the *other* input.",
+)
+
+dot = Op(
+    "dot", forward=lambda *wxb: _sumprod_rest(wxb), derivative=lambda *wxb_out: _dot_partials(wxb_out),
+    arity=3, variadic=True, complex_forward=lambda *wxb: _sumprod_rest(wxb, complex_numbers=True),
+    doc="w₁x₁ + … + wₙxₙ + b: a neuron's weighted input, one node for the whole sum.  Inputs in the\n"
+        "order w₁ … wₙ, x₁ … xₙ, b.  ∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ, ∂/∂b = 1: mul's rule once per term.",
+)
+
+sum_of = Op(
+    "sum_of", forward=lambda *xs: sum(xs), derivative=lambda *xs_out: (1,) * (len(xs_out) - 1),
+    arity=2, variadic=True, complex_forward=lambda *xs: sum(xs),
+    doc="x₁ + … + xₙ, one node for the whole sum.  ∂/∂xᵢ = 1: every term gets the gradient unchanged.",
 )
 
 div = Op(
@@ -506,6 +578,8 @@ def _power_const_derivative(x: Any, c: Any, out: Any) -> Any:
         return inf
     if value_of(out) == 0 and c in (inf, -inf):
         return 0  # x ** ±inf = 0 (|x| < 1 for +inf): c·xᶜ⁻¹ → 0 in the limit, not inf·0 = nan
+    if type(x) is float:  # speed only: on a number, the forward rule itself (forward has checked x and c)
+        return c * _power(x, c - 1)
     return c * power(x, c - 1)
 
 
@@ -537,13 +611,14 @@ sqrt = Op(
 
 tanh = Op(
     "tanh", forward=math.tanh, derivative=lambda x, out: 1 - out * out,
-    prime="tanh′", complex_forward=cmath.tanh,
+    prime="tanh′", complex_forward=cmath.tanh, matrix_vjp=_tanh_vjp_rows,
     doc="tanh x.  tanh′(x) = 1 − tanh²(x) ≤ 1, with equality only at x = 0.",
 )
 
 sigmoid = Op(
     "sigmoid", forward=_sigmoid, derivative=lambda x, out: out * (1 - out),
-    symbol="σ", prime="σ′", complex_forward=_complex_sigmoid,
+    symbol="σ", prime="σ′", complex_forward=_complex_sigmoid, matrix_forward=_sigmoid_rows,
+    matrix_vjp=_sigmoid_vjp_rows,
     doc="σ(x) = 1/(1 + e^(−x)).  σ′(x) = σ(x)(1 − σ(x)) ≤ 1/4, with equality only at x = 0:\n"
         "the reason deep sigmoid networks' gradients vanish.  Stable for any finite x.",
 )
@@ -784,7 +859,7 @@ modulo = Op(
 #: Every primitive, by name: the table the tests and docs walk over.
 OPS: dict[str, Op] = {
     op.name: op
-    for op in (add, sub, mul, div, neg, pow_xy, power, exp, log, sqrt, tanh, sigmoid,
+    for op in (add, sub, mul, dot, sum_of, div, neg, pow_xy, power, exp, log, sqrt, tanh, sigmoid,
                softplus, log_sigmoid, sin, cos, relu, leaky_relu, absolute, bce_with_logits,
                sign, floor, ceil, asin, acos, atan, atan2, modulo)
 }
@@ -797,8 +872,10 @@ def describe_rule(op: Op) -> str:
     div(x, y)        domain ℝ × ℝ    pole at 0.0 (input 1)
         x / y.  ∂/∂x = 1/y, ∂/∂y = −x/y² = −out/y.  y = 0 raises ZeroDivisionError.
     """
-    names = ", ".join(list(op.input_names or ("x", "y")[: op.arity]) + list(op.param_names))
-    head = f"{op.name}({names})".ljust(16) + f" domain {' × '.join(str(d) for d in op.domain)}"
+    inputs = ["x₁", "…", "xₙ"] if op.variadic else list(op.input_names or ("x", "y")[: op.arity])
+    names = ", ".join(inputs + list(op.param_names))
+    domain = "ℝ each" if op.variadic else " × ".join(str(d) for d in op.domain)
+    head = f"{op.name}({names})".ljust(16) + f" domain {domain}"
     special = [f"kink: {text}" for text in op.kinks.values()]
     special += [f"vertical tangent: {text}" for text in op.vertical_tangents.values()]
     special += [f"pole at {p} (input {i})" for i, points in op.poles.items() for p in points]
@@ -814,6 +891,6 @@ def describe_rules() -> str:
 
     >>> text = describe_rules()
     >>> text.count(" domain "), "relu(x)          domain ℝ    kink: relu′(0) = 0" in text
-    (28, True)
+    (30, True)
     """
     return "\n\n".join(describe_rule(op) for op in OPS.values())

@@ -196,6 +196,8 @@ def plain_params(params: tuple[Any, ...]) -> tuple[Any, ...]:
     >>> plain_params((10 ** 400, "axis"))
     (inf, 'axis')
     """
+    if all(type(p) is float or type(p) is int and -FLOAT_LIMIT < p < FLOAT_LIMIT for p in params):
+        return params  # speed only: already plain (x ** 2, a float slope), nothing to convert
     return tuple(as_number("params", p) if is_real(p) else p for p in params)
 
 

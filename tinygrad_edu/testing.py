@@ -120,10 +120,11 @@ def _parameter_values(interval: Interval) -> st.SearchStrategy:
     return st.one_of(integers, fractional)
 
 
-def op_arguments(op: Op, bound: float = BOUND) -> st.SearchStrategy:
+def op_arguments(op: Op, bound: float = BOUND, count: int | None = None) -> st.SearchStrategy:
     """``(inputs, params)`` for ``op``, each input drawn from its domain.  Inputs the op's
-    extra check refuses (0 ** −1, (−2) ** 0.5) are filtered out."""
-    inputs = st.tuples(*[floats_in(interval, bound) for interval in op.domain])
+    extra check refuses (0 ** −1, (−2) ** 0.5) are filtered out.  ``count``: how many
+    inputs a variadic op (dot, sum_of) gets; its arity, the fewest, by default."""
+    inputs = st.tuples(*[floats_in(_interval(op, i), bound) for i in range(count or op.arity)])
 
     def valid(args: tuple[list[float], tuple[Any, ...]]) -> bool:
         try:
@@ -139,7 +140,7 @@ def distance_to_special_point(op: Op, inputs: Sequence[float], i: int) -> float:
     """How far input ``i`` is from the nearest domain edge, kink, vertical tangent, pole or jump of ``op``
     (inf if none)."""
     x = inputs[i]
-    interval = op.domain[i]
+    interval = _interval(op, i)
     special = [interval.low, interval.high, *op.poles.get(i, ())]
     if i == 0:
         special += [*op.kinks, *op.vertical_tangents]
@@ -160,6 +161,11 @@ def safe_step(op: Op, inputs: Sequence[float], i: int) -> float:
     error (h/d)² stays near 1e-8, well inside ``REL_TOL``.
     """
     return min(default_step(inputs[i]), distance_to_special_point(op, inputs, i) * 1e-4)
+
+
+def _interval(op: Op, i: int) -> Interval:
+    """The domain of input ``i``; a variadic op's later inputs share its last input's domain."""
+    return op.domain[min(i, len(op.domain) - 1)]
 
 
 # ---------------------------------------------------------------------------
@@ -189,7 +195,7 @@ def assert_op_derivative_matches(op: Op, inputs: Sequence[float] | float, params
     """
     inputs = [inputs] if isinstance(inputs, reals.NUMBERS) else list(inputs)
     params = tuple(params)
-    if len(inputs) != op.arity:
+    if len(inputs) < op.arity if op.variadic else len(inputs) != op.arity:
         raise ValueError(f"assert_op_derivative_matches: {op.name} takes {op.arity} input(s), got {inputs!r}")
     op.validate(inputs, params)  # outside the domain: the op's own clear ValueError
     try:
@@ -199,10 +205,13 @@ def assert_op_derivative_matches(op: Op, inputs: Sequence[float] | float, params
     _check_possible(math.isfinite(out), op, inputs, f"the output is {out!r}")
     leaves = [Value(x) for x in inputs]
     reverse = grad(Value.apply(op, leaves, params), leaves)
+    # A rule that leaves the reals (a negative number to a fractional power) is wrong here, whatever else.
+    assert not any(isinstance(r, complex) for r in reverse), (
+        f"{op.name}: the derivative rule gave a complex number, {reverse!r}, at {inputs!r}")
     # Overflowing derivatives are tested on their own, not against differences.
     _check_possible(all(math.isfinite(r) for r in reverse), op, inputs, f"the derivative is {reverse!r}")
-    for i in range(op.arity):
-        tangents = [1.0 if j == i else 0.0 for j in range(op.arity)]
+    for i in range(len(inputs)):
+        tangents = [1.0 if j == i else 0.0 for j in range(len(inputs))]
         forward = Dual.apply(op, [Dual(x, t) for x, t in zip(inputs, tangents)], params).tangent
         assert reverse[i] == forward, f"{op.name}: reverse {reverse[i]!r} != forward {forward!r} at {inputs}"
 
@@ -210,7 +219,7 @@ def assert_op_derivative_matches(op: Op, inputs: Sequence[float] | float, params
         kinks = "; ".join(op.kinks.values()) if i == 0 and op.kinks else "none"
         kinks += f"; jumps: {op.jumps}" if op.jumps else ""
         _check_possible(h > 0, op, inputs, f"input {i} is on a declared kink, pole or edge of the domain "
-                        f"{op.domain[i]} (kinks: {kinks}); test the value there on its own")
+                        f"{_interval(op, i)} (kinks: {kinks}); test the value there on its own")
         # Near a special point away from 0 (asin's edge at 1) the step can be finer than the floats there.
         _check_possible(inputs[i] - h != inputs[i] != inputs[i] + h, op, inputs,
                         f"input {i} is so near a special point that x ± h = {h:.3g} rounds to x itself")

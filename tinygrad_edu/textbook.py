@@ -253,7 +253,10 @@ class _Algebra:
         named = self.by_rule.get(frozenset(p.items())) if len(terms) > 1 else None
         if named is not None:  # 1 − tanh(u)² is tanh′(u)
             return self.make(derivative_op(named.op), named.args, named.params)  # type: ignore[arg-type]
-        first_positive = next((k for k, (_, c) in enumerate(terms) if not _negative(c)), 0)
+        # A positive term first; with none, the constant if there is one (−1 − 2·x, a number and
+        # one subtraction, not −(2·x) − 1, which writes a negation more).
+        constant = len(terms) - 1 if not terms[-1][0] else 0
+        first_positive = next((k for k, (_, c) in enumerate(terms) if not _negative(c)), constant)
         terms.insert(0, terms.pop(first_positive))
         result: Expr | None = None
         for mono, coefficient in terms:

@@ -33,6 +33,8 @@ surprise otherwise.  Call ``zero_grad()`` between training steps.
 
 from __future__ import annotations
 
+import itertools
+import operator
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
@@ -55,7 +57,7 @@ class Value(Arithmetic):
 
     # __slots__: no per-object dict, so a node costs a fraction of the memory
     # and attribute access is faster.  Graphs of a million nodes are routine.
-    __slots__ = ("data", "grad", "label", "_prev", "_op", "_params", "_partials")
+    __slots__ = ("data", "grad", "label", "_prev", "_op", "_params", "_partials", "_g")
 
     def __init__(self, data: Any, label: str = "") -> None:
         # A Fraction stays exact; anything else becomes a plain float (an int too
@@ -70,6 +72,7 @@ class Value(Arithmetic):
         self._op: Op | None = None
         self._params: tuple[Any, ...] = ()
         self._partials: tuple[Any, ...] = ()
+        self._g: Any = None  # backward's working slot: the gradient so far
 
     @classmethod
     def apply(cls, op: Op, inputs: Sequence[Any], params: tuple[Any, ...] = ()) -> Value:
@@ -89,42 +92,43 @@ class Value(Arithmetic):
         """
         # 1. The inputs as Values (a number mixed in, the 2 in 2 * x, becomes a constant leaf), and
         #    their numbers.  Speed only: one and two inputs, nearly every node, are written out by hand
-        #    here (a call to _as_values, which does the general case, costs a tenth of a training step).
+        #    here; _as_values does the general case (three or more inputs, and the error for a mistake).
         try:
-            arity = op.arity
+            arity = op.arity if len(inputs) == op.arity < 3 else 0  # 0: the general case below
             if arity == 1:
                 (a,) = inputs
-            else:
+            elif arity == 2:
                 a, b = inputs
-        except (AttributeError, TypeError, ValueError):  # not an Op, three or more inputs, or a mistake
+        except (AttributeError, TypeError):  # not an Op, or inputs that are not a tuple: the error below
             arity = 0
         numbers: tuple[Any, ...]
-        if arity == 1:
-            if not isinstance(a, Value):
-                a = _constant(op, a, None)
-            inputs, numbers = (a,), (a.data,)
-        elif arity == 2:
+        if arity == 2:
             if not isinstance(a, Value):
                 a = _constant(op, a, b.data if isinstance(b, Value) else None)
             if not isinstance(b, Value):
                 b = _constant(op, b, a.data)
             inputs, numbers = (a, b), (a.data, b.data)
+        elif arity == 1:
+            if not isinstance(a, Value):
+                a = _constant(op, a, None)
+            inputs, numbers = (a,), (a.data,)
         else:
             inputs, numbers = _as_values(op, inputs)
         # 2. The forward rule gives the node's number; bad input raises here, before the node exists.
         if params:
             params = plain_params(params)  # NumPy's float64 exponent or slope: a plain float
+            numbers += params  # the rules take the parameters after the inputs
         if op.restricted:
-            op.validate(numbers, params)
+            op.validate(numbers[:len(inputs)], params)
         try:
-            out = op.forward(*numbers, *params)
+            out = op.forward(*numbers)
         except OverflowError:  # a Fraction beyond float range met a float: round it, as IEEE 754 does
-            numbers = rounded(numbers)
-            out = op.forward(*numbers, *params)
+            numbers = rounded(numbers[:len(inputs)]) + params
+            out = op.forward(*numbers)
         except TypeError:  # dual numbers inside Values (forward-over-reverse): skip on a first reading
             if not any(_is_dual(x) for x in numbers):
                 raise
-            out = op(*numbers, *params)  # the op on the dual numbers, which carry their own tangents
+            out = op(*numbers)  # the op on the dual numbers, which carry their own tangents
         if flags.detect_anomaly:  # skip on a first reading: an error if out is inf or nan
             check_output(op, out, inputs, params)
         # 3. The node, and how it was made: its inputs, its op and the local derivatives ∂node/∂input
@@ -136,10 +140,10 @@ class Value(Arithmetic):
         if flags.grad_enabled:  # record how the node was made (not inside no_grad())
             node._prev, node._op, node._params = inputs, op, params
             try:
-                partials = op.derivative(*numbers, *params, out)
+                partials = op.derivative(*numbers, out)
             except OverflowError:
-                partials = op.derivative(*rounded(numbers), *params, out)
-            node._partials = (partials,) if op.arity == 1 else partials
+                partials = op.derivative(*rounded(numbers[:len(inputs)]), *params, out)
+            node._partials = (partials,) if arity == 1 else partials
         else:  # a leaf with no history
             node._prev, node._op, node._params, node._partials = (), None, params, ()
         return node
@@ -275,6 +279,8 @@ def zero_like(x: Real) -> Real:
     >>> zero_like(Fraction(1, 3)), zero_like(2.5)
     (Fraction(0, 1), 0.0)
     """
+    if type(x) is float:  # speed only: the common case, without isinstance's slower check for Fraction
+        return 0.0
     return Fraction(0) if isinstance(x, Fraction) else 0.0
 
 
@@ -284,6 +290,8 @@ def one_like(x: Real) -> Real:
     >>> one_like(Fraction(1, 3)), one_like(2.5)
     (Fraction(1, 1), 1.0)
     """
+    if type(x) is float:  # speed only, as in zero_like
+        return 1.0
     return Fraction(1) if isinstance(x, Fraction) else 1.0
 
 
@@ -299,10 +307,16 @@ def _as_values(op: Op, inputs: Sequence[Any]) -> tuple[tuple[Value, ...], tuple[
     Traceback (most recent call last):
     ValueError: mul: takes 2 inputs, got 1
     """
-    if not isinstance(op, Op) or not isinstance(inputs, (tuple, list)) or len(inputs) != op.arity:
+    if not isinstance(op, Op) or not isinstance(inputs, (tuple, list)) or not _count_fits(op, len(inputs)):
         raise _misuse(op, inputs)
-    values = tuple(x if isinstance(x, Value) else _constant(op, x, None) for x in inputs)
-    return values, tuple(x.data for x in values)
+    if all(map(isinstance, inputs, itertools.repeat(Value))):  # speed only: dot's weights and inputs, in C
+        values = tuple(inputs)
+    else:
+        values = tuple(x if isinstance(x, Value) else _constant(op, x, None) for x in inputs)
+    return values, tuple(map(_data, values))
+
+
+_data = operator.attrgetter("data")
 
 
 def _misuse(op: object, inputs: object) -> Exception:
@@ -310,7 +324,13 @@ def _misuse(op: object, inputs: object) -> Exception:
     if not isinstance(op, Op):
         return TypeError(f"Value.apply: expected an Op and a tuple of inputs, got {short(op)} and {short(inputs)}")
     count = len(inputs) if isinstance(inputs, (tuple, list)) else short(inputs)
-    return ValueError(f"{op.name}: takes {op.arity} input{'s' if op.arity > 1 else ''}, got {count}")
+    least = " or more" if op.variadic else ""
+    return ValueError(f"{op.name}: takes {op.arity}{least} input{'s' if op.arity > 1 else ''}, got {count}")
+
+
+def _count_fits(op: Op, count: int) -> bool:
+    """True when ``op`` takes ``count`` inputs: exactly its arity, or at least that for a variadic op."""
+    return count >= op.arity if op.variadic else count == op.arity
 
 
 def _constant(op: Op, x: Any, partner: Any) -> Value:
