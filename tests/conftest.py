@@ -39,7 +39,7 @@ settings.register_profile(
 # search, shorter.  The 200-example search runs once, on the default Python; on the others the point
 # is to catch what differs between versions (tokenizer, float and complex library behaviour, sum()'s
 # compensated addition since 3.12), which shows up on any example, and CI has 6 minutes for all four.
-settings.register_profile("ci-versions", parent=settings.get_profile("ci"), max_examples=60)
+settings.register_profile("ci-versions", parent=settings.get_profile("ci"), max_examples=30)
 # A long hunt for rare failures, run by hand: HYPOTHESIS_PROFILE=stress python -m pytest
 settings.register_profile("stress", max_examples=1000, deadline=None, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow])
