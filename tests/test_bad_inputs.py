@@ -179,7 +179,7 @@ CASES = [
     bad("Op", "a domain that is not Intervals", lambda w: Op("f", forward=abs, derivative=abs, domain=((0, 1),)),
         ValueError, r"Op f: 1 domain intervals for 1 input \(one Interval per input\)"),
     bad("Op", "an unknown layout", lambda w: Op("f", forward=abs, derivative=abs, layout="sideways"),
-        ValueError, r"Op f: layout must be one of call, infix, prefix, radical, power, bars, got 'sideways'"),
+        ValueError, r"Op f: layout must be one of call, infix, prefix, radical, power, bars, dot, sum, got 'sideways'"),
     bad("Op call", "a str", lambda w: tanh_op()("a"), TypeError, r"mytanh: expected a real number .*got 'a'"),
     bad("Value.apply", "an op that is not an Op", lambda w: Value.apply("tanh", (w.x,)), TypeError,
         r"Value.apply: expected an Op .*got 'tanh'"),

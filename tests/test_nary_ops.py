@@ -105,8 +105,11 @@ def test_the_formula_of_a_neuron_names_its_weights_and_inputs():
     z = dot(w, x, Value(0.25, label="b"))
     assert str(symbolic_derivative(z, w[1])) == "x₂"
     derivative = symbolic_derivative(z.sigmoid(), x[0])
-    assert render(derivative.exact).startswith("σ(dot(w₁, w₂, x₁, x₂, b))")  # σ(z)·(1 − σ(z))·w₁, as computed
-    assert str(derivative) == "w₁·σ′(dot(w₁, w₂, x₁, x₂, b))"  # the textbook form names σ′
+    assert render(derivative.exact) == "σ(w₁·x₁ + w₂·x₂ + b)·(1 − σ(w₁·x₁ + w₂·x₂ + b))·w₁"  # as computed
+    assert "dot(w1, w2, x1, x2, b)" in render(derivative.exact, python=True)  # Python calls the table's op
+    assert str(symbolic_derivative(dot(w, x), w[0])) == "x₁"  # no bias: no "+ 0"
+    assert str(symbolic_derivative(sum_of(x) * x[0], x[1])) == "x₁"
+    assert str(derivative) == "w₁·σ′(w₁·x₁ + w₂·x₂ + b)"  # the textbook form names σ′ and writes the sum out
 
 
 def test_the_matrix_engine_applies_dot_and_sum_of_entry_by_entry():

@@ -106,8 +106,9 @@ POSITIVE = Interval(0, inf, closed_low=False)
 NON_NEGATIVE = Interval(0, inf)
 
 
-#: How a formula can write an op: σ(x), x + y, −x, √x, x², |x| (see ``Op``).
-LAYOUTS = ("call", "infix", "prefix", "radical", "power", "bars")
+#: How a formula can write an op: σ(x), x + y, −x, √x, x², |x| (see ``Op``), and the n-ary sums
+#: w₁·x₁ + w₂·x₂ + b ("dot") and x₁ + x₂ + x₃ ("sum").
+LAYOUTS = ("call", "infix", "prefix", "radical", "power", "bars", "dot", "sum")
 
 
 @dataclass(eq=False)  # eq=False: an Op equals only itself, so it can be a dict key
@@ -515,14 +516,14 @@ mul = Op(
 
 dot = Op(
     "dot", forward=lambda *wxb: _sumprod_rest(wxb), derivative=lambda *wxb_out: _dot_partials(wxb_out),
-    arity=3, variadic=True, complex_forward=lambda *wxb: _sumprod_rest(wxb, complex_numbers=True),
+    arity=3, variadic=True, complex_forward=lambda *wxb: _sumprod_rest(wxb, complex_numbers=True), layout="dot",
     doc="w₁x₁ + … + wₙxₙ + b: a neuron's weighted input, one node for the whole sum.  Inputs in the\n"
         "order w₁ … wₙ, x₁ … xₙ, b.  ∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ, ∂/∂b = 1: mul's rule once per term.",
 )
 
 sum_of = Op(
     "sum_of", forward=lambda *xs: sum(xs), derivative=lambda *xs_out: (1,) * (len(xs_out) - 1),
-    arity=2, variadic=True, complex_forward=lambda *xs: sum(xs),
+    arity=2, variadic=True, complex_forward=lambda *xs: sum(xs), layout="sum",
     doc="x₁ + … + xₙ, one node for the whole sum.  ∂/∂xᵢ = 1: every term gets the gradient unchanged.",
 )
 

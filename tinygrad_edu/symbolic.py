@@ -432,6 +432,13 @@ def _node_text(node: Expr, parts: list[Part], python: bool) -> Part:
         # −x·y may be read as (−x)·y or −(x·y): the same number, so no parentheses are needed.
         sign = (op.python_operator or "") if python else op.symbol
         return sign + _wrap(parts[0], _PRODUCT, allow_minus=False), _UNARY
+    if layout in ("dot", "sum") and not python:  # a neuron's sum as a textbook writes it: w₁·x₁ + w₂·x₂ + b
+        n = (len(parts) - 1) // 2 if layout == "dot" else 0
+        terms = [_wrap(parts[i], _PRODUCT, allow_minus=True) + "·" + _wrap(parts[n + i], _PRODUCT + 1)
+                 for i in range(n)] + [_wrap(part, _SUM + 1) for part in parts[2 * n:]]
+        if layout == "dot" and parts[-1][0] == "0":  # dot(w, x) with no bias
+            terms.pop()
+        return " + ".join(terms), _SUM
     extra = [_python_constant(p) if python else format_constant(p) for p in node.params]
     if python:  # every other op is a call of the op table's function: power(x, 2), pow(x, y)
         return f"{op.name}({', '.join([parts[0][0]] + [p[0] for p in parts[1:]] + extra)})", _ATOM

@@ -435,7 +435,7 @@ def _kind(base: Expr) -> int:
         return 0
     if base.op.layout == "call":
         return 2
-    if base.op.layout == "infix":
+    if base.op.layout in ("infix", "dot", "sum"):
         return 3
     return 1
 
@@ -463,7 +463,7 @@ def _name_repeats(algebra: _Algebra, root: Expr, labels: Mapping[Expr, str]) -> 
     names: dict[Expr, str] = {}
     for node in order:
         count = written.get(node, 0)
-        if count >= 2 and node.op is not None and node.op.layout == "infix" and size[node] >= 2:
+        if count >= 2 and node.op is not None and node.op.layout in ("infix", "dot", "sum") and size[node] >= 2:
             names[node] = _free_name(labels.get(node), taken, label_names, fresh)
             count = 1
         for child in node.args:
