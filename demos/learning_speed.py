@@ -269,11 +269,16 @@ def above_chance(accuracy: float, chance: float, n: int) -> bool:
     return accuracy > chance + 3 * math.sqrt(chance * (1 - chance) / n)
 
 
+def accuracy_numbers(accuracy: float, chance: float, n: int) -> dict:
+    """The numbers an accuracy verdict prints: percentages, the image count and the 3-standard-error margin."""
+    margin = 3 * math.sqrt(chance * (1 - chance) / n)
+    return {"accuracy": f"{100 * accuracy:.1f}", "count": n, "chance": f"{100 * chance:.1f}",
+            "margin": f"{100 * margin:.1f}"}
+
+
 def accuracy_verdict(accuracy: float, chance: float, n: int) -> str:
     """Above chance only if by more than 3 binomial standard errors of guessing on n images. In words."""
-    margin = 3 * math.sqrt(chance * (1 - chance) / n)
-    numbers = {"accuracy": f"{100 * accuracy:.1f}", "count": n, "chance": f"{100 * chance:.1f}",
-               "margin": f"{100 * margin:.1f}"}
+    numbers = accuracy_numbers(accuracy, chance, n)
     if above_chance(accuracy, chance, n):
         return _("held-out accuracy is above chance: {accuracy}% on {count} held-out images against a chance level of "
                  "{chance}%").format(**numbers)

@@ -28,7 +28,7 @@ import sys
 import _common  # the repository root onto sys.path: runs from a fresh clone
 from _common import error_text, format_number, heading, line_chart, load_pyplot, say, sup, table
 from _i18n import _, ngettext
-from learning_speed import above_chance, percent
+from learning_speed import above_chance, accuracy_numbers, percent
 
 from tinygrad_edu import nn
 from tinygrad_edu.data import load_digits
@@ -47,9 +47,7 @@ LOGITS_TOL = 1e-12
 
 def held_out(accuracy: float, chance: float, n: int) -> str:
     """learning_speed.accuracy_verdict as a sentence of its own (a whole message: never .upper() translated text)."""
-    margin = 3 * math.sqrt(chance * (1 - chance) / n)
-    numbers = {"accuracy": f"{100 * accuracy:.1f}", "count": n, "chance": f"{100 * chance:.1f}",
-               "margin": f"{100 * margin:.1f}"}
+    numbers = accuracy_numbers(accuracy, chance, n)
     if above_chance(accuracy, chance, n):
         return _("Held-out accuracy is above chance: {accuracy}% on {count} held-out images against a chance level of "
                  "{chance}%.").format(**numbers)
