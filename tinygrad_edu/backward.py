@@ -46,10 +46,19 @@ def topological_order(root: Any) -> list[Any]:
     """The nodes ``root`` depends on, ``root`` first, each before its inputs.
 
     A depth-first search with a stack instead of recursion (so a chain of a
-    million nodes is fine).  A node is taken off the stack twice: the first
-    time its inputs go on top of it, the second time -- once everything
-    above it is done, its inputs included -- it joins the order.  Reversed,
-    that order puts every node before its inputs, hence after all its users.
+    million nodes is fine).  A node taken off the stack for the first time
+    goes back on it with a marker (``None``) above it, and its inputs above
+    that.  When the marker comes off again, everything above it -- the
+    node's inputs and all they depend on -- is done, so the node joins the
+    order.  Reversed, that order puts every node before its inputs, hence
+    after all its users.
+
+    A node is marked as visited by putting this walk's own token in its
+    ``_g`` slot, backward's working slot, which is free between backward
+    passes.  (Speed only: a set of visited nodes would do the same, but for
+    a big graph it is a table of its own to allocate and grow.)  So do not
+    call this from a thread, or from inside a backward pass, on nodes that
+    another backward pass is working on.
 
     >>> from tinygrad_edu import Value
     >>> a, b = Value(1.0, label="a"), Value(2.0, label="b")
@@ -57,41 +66,37 @@ def topological_order(root: Any) -> list[Any]:
     >>> [n.label or n.op for n in topological_order(c + a)]
     ['add', 'mul', 'b', 'a']
     """
+    visited = object()  # this walk's token: a node whose _g is visited has been seen
     order = []
-    done = set()
-    stack = [(root, False)]
+    stack = [root]
     while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(node)
-        elif node not in done:
-            done.add(node)
-            stack.append((node, True))  # back to this node once its inputs are in order
-            for child in node._prev:  # the last input ends on top, so it is visited first
-                if child not in done:
-                    stack.append((child, False))
+        node = stack.pop()
+        if node is None:  # a marker: the node under it has all its inputs in order
+            order.append(stack.pop())
+        elif node._g is not visited:
+            node._g = visited
+            stack.append(node)
+            stack.append(None)  # back to this node once everything above the marker is done
+            stack.extend(node._prev)  # the last input ends on top, so it is visited first
     order.reverse()
     return order
 
 
-def backpropagate(root: Any, seed: Any, create_graph: bool = False) -> dict[Any, Any]:
-    """∂root/∂node · ``seed`` for every node ``root`` depends on, as a dict node → gradient.
+def chain_rule(root: Any, seed: Any, create_graph: bool = False) -> list[Any]:
+    """The one chain-rule loop: afterwards each node's ``_g`` holds ∂root/∂node · ``seed``
+    (``None`` where no gradient reaches), and the nodes are returned in the order visited.
 
-    This is the whole of reverse mode; ``Value.backward``, ``Matrix.backward``
-    and ``grad`` call it and then decide what to do with the dict (``.grad``
-    is not touched here).  ``create_graph=True`` (skip it on a first reading)
-    records the loop's own arithmetic, so each gradient is a graph that can be
-    differentiated again.  While the loop runs, a node's gradient so far sits
-    in its slot ``_g`` (a dict lookup per input would cost more).
+    Most callers want :func:`backpropagate`, which hands the gradients back as a
+    dict; ``Value.backward`` reads the slots directly (a dict of every node costs
+    more than the rest of its work).  ``create_graph=True`` (skip it on a first
+    reading) records the loop's own arithmetic, so each gradient is a graph that
+    can be differentiated again.
 
     >>> from tinygrad_edu import Value
-    >>> x = Value(2.0)
-    >>> y = (x * x).tanh()
-    >>> grads = backpropagate(y, 1.0)
-    >>> grads[x] == (1 - y.data ** 2) * (2 * x.data)      # tanh′(x²)·2x, and x.grad is untouched
-    True
-    >>> x.grad
-    0.0
+    >>> x = Value(3.0)
+    >>> y = x * x
+    >>> [node._g for node in chain_rule(y, 1.0)]      # ∂y/∂y = 1, ∂y/∂x = 2x
+    [1.0, 6.0]
     """
     order = topological_order(root)  # each node after all the nodes that use it
     for node in order:
@@ -132,6 +137,26 @@ def backpropagate(root: Any, seed: Any, create_graph: bool = False) -> dict[Any,
                 check_gradients(node, g, {child: child._g for child in node._prev})
     finally:
         flags.grad_enabled, flags.detect_anomaly = saved
+    return order
+
+
+def backpropagate(root: Any, seed: Any, create_graph: bool = False) -> dict[Any, Any]:
+    """∂root/∂node · ``seed`` for every node ``root`` depends on, as a dict node → gradient.
+
+    This is the whole of reverse mode: :func:`chain_rule`, then the gradients
+    out of the slots.  ``Matrix.backward`` and ``grad`` call it and then decide
+    what to do with the dict (``.grad`` is not touched here).
+
+    >>> from tinygrad_edu import Value
+    >>> x = Value(2.0)
+    >>> y = (x * x).tanh()
+    >>> grads = backpropagate(y, 1.0)
+    >>> grads[x] == (1 - y.data ** 2) * (2 * x.data)      # tanh′(x²)·2x, and x.grad is untouched
+    True
+    >>> x.grad
+    0.0
+    """
+    order = chain_rule(root, seed, create_graph)
     grads = {node: node._g for node in order if node._g is not None}
     if create_graph:  # a gradient that is a graph refers back to the nodes: empty the slots, no cycles
         for node in order:

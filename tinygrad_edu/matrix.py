@@ -101,6 +101,7 @@ class Matrix(Arithmetic):
         node._prev = ()
         node._op = None
         node._params = ()
+        node._g = None
         return node
 
     @classmethod
@@ -146,6 +147,7 @@ class Matrix(Arithmetic):
         node.data = rows
         node._grad = None
         node.label = ""
+        node._g = None
         if flags.grad_enabled and True in [x.requires_grad for x in inputs]:
             node.requires_grad = True
             node._prev = tuple(inputs)

@@ -161,6 +161,7 @@ class Op:
     matrix_vjp: Callable[..., Any] | None = None  # speed only: g ⊙ f′(X) on whole lists of rows: (g, X, out, *params)
     restricted: bool = field(init=False)  # some input is refused (a domain or a check): validate() has work
     bounded: bool = field(init=False)  # some input's domain is narrower than ℝ (speed: else no interval to test)
+    small_arity: int = field(init=False)  # speed only: 1 or 2, the inputs Value.apply writes out by hand; else 0
 
     def __post_init__(self) -> None:
         _check_op_arguments(self)
@@ -171,6 +172,7 @@ class Op:
             self.prime = f"{self.symbol}′"  # a piecewise-linear rule written out is just a number, 1 or 0
         self.bounded = any(d != REALS for d in self.domain)
         self.restricted = self.check is not None or self.bounded
+        self.small_arity = self.arity if self.arity < 3 and not self.variadic else 0
         self.__doc__ = self.doc or f"The primitive operation {self.name}."
 
     @property
@@ -316,20 +318,25 @@ _sumprod: Callable[[Sequence[Any], Sequence[Any]], Any] = getattr(
     math, "sumprod", lambda w, x: sum(map(operator.mul, w, x)))
 
 
-def _sumprod_rest(wxb: Sequence[Any], complex_numbers: bool = False) -> Any:
+def _dot_forward(*wxb: Any) -> Any:
     """Σ wᵢxᵢ + b from the flat inputs w₁ … wₙ, x₁ … xₙ, b."""
     n, odd = divmod(len(wxb) - 1, 2)
     if odd:
         raise ValueError(f"dot: needs as many weights as inputs, then a bias; got {len(wxb)} numbers")
-    weights, inputs = wxb[:n], wxb[n:2 * n]
-    total = sum(map(operator.mul, weights, inputs)) if complex_numbers else _sumprod(weights, inputs)
-    return total + wxb[-1]
+    return _sumprod(wxb[:n], wxb[n:2 * n]) + wxb[-1]
 
 
-def _dot_partials(wxb_out: Sequence[Any]) -> tuple[Any, ...]:
+def _dot_derivative(*wxb_out: Any) -> tuple[Any, ...]:
     """(x₁ … xₙ, w₁ … wₙ, 1): ∂out/∂wᵢ = xᵢ, ∂out/∂xᵢ = wᵢ, ∂out/∂b = 1 (the last argument is out)."""
     n = (len(wxb_out) - 2) // 2
-    return (*wxb_out[n:2 * n], *wxb_out[:n], 1)
+    return wxb_out[n:2 * n] + wxb_out[:n] + (1,)
+
+
+def _complex_dot(*wxb: complex) -> complex:
+    """dot on complex numbers (the complex step): math.sumprod takes real numbers only."""
+    n = (len(wxb) - 1) // 2
+    total: complex = sum(map(operator.mul, wxb[:n], wxb[n:2 * n])) + wxb[-1]
+    return total
 
 
 # ---------------------------------------------------------------------------
@@ -515,8 +522,8 @@ mul = Op(
 )
 
 dot = Op(
-    "dot", forward=lambda *wxb: _sumprod_rest(wxb), derivative=lambda *wxb_out: _dot_partials(wxb_out),
-    arity=3, variadic=True, complex_forward=lambda *wxb: _sumprod_rest(wxb, complex_numbers=True), layout="dot",
+    "dot", forward=_dot_forward, derivative=_dot_derivative,
+    arity=3, variadic=True, complex_forward=_complex_dot, layout="dot",
     doc="w₁x₁ + … + wₙxₙ + b: a neuron's weighted input, one node for the whole sum.  Inputs in the\n"
         "order w₁ … wₙ, x₁ … xₙ, b.  ∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ, ∂/∂b = 1: mul's rule once per term.",
 )
@@ -575,6 +582,8 @@ def _power_const_derivative(x: Any, c: Any, out: Any) -> Any:
     # vertical: report +inf there rather than dividing by zero.
     if c == 0:
         return 0
+    if type(x) is float and x != 0 and out != 0:  # speed only: a number away from the special cases below
+        return c * _power(x, c - 1)
     if value_of(x) == 0 and c < 1:
         return inf
     if value_of(out) == 0 and c in (inf, -inf):

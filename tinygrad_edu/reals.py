@@ -153,10 +153,10 @@ def as_number(where: str, x: object) -> Real:
     >>> as_number("power", 10 ** 400), as_number("power", 3)
     (inf, 3)
     """
-    check_number(where, x)
     kind = type(x)
-    if kind is float or kind is Fraction:
-        return x  # type: ignore[return-value]  # checked: a float or a Fraction
+    if kind is float or kind is Fraction or kind is int and -FLOAT_LIMIT < x < FLOAT_LIMIT:  # type: ignore[operator]
+        return x  # type: ignore[return-value]  # already in its form (and a real number: nothing to check)
+    check_number(where, x)
     if isinstance(x, int):
         x = int(x)  # an int subclass (an IntEnum) as a plain int
         return x if -FLOAT_LIMIT < x < FLOAT_LIMIT else to_float(x)
@@ -196,9 +196,10 @@ def plain_params(params: tuple[Any, ...]) -> tuple[Any, ...]:
     >>> plain_params((10 ** 400, "axis"))
     (inf, 'axis')
     """
-    if all(type(p) is float or type(p) is int and -FLOAT_LIMIT < p < FLOAT_LIMIT for p in params):
-        return params  # speed only: already plain (x ** 2, a float slope), nothing to convert
-    return tuple(as_number("params", p) if is_real(p) else p for p in params)
+    for p in params:  # (a loop, not all(...): this runs for every x ** 2, and a generator costs more)
+        if not (type(p) is float or type(p) is int and -FLOAT_LIMIT < p < FLOAT_LIMIT):
+            return tuple(as_number("params", p) if is_real(p) else p for p in params)
+    return params  # speed only: already plain (x ** 2, a float slope), nothing to convert
 
 
 def rounded(numbers: Iterable[Real]) -> tuple[float, ...]:

@@ -78,7 +78,7 @@ class Expr(Arithmetic):
     x
     """
 
-    __slots__ = ("data", "op", "args", "params", "name")
+    __slots__ = ("data", "op", "args", "params", "name", "_g")  # _g: topological_order's visited mark
 
     def __init__(self, data: Any, op: Op | None = None, args: tuple[Expr, ...] = (), params: tuple[Any, ...] = (),
                  name: str | None = None) -> None:
@@ -87,6 +87,7 @@ class Expr(Arithmetic):
         self.args = args
         self.params = params
         self.name = name  # the label of a symbol; None for everything else
+        self._g: Any = None
 
     @classmethod
     def constant(cls, x: Any) -> Expr:

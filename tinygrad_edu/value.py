@@ -33,14 +33,12 @@ surprise otherwise.  Call ``zero_grad()`` between training steps.
 
 from __future__ import annotations
 
-import itertools
-import operator
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
 from .anomaly import check_output
-from .backward import backpropagate, topological_order
+from .backward import backpropagate, chain_rule, topological_order
 from .mode import flags
 from .operators import Arithmetic
 from .ops import Op
@@ -94,36 +92,41 @@ class Value(Arithmetic):
         #    their numbers.  Speed only: one and two inputs, nearly every node, are written out by hand
         #    here; _as_values does the general case (three or more inputs, and the error for a mistake).
         try:
-            arity = op.arity if len(inputs) == op.arity < 3 else 0  # 0: the general case below
-            if arity == 1:
-                (a,) = inputs
-            elif arity == 2:
-                a, b = inputs
+            arity = op.small_arity if len(inputs) == op.small_arity else 0  # 0: the general case below
         except (AttributeError, TypeError):  # not an Op, or inputs that are not a tuple: the error below
             arity = 0
-        numbers: tuple[Any, ...]
         if arity == 2:
-            if not isinstance(a, Value):
-                a = _constant(op, a, b.data if isinstance(b, Value) else None)
-            if not isinstance(b, Value):
-                b = _constant(op, b, a.data)
-            inputs, numbers = (a, b), (a.data, b.data)
+            a, b = inputs
+            if not isinstance(a, Value) or not isinstance(b, Value) or type(inputs) is not tuple:
+                if not isinstance(a, Value):
+                    a = _constant(op, a, b.data if isinstance(b, Value) else None)
+                if not isinstance(b, Value):
+                    b = _constant(op, b, a.data)
+                inputs = (a, b)  # (else inputs is already the tuple of two Values the node keeps)
+            x, y = a.data, b.data  # (named: the two-input calls below pass them directly)
+            numbers: tuple[Any, ...] = (x, y)
         elif arity == 1:
-            if not isinstance(a, Value):
-                a = _constant(op, a, None)
-            inputs, numbers = (a,), (a.data,)
+            (a,) = inputs
+            if not isinstance(a, Value) or type(inputs) is not tuple:
+                if not isinstance(a, Value):
+                    a = _constant(op, a, None)
+                inputs = (a,)
+            numbers = (a.data,)
         else:
             inputs, numbers = _as_values(op, inputs)
         # 2. The forward rule gives the node's number; bad input raises here, before the node exists.
         if params:
             params = plain_params(params)  # NumPy's float64 exponent or slope: a plain float
             numbers += params  # the rules take the parameters after the inputs
+            arity = 0  # (the direct calls below are for inputs only)
         if op.restricted:
             op.validate(numbers[:len(inputs)], params)
         try:
-            out = op.forward(*numbers)
+            # Speed only: calling with the two numbers is quicker than unpacking the tuple into the call.
+            out = op.forward(x, y) if arity == 2 else op.forward(*numbers)
         except OverflowError:  # a Fraction beyond float range met a float: round it, as IEEE 754 does
             numbers = rounded(numbers[:len(inputs)]) + params
+            arity = 0
             out = op.forward(*numbers)
         except TypeError:  # dual numbers inside Values (forward-over-reverse): skip on a first reading
             if not any(_is_dual(x) for x in numbers):
@@ -137,13 +140,18 @@ class Value(Arithmetic):
         node.data = out
         node.grad = 0.0 if type(out) is float else zero_like(out)
         node.label = ""
+        node._g = None
         if flags.grad_enabled:  # record how the node was made (not inside no_grad())
             node._prev, node._op, node._params = inputs, op, params
             try:
-                partials = op.derivative(*numbers, out)
+                if arity == 2:  # speed only, as for forward
+                    node._partials = op.derivative(x, y, out)
+                else:
+                    partials = op.derivative(*numbers, out)
+                    node._partials = (partials,) if op.arity == 1 and not op.variadic else partials
             except OverflowError:
                 partials = op.derivative(*rounded(numbers[:len(inputs)]), *params, out)
-            node._partials = (partials,) if arity == 1 else partials
+                node._partials = (partials,) if op.arity == 1 and not op.variadic else partials
         else:  # a leaf with no history
             node._prev, node._op, node._params, node._partials = (), None, params, ()
         return node
@@ -231,17 +239,20 @@ class Value(Arithmetic):
         if not isinstance(create_graph, bool):
             raise TypeError(f"backward: create_graph must be True or False, got {short(create_graph)}")
         seed = one_like(self.data) if gradient is None else as_number("backward", gradient)
-        grads = backpropagate(self, seed, create_graph)
         if create_graph:  # skip on a first reading: gradients that are graphs, a constant one as a leaf
-            totals = [_graph_sum(node.grad, g) for node, g in grads.items()]
+            grads = backpropagate(self, seed, create_graph)
+            reached, totals = list(grads), [_graph_sum(node.grad, g) for node, g in grads.items()]
         else:
+            # The gradients stay in the nodes' _g slots (no dict: for a big graph that would cost more
+            # than adding them up).
+            reached = [node for node in chain_rule(self, seed) if node._g is not None]
             try:
-                totals = [node.grad + g for node, g in grads.items()]
+                totals = [node.grad + node._g for node in reached]
             except OverflowError:  # a Fraction beyond float range met a float
-                totals = [add(node.grad, g) for node, g in grads.items()]
+                totals = [add(node.grad, node._g) for node in reached]
         # Every sum is computed first, so an error above changes no .grad (a .grad set by hand to
         # something that is not a number fails there, not halfway through writing).
-        for node, total in zip(grads, totals):
+        for node, total in zip(reached, totals):
             node.grad = total
 
     def zero_grad(self) -> None:
@@ -309,14 +320,11 @@ def _as_values(op: Op, inputs: Sequence[Any]) -> tuple[tuple[Value, ...], tuple[
     """
     if not isinstance(op, Op) or not isinstance(inputs, (tuple, list)) or not _count_fits(op, len(inputs)):
         raise _misuse(op, inputs)
-    if all(map(isinstance, inputs, itertools.repeat(Value))):  # speed only: dot's weights and inputs, in C
-        values = tuple(inputs)
-    else:
-        values = tuple(x if isinstance(x, Value) else _constant(op, x, None) for x in inputs)
-    return values, tuple(map(_data, values))
-
-
-_data = operator.attrgetter("data")
+    numbers = [x.data for x in inputs if isinstance(x, Value)]
+    if len(numbers) == len(inputs):  # speed only: all of them Values (dot's weights and inputs), one pass
+        return tuple(inputs), tuple(numbers)
+    values = tuple(x if isinstance(x, Value) else _constant(op, x, None) for x in inputs)
+    return values, tuple([x.data for x in values])
 
 
 def _misuse(op: object, inputs: object) -> Exception:
@@ -347,4 +355,5 @@ def _constant(op: Op, x: Any, partner: Any) -> Value:
     constant.label = ""
     constant._prev = constant._partials = constant._params = ()
     constant._op = None
+    constant._g = None
     return constant
