@@ -50,30 +50,36 @@ class Arithmetic:
         """
         raise NotImplementedError(f"{cls.__name__} must define apply(op, inputs, params)")
 
+    @classmethod
+    def _binary(cls, op: ops.Op, a: Any, b: Any) -> Self:
+        """``apply(op, (a, b))``.  The operators below come through here, so that a node type
+        can give them a shorter road (the scalar Value does, for speed only)."""
+        return cls.apply(op, (a, b))
+
     # Binary operators.  The reflected forms (``__radd__``) handle ``2 + x``.
     def __add__(self, other: Any) -> Self:
-        return self.apply(ops.add, (self, other))
+        return self._binary(ops.add, self, other)
 
     def __radd__(self, other: Any) -> Self:
-        return self.apply(ops.add, (other, self))
+        return self._binary(ops.add, other, self)
 
     def __sub__(self, other: Any) -> Self:
-        return self.apply(ops.sub, (self, other))
+        return self._binary(ops.sub, self, other)
 
     def __rsub__(self, other: Any) -> Self:
-        return self.apply(ops.sub, (other, self))
+        return self._binary(ops.sub, other, self)
 
     def __mul__(self, other: Any) -> Self:
-        return self.apply(ops.mul, (self, other))
+        return self._binary(ops.mul, self, other)
 
     def __rmul__(self, other: Any) -> Self:
-        return self.apply(ops.mul, (other, self))
+        return self._binary(ops.mul, other, self)
 
     def __truediv__(self, other: Any) -> Self:
-        return self.apply(ops.div, (self, other))
+        return self._binary(ops.div, self, other)
 
     def __rtruediv__(self, other: Any) -> Self:
-        return self.apply(ops.div, (other, self))
+        return self._binary(ops.div, other, self)
 
     def __pow__(self, exponent: Any) -> Self:
         # A plain-number exponent is a constant (x ** 3): the rule c·xᶜ⁻¹ works
