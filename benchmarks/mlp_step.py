@@ -12,7 +12,10 @@ units and the squared error summed over a batch of 32 rows:
 (c) by hand -- the same network with hand-written backprop on lists of floats
                (no autograd at all, the best dot-product kernel the running
                Python has): the reference the Matrix engine is held to;
-(d) micrograd -- Karpathy's micrograd, when installed (``pip install micrograd``).
+(d) micrograd -- Karpathy's micrograd, when installed (``pip install micrograd``);
+(e) lean    -- two prototypes with only what any node-per-neuron engine must do
+               (``lean_step``), one walking the graph and one keeping a tape:
+               micrograd ÷ each is printed beside the dot target, as context.
 
 (a) and (d) run the *same* Python function, given the Value class as an
 argument, so they build the same graph and the comparison measures the
@@ -212,6 +215,111 @@ def handwritten_step(weights, biases, X, y, fused: bool = False) -> tuple:
 
 
 # ---------------------------------------------------------------------------
+# (e) the lean prototypes: what a node per neuron costs with nothing else
+# ---------------------------------------------------------------------------
+#
+# Not engines anyone should use: no checks, no constants, no op table, three
+# hard-wired node kinds, the loss as one node.  What they keep is what every
+# node-per-neuron scalar engine does in pure Python: make one object per neuron
+# (its number, its inputs, its local derivatives), find an order, and do one
+# multiply-add per edge going back.  Two ways to find the order: walking the
+# graph from the output, as tinygrad_edu does (``lean_backward``), or a tape of
+# the nodes in the order they were made (``lean_tape_backward``).
+
+class LeanNode:
+    __slots__ = ("data", "grad", "prev", "partials", "g")
+
+    def __init__(self, data, prev=(), partials=()):
+        self.data, self.grad, self.prev, self.partials, self.g = data, 0.0, prev, partials, None
+
+
+def lean_dot(weights, inputs, bias):
+    """Σ wᵢxᵢ + b; inputs are LeanNodes or plain floats (a float input gets no edge)."""
+    w = [wi.data for wi in weights]
+    if type(inputs[0]) is LeanNode:
+        x = [xi.data for xi in inputs]
+        return LeanNode(sumprod(w, x) + bias.data, (*weights, *inputs, bias), (*x, *w, 1.0))
+    return LeanNode(sumprod(w, inputs) + bias.data, (*weights, bias), (*inputs, 1.0))
+
+
+def lean_relu(z):
+    return LeanNode(z.data if z.data > 0.0 else 0.0, (z,), (1.0 if z.data > 0.0 else 0.0,))
+
+
+def lean_squared_errors(outputs, targets):
+    """Σ (ŷᵢ − yᵢ)² as one node: ∂/∂ŷᵢ = 2(ŷᵢ − yᵢ)."""
+    errors = [o.data - t for o, t in zip(outputs, targets)]
+    return LeanNode(sum(e * e for e in errors), tuple(outputs), tuple(2.0 * e for e in errors))
+
+
+def lean_backward(root):
+    visited, order, stack = object(), [], [root]
+    while stack:
+        node = stack.pop()
+        if node is None:
+            order.append(stack.pop())
+        elif node.g is not visited:
+            node.g = visited
+            stack.append(node)
+            stack.append(None)
+            stack.extend(node.prev)
+    order.reverse()
+    for node in order:
+        node.g = None
+    root.g = 1.0
+    for node in order:
+        g = node.g
+        for child, part in zip(node.prev, node.partials):
+            child.g = g * part if child.g is None else child.g + g * part
+    for node in order:
+        node.grad += node.g
+
+
+def lean_tape_backward(root, tape, params):
+    """The same without a graph walk: the tape lists every node the step made, in creation
+    order (a node is made after its inputs), and gradients start at 0.0 instead of None.
+    What it gives up: backward from any node of any graph (the tape holds only this step's),
+    and telling a node no gradient reaches from one whose gradient is 0."""
+    for node in tape:
+        node.g = 0.0
+    for p in params:
+        p.g = 0.0
+    root.g = 1.0
+    for node in reversed(tape):
+        g = node.g
+        for child, part in zip(node.prev, node.partials):
+            child.g += g * part
+    for node in tape:
+        node.grad += node.g
+    for p in params:
+        p.grad += p.g
+
+
+def lean_step(params, X, y, tape=None):
+    """One step of the lean prototype; with ``tape`` (a list) the tape variant."""
+    Ws, bs = params
+    for p in leaves(params):
+        p.grad = 0.0
+    outputs = []
+    for x in X:
+        a = x
+        for layer, (W, B) in enumerate(zip(Ws, bs)):
+            z = [lean_dot(row, a, b) for row, b in zip(W, B)]
+            a = z if layer == len(Ws) - 1 else [lean_relu(zi) for zi in z]
+            if tape is not None:
+                tape += z if a is z else z + a
+        outputs.append(a[0])
+    loss = lean_squared_errors(outputs, y)
+    if tape is None:
+        lean_backward(loss)
+    else:
+        tape.append(loss)
+        lean_tape_backward(loss, tape, leaves(params))
+        tape.clear()
+    return loss
+
+
+# ---------------------------------------------------------------------------
 # Checking and timing
 # ---------------------------------------------------------------------------
 
@@ -221,6 +329,8 @@ MATRIX = "Matrix engine"
 SCALAR = "Value engine (scalar)"
 DOT = "Value engine, dot per neuron"
 MICROGRAD = "micrograd (scalar)"
+LEAN = "lean prototype, graph walk"
+LEAN_TAPE = "lean prototype, tape"
 
 
 def max_difference(result, reference) -> float:
@@ -266,6 +376,13 @@ def implementations(seed: int) -> tuple[dict, dict, tuple]:
     dot_params = scalar_parameters(Value, weights, biases)
     steps[DOT] = lambda: dot_step(dot_params, X, y)
     results[DOT] = scalar_result(dot_params, steps[DOT]())
+
+    lean_params = scalar_parameters(LeanNode, weights, biases)
+    steps[LEAN] = lambda: lean_step(lean_params, X, y)
+    results[LEAN] = scalar_result(lean_params, steps[LEAN]())
+    tape_params, tape = scalar_parameters(LeanNode, weights, biases), []
+    steps[LEAN_TAPE] = lambda: lean_step(tape_params, X, y, tape)
+    results[LEAN_TAPE] = scalar_result(tape_params, steps[LEAN_TAPE]())
 
     micrograd_value = load_micrograd()
     if micrograd_value is not None:
@@ -329,6 +446,13 @@ def targets(with_gc: dict, without_gc: dict, loops: dict) -> list[str]:
                              without_gc[MICROGRAD] / without_gc[SCALAR], 1.3, True, "×", False))
     lines.append(target_line("micrograd ÷ Value engine with dot", without_gc[MICROGRAD] / without_gc[DOT],
                              8, True, "×", False))
+    # Context for the line above, not targets: the same ratio for the two lean prototypes (lean_step),
+    # what a node-per-neuron engine reaches with nothing but the work itself, with a graph walk
+    # (as tinygrad_edu's backward) and with a tape instead.
+    for name, label in ((LEAN, "graph walk"), (LEAN_TAPE, "tape")):
+        lines.append(target_line(f"micrograd ÷ lean prototype with dot, {label}",
+                                 without_gc[MICROGRAD] / without_gc[name], 8, True, "×", False)
+                     .replace("| PASS |", "| (info) |").replace("| MISS |", "| (info) |"))
     lines.append(target_line("micrograd ÷ Value engine, 20-step loop", loops[MICROGRAD] / loops[SCALAR],
                              4, True, "×", True))
     return lines
