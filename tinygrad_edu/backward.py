@@ -119,14 +119,15 @@ def chain_rule(root: Any, seed: Any, create_graph: bool = False) -> list[Any]:
                     child._g = part if child._g is None else child._g + part
             elif len(stored) == 2:  # speed only: the two-input case (most nodes) written out
                 a, b = node._prev
+                da, db = stored
                 try:
-                    a._g = g * stored[0] if a._g is None else a._g + g * stored[0]
+                    a._g = g * da if a._g is None else a._g + g * da
                 except OverflowError:  # a Fraction beyond float range met a float: round (reals.py)
-                    _add_rounded(a, g, stored[0])
+                    _add_rounded(a, g, da)
                 try:
-                    b._g = g * stored[1] if b._g is None else b._g + g * stored[1]
+                    b._g = g * db if b._g is None else b._g + g * db
                 except OverflowError:
-                    _add_rounded(b, g, stored[1])
+                    _add_rounded(b, g, db)
             else:
                 for child, part in zip(node._prev, stored):
                     try:
