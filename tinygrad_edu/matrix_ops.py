@@ -240,6 +240,8 @@ class MatrixOp:
 
     name = "matrix op"
     arity = 1
+    #: Takes ``arity`` or more inputs (the elementwise dot and sum_of); False: exactly ``arity``.
+    variadic = False
     #: The op is linear in its one input (sum, transpose, select_rows...): forward mode (``jvp``)
     #: applies the op itself to the input's tangent.
     linear = False
@@ -543,6 +545,7 @@ class Elementwise(MatrixOp):
         self.op = op
         self.name = op.name
         self.arity = op.arity
+        self.variadic = op.variadic
         self.__doc__ = f"{op.name} applied entry by entry.  {op.__doc__}"
 
     def __repr__(self) -> str:
@@ -553,7 +556,7 @@ class Elementwise(MatrixOp):
     def forward(self, *args: Any) -> Rows:
         if self.arity == 1:
             return self._forward_unary(args[0], args[1:])
-        if self.arity == 2 and not self.op.variadic:
+        if self.arity == 2 and not self.variadic:
             return self._forward_binary(args[0], args[1], args[2:])
         return self._forward_many(args)
 
@@ -624,7 +627,7 @@ class Elementwise(MatrixOp):
     def vjp(self, g: Matrix, out: Matrix, needs: Sequence[bool], *args: Any) -> Products:
         if self.arity == 1:
             return (self._vjp_unary(g, out, args[0], args[1:]),)
-        if self.op.variadic:  # dot, sum_of: the rule on whole matrices, as for two inputs
+        if self.variadic:  # dot, sum_of: the rule on whole matrices, as for two inputs
             local = self.op.derivative(*args, out)
             return tuple(sum_to(_times(g, d), x.shape) if need else None for x, d, need in zip(args, local, needs))
         return self._vjp_binary(g, out, needs, args[0], args[1])
