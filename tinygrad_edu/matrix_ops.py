@@ -98,7 +98,7 @@ def _dots_by_sum(u: Sequence[Any], vectors: Sequence[Sequence[Any]]) -> list[Any
     return [sum(map(_mul, u, v)) for v in vectors]
 
 
-_sumprod = getattr(math, "sumprod", None)  # Python 3.12+; None before (then _dots_by_sum is used)
+_sumprod: Any = getattr(math, "sumprod", None)  # Python 3.12+; None before (then _dots_by_sum is used)
 
 
 def _dots_by_sumprod(u: Sequence[Any], vectors: Sequence[Sequence[Any]]) -> list[Any]:
