@@ -127,14 +127,16 @@ class Matrix(Arithmetic):
         >>> Matrix.apply(ops.mul, (Matrix([[1.0, 2.0]]), 3)).data      # what Matrix([[1.0, 2.0]]) * 3 does
         [[3.0, 6.0]]
         """
-        matrix_op = op if isinstance(op, MatrixOp) else elementwise(op)
-        variadic = isinstance(op, Op) and op.variadic  # dot, sum_of: arity is the fewest inputs
-        if len(inputs) < matrix_op.arity if variadic else len(inputs) != matrix_op.arity:
+        if isinstance(op, MatrixOp):
+            matrix_op = op
+        else:  # a scalar op, entry by entry; its exponent or slope, if any, as a plain number
+            matrix_op = elementwise(op)
+            params = plain_params(params) if params else params
+        # A variadic op (dot, sum_of) takes its arity or more inputs; any other exactly its arity.
+        if len(inputs) != matrix_op.arity and not (matrix_op.variadic and len(inputs) > matrix_op.arity):
             raise ValueError(f"{matrix_op.name}: takes {matrix_op.arity} input{'s' if matrix_op.arity > 1 else ''}, "
                              f"got {len(inputs)}")
-        if params and not isinstance(op, MatrixOp):
-            params = plain_params(params)  # the exponent or slope of a scalar op, as a plain number
-        if not all(isinstance(x, Matrix) for x in inputs):  # a number mixed in: the 2 in 2 * X
+        if False in [isinstance(x, Matrix) for x in inputs]:  # a number mixed in: the 2 in 2 * X
             partner = next((x.data[0][0] for x in inputs if isinstance(x, Matrix)), None)
             inputs = tuple([x if isinstance(x, Matrix) else _number(matrix_op.name, x, partner) for x in inputs])
         try:

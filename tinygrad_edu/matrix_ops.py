@@ -52,7 +52,6 @@ local derivative is the scalar ``op.derivative`` -- see :class:`Elementwise`.
 
 from __future__ import annotations
 
-import itertools
 import math
 import operator
 from collections.abc import Sequence
@@ -99,8 +98,12 @@ def _dots_by_sum(u: Sequence[Any], vectors: Sequence[Sequence[Any]]) -> list[Any
     return [sum(map(_mul, u, v)) for v in vectors]
 
 
+_sumprod: Any = getattr(math, "sumprod", None)  # Python 3.12+; None before (then _dots_by_sum is used)
+
+
 def _dots_by_sumprod(u: Sequence[Any], vectors: Sequence[Sequence[Any]]) -> list[Any]:
-    return list(map(getattr(math, "sumprod"), itertools.repeat(u, len(vectors)), vectors))
+    # A comprehension, not map(sumprod, repeat(u), vectors): 3.12+ runs it inline, about 10% cheaper.
+    return [_sumprod(u, v) for v in vectors]
 
 
 #: Speed only: Python 3.12+ has ``math.sumprod``, a dot product in one C call, about twice as
@@ -237,6 +240,8 @@ class MatrixOp:
 
     name = "matrix op"
     arity = 1
+    #: Takes ``arity`` or more inputs (the elementwise dot and sum_of); False: exactly ``arity``.
+    variadic = False
     #: The op is linear in its one input (sum, transpose, select_rows...): forward mode (``jvp``)
     #: applies the op itself to the input's tangent.
     linear = False
@@ -540,6 +545,7 @@ class Elementwise(MatrixOp):
         self.op = op
         self.name = op.name
         self.arity = op.arity
+        self.variadic = op.variadic
         self.__doc__ = f"{op.name} applied entry by entry.  {op.__doc__}"
 
     def __repr__(self) -> str:
@@ -550,7 +556,7 @@ class Elementwise(MatrixOp):
     def forward(self, *args: Any) -> Rows:
         if self.arity == 1:
             return self._forward_unary(args[0], args[1:])
-        if self.arity == 2 and not self.op.variadic:
+        if self.arity == 2 and not self.variadic:
             return self._forward_binary(args[0], args[1], args[2:])
         return self._forward_many(args)
 
@@ -621,7 +627,7 @@ class Elementwise(MatrixOp):
     def vjp(self, g: Matrix, out: Matrix, needs: Sequence[bool], *args: Any) -> Products:
         if self.arity == 1:
             return (self._vjp_unary(g, out, args[0], args[1:]),)
-        if self.op.variadic:  # dot, sum_of: the rule on whole matrices, as for two inputs
+        if self.variadic:  # dot, sum_of: the rule on whole matrices, as for two inputs
             local = self.op.derivative(*args, out)
             return tuple(sum_to(_times(g, d), x.shape) if need else None for x, d, need in zip(args, local, needs))
         return self._vjp_binary(g, out, needs, args[0], args[1])
