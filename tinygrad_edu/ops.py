@@ -459,13 +459,14 @@ def _check_power(x: Real, c: Real) -> tuple[type[Exception], str] | None:
 # ---------------------------------------------------------------------------
 
 def _relu_rows(a: list[list[Any]]) -> list[list[Any]]:
-    """relu on every entry, written ``0.0 if x <= 0 else x`` so that relu(nan) is nan."""
-    return [[0.0 if x <= 0 else x for x in row] for row in a]
+    """relu on every entry, written ``0.0 if x <= 0.0 else x`` so that relu(nan) is nan.  (Speed: the
+    kernels compare with 0.0, not 0; a float against an int takes Python's slower mixed path.)"""
+    return [[0.0 if x <= 0.0 else x for x in row] for row in a]
 
 
 def _relu_vjp_rows(g: list[list[Any]], x: list[list[Any]], out: list[list[Any]]) -> list[list[Any]]:
     """g ⊙ relu′(x): pass g where the unit was active."""
-    return [[gv if xv > 0 else 0.0 * gv for gv, xv in zip(g_row, x_row)] for g_row, x_row in zip(g, x)]
+    return [[gv if xv > 0.0 else 0.0 * gv for gv, xv in zip(g_row, x_row)] for g_row, x_row in zip(g, x)]
 
 
 def _leaky_relu_vjp_rows(g: list[list[Any]], x: list[list[Any]], out: list[list[Any]], slope: Any) -> list[list[Any]]:
@@ -476,17 +477,17 @@ def _leaky_relu_vjp_rows(g: list[list[Any]], x: list[list[Any]], out: list[list[
 def _sigmoid_rows(a: list[list[Any]]) -> list[list[Any]]:
     """σ on every entry, the two forms of ``_sigmoid`` inline (e^(·) of a non-positive number only)."""
     exp = math.exp
-    return [[1.0 / (1.0 + exp(-x)) if x >= 0 else (e := exp(x)) / (1.0 + e) for x in row] for row in a]
+    return [[1.0 / (1.0 + exp(-x)) if x >= 0.0 else (e := exp(x)) / (1.0 + e) for x in row] for row in a]
 
 
 def _sigmoid_vjp_rows(g: list[list[Any]], x: list[list[Any]], out: list[list[Any]]) -> list[list[Any]]:
-    """g ⊙ σ′(x), σ′ = out(1 − out): every sigmoid layer of the digits networks."""
-    return [[gv * (ov * (1 - ov)) for gv, ov in zip(g_row, out_row)] for g_row, out_row in zip(g, out)]
+    """g ⊙ σ′(x), σ′ = out(1 − out): every sigmoid layer of the digits networks (out is a float, so 1.0)."""
+    return [[gv * (ov * (1.0 - ov)) for gv, ov in zip(g_row, out_row)] for g_row, out_row in zip(g, out)]
 
 
 def _tanh_vjp_rows(g: list[list[Any]], x: list[list[Any]], out: list[list[Any]]) -> list[list[Any]]:
     """g ⊙ tanh′(x), tanh′ = 1 − out²."""
-    return [[gv * (1 - ov * ov) for gv, ov in zip(g_row, out_row)] for g_row, out_row in zip(g, out)]
+    return [[gv * (1.0 - ov * ov) for gv, ov in zip(g_row, out_row)] for g_row, out_row in zip(g, out)]
 
 
 def _abs_vjp_rows(g: list[list[Any]], x: list[list[Any]], out: list[list[Any]]) -> list[list[Any]]:
