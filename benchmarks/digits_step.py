@@ -29,6 +29,7 @@ from _harness import PYTHON, target_line, time_blocks
 from tinygrad_edu.data import load_digits
 from tinygrad_edu.losses import cross_entropy
 from tinygrad_edu.matrix import Matrix
+from tinygrad_edu.nn import linear
 from tinygrad_edu.plot import table
 
 SIZES = (64, 30, 30, 30, 30, 10)
@@ -93,7 +94,7 @@ def engine(X: Matrix, labels, params) -> tuple:
     a = X
     last = len(params) - 1
     for layer, (W, b) in enumerate(params):
-        z = a @ W.T + b
+        z = linear(a, W, b)  # a @ W.T + b as one node, as nn.Linear computes a layer
         a = z if layer == last else z.sigmoid()
     loss = cross_entropy(a, labels)
     loss.backward()

@@ -8,7 +8,8 @@ units and the squared error summed over a batch of 32 rows:
 (a) scalar  -- tinygrad_edu's Value engine, one node per number;
 (a′) dot    -- the same engine, each neuron written as a learner writes it,
                ``dot(w, x, b).relu()``: one node per neuron;
-(b) matrix  -- tinygrad_edu's Matrix engine, one node per matrix operation;
+(b) matrix  -- tinygrad_edu's Matrix engine, one node per matrix operation, each layer
+               one ``nn.linear`` node (x·Wᵀ + b), as ``nn.Linear`` computes it;
 (c) by hand -- the same network with hand-written backprop on lists of floats
                (no autograd at all, the best dot-product kernel the running
                Python has): the reference the Matrix engine is held to;
@@ -42,6 +43,7 @@ from _harness import skipped_line, target_line, time_blocks
 
 from tinygrad_edu import dot
 from tinygrad_edu.matrix import Matrix
+from tinygrad_edu.nn import linear
 from tinygrad_edu.plot import table
 from tinygrad_edu.value import Value
 
@@ -150,7 +152,7 @@ def matrix_step(params, X, Y):
     last = len(params) - 1
     a = X
     for layer, (W, b) in enumerate(params):
-        z = a @ W.T + b
+        z = linear(a, W, b)  # a @ W.T + b as one node, as nn.Linear computes a layer
         a = z if layer == last else z.relu()
     error = a - Y
     loss = (error * error).sum()

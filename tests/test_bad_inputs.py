@@ -478,6 +478,13 @@ CASES = [
     bad("nn.init.get", "a number", lambda w: init.get(3), TypeError, r"init: expected an initialiser's name or a function, got 3"),
     bad("nn.init.get", "an unknown name", lambda w: init.get("glorot"), ValueError, r"init: unknown initialiser 'glorot'"),
     # -- nn layers ----------------------------------------------------------------
+    bad("nn.linear", "a weight whose rows are not as long as the input's", lambda w: nn.linear(w.A, w.B, w.B), ValueError,
+        r"linear: x \(2, 2\) · Wᵀ with W \(2, 1\): x has 2 columns, W has 1"),
+    bad("nn.linear", "a bias that is a column", lambda w: nn.linear(w.A, w.A, w.B), ValueError,
+        r"linear: the bias has shape \(2, 1\), expected \(1, 2\) \(one entry per row of W\)"),
+    bad("nn.linear", "a list of rows for the weight", lambda w: nn.linear(w.A, [[1.0, 2.0]]), TypeError,
+        r"linear: weight must be a Matrix, got list"),
+    ok("nn.linear", "no bias: x @ W.T", lambda w: nn.linear(w.A, w.A).data, lambda r: r == [[5.0, 11.0], [11.0, 25.0]]),
     bad("nn.Linear", "zero inputs", lambda w: nn.Linear(0, 2), ValueError, r"Linear: n_in and n_out must be integers >= 1, got \(0, 2\)"),
     bad("nn.Linear", "a float size", lambda w: nn.Linear(2.5, 2), ValueError, r"Linear: n_in and n_out must be integers >= 1, got \(2.5, 2\)"),
     bad("nn.Linear", "a huge size", lambda w: nn.Linear(10 ** 9, 10 ** 9), ValueError, r"Linear: a weight of shape \(1000000000, 1000000000\) has 10\^18 entries"),

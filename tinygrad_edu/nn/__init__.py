@@ -2,7 +2,7 @@
 
 * :mod:`~tinygrad_edu.nn.module`: ``Module`` (parameters, train/eval, JSON state dicts), ``Sequential``
 * :mod:`~tinygrad_edu.nn.init`: initialisers and their variance formulas
-* :mod:`~tinygrad_edu.nn.linear`: ``Linear``, ``MLP``
+* :mod:`~tinygrad_edu.nn.linear`: ``linear`` (``F.linear``), ``Linear``, ``MLP``
 * :mod:`~tinygrad_edu.nn.activations`: identity, sigmoid, tanh, relu, leaky relu, PReLU, ELU, softplus
 * the losses of :mod:`tinygrad_edu.losses` (mse, binary cross-entropy from logits, softmax cross-entropy),
   also here, as in ``torch.nn.functional``
@@ -45,7 +45,7 @@ from .activations import (
 )
 from .batchnorm import BatchNorm1d, batch_norm_backward
 from .clip import clip_grad_norm, clip_grad_value, grad_norm
-from .linear import MLP, Linear
+from .linear import MLP, Linear, linear
 from ..losses import binary_cross_entropy_with_logits, cross_entropy, log_softmax, mse, softmax
 from .module import Module, Sequential, StateDictError
 from .optim import SGD, Adam, Optimizer
@@ -59,6 +59,7 @@ __all__ = [
     "MLP", "Module", "Optimizer", "PReLU", "RNNCell", "ReLU", "Residual", "SGD", "Sequential", "Sigmoid",
     "Softplus", "StateDictError", "Tanh", "accuracy", "batch_norm_backward",
     "binary_cross_entropy_with_logits", "clip_grad_norm", "clip_grad_value", "cross_entropy", "elu", "fit",
-    "from_torch_state_dict", "grad_norm", "identity", "init", "leaky_relu", "log_softmax", "mse", "predict", "prelu", "relu",
+    "from_torch_state_dict", "grad_norm", "identity", "init", "leaky_relu", "linear", "log_softmax", "mse", "predict",
+    "prelu", "relu",
     "sigmoid", "softmax", "softplus", "tanh", "to_torch_state_dict", "train_step", "unroll",
 ]

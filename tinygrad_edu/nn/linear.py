@@ -1,4 +1,4 @@
-"""``Linear`` (an affine layer) and ``MLP`` (a stack of them with activations between).
+"""``linear``, ``Linear`` (an affine layer) and ``MLP`` (a stack of them with activations between).
 
 A linear layer maps each input row x (n_in numbers) to z = W·x + b
 (n_out numbers).  For a batch, the rows of X are the samples, so the layer
@@ -26,6 +26,7 @@ import random
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from .. import matrix_ops
 from ..matrix import Matrix, check_entries, matrix_from
 from ..seeding import generator
 from ..reals import is_int
@@ -33,6 +34,27 @@ from . import init as initialisers
 from .init import Initialiser
 from .activations import make_activation
 from .module import Module, Sequential
+
+
+def linear(x: Matrix, weight: Matrix, bias: Matrix | None = None) -> Matrix:
+    """X·Wᵀ + b as one node (:data:`tinygrad_edu.matrix_ops.linear`), PyTorch's ``F.linear``.
+
+    The same numbers and gradients as ``x @ weight.T + bias``, with one node
+    instead of three; without a bias it is ``x @ weight.T``.
+
+    >>> X, W, b = Matrix([[1.0, 2.0]]), Matrix([[0.5, -1.0], [2.0, 0.0]]), Matrix([[0.25, 0.0]])
+    >>> Z = linear(X, W, b)
+    >>> Z.data, Z.op, Z.data == (X @ W.T + b).data
+    ([[-1.25, 2.0]], 'linear', True)
+    """
+    for name, value in (("x", x), ("weight", weight), ("bias", bias)):
+        if not isinstance(value, Matrix) and not (name == "bias" and value is None):
+            raise TypeError(f"linear: {name} must be a Matrix, got {type(value).__name__}")
+    if bias is None:
+        return x @ weight.T
+    # The node's type is the most special one among the inputs (a DualMatrix carries tangents).
+    kind = next((type(v) for v in (x, weight, bias) if type(v) is not Matrix), Matrix)
+    return kind.apply(matrix_ops.linear, (x, weight, bias))
 
 
 class Linear(Module):
@@ -79,8 +101,7 @@ class Linear(Module):
                 f"Linear({self.n_in} → {self.n_out}): the input has shape {inputs.shape}, "
                 f"expected {self.n_in} columns (one row per sample)"
             )
-        z = inputs @ self.weight.T
-        return z if self.bias is None else z + self.bias
+        return linear(inputs, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return f"n_in={self.n_in}, n_out={self.n_out}, bias={self.bias is not None}"
