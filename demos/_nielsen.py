@@ -16,6 +16,7 @@ demos/learning_speed.py runs the experiment; this file is the setup it shares wi
 
 from __future__ import annotations
 
+import gc
 import math
 import operator
 import random
@@ -139,17 +140,27 @@ def train(X: Matrix, Y: Matrix, held_out: tuple, sizes: list, seed: int, epochs:
     model = nielsen_network(sizes, seed)
     every = max(1, epochs // 10)
     norms, costs, accuracy, started, cpu = [], [], {}, time.perf_counter(), time.process_time()
-    for epoch in range(epochs + 1):
-        run = backward_pass(model, X, Y)
-        norms.append(run["norms"][:-1])
-        costs.append(run["cost"])
-        finished = epoch == epochs or not math.isfinite(run["cost"])
-        if epoch % every == 0 or finished:
-            accuracy[epoch] = nn.accuracy(model, *held_out)
-        if finished:
-            break
-        nielsen_update(model, eta, lmbda, X.shape[0])
-        progress(_("training {network}, epoch").format(network=sizes), epoch + 1, epochs, started)
+    # The engine's graphs hold no reference cycles (each is freed the moment the next epoch drops
+    # it), so Python's cycle collector, which wakes every few hundred new objects and walks them,
+    # would find nothing here: switching it off saves about a tenth of the training time
+    # (benchmarks/README.md).  It is switched back on below, whatever happens.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for epoch in range(epochs + 1):
+            run = backward_pass(model, X, Y)
+            norms.append(run["norms"][:-1])
+            costs.append(run["cost"])
+            finished = epoch == epochs or not math.isfinite(run["cost"])
+            if epoch % every == 0 or finished:
+                accuracy[epoch] = nn.accuracy(model, *held_out)
+            if finished:
+                break
+            nielsen_update(model, eta, lmbda, X.shape[0])
+            progress(_("training {network}, epoch").format(network=sizes), epoch + 1, epochs, started)
+    finally:
+        if collecting:
+            gc.enable()
     progress(None)
     return {"sizes": sizes, "norms": norms, "cost": costs, "accuracy": accuracy, "every": every,
             "seconds": time.perf_counter() - started, "cpu_seconds": time.process_time() - cpu}
