@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> None:
                 cpu = sum(int(r[3]) for r in runs)
                 wall = sum(int(r[2]) for r in runs)
                 line = target("learning_speed.py --train, CPU minutes (wall " + f"{wall / 60:.1f})", cpu / 60, 5,
-                              False, " min", f"Python {'.'.join(map(str, version))}", "on")
+                              False, " min", f"Python {'.'.join(map(str, version))}", "off while training")
                 targets.append(line if minor == newest else line.replace("| PASS |", "| (info) |")
                                .replace("| MISS |", "| (info) |"))
     header = f"# benchmarks/run_all.py, {date.today().isoformat()}, {os.cpu_count()} cores"
