@@ -14,9 +14,10 @@ units and the squared error summed over a batch of 32 rows:
                (no autograd at all, the best dot-product kernel the running
                Python has): the reference the Matrix engine is held to;
 (d) micrograd -- Karpathy's micrograd, when installed (``pip install micrograd``);
-(e) lean    -- two prototypes with only what any node-per-neuron engine must do
-               (``lean_step``), one walking the graph and one keeping a tape:
-               micrograd ÷ each is printed beside the dot target, as context.
+(e) lean    -- three prototypes with only what any node-per-neuron engine must do
+               (``lean_step``): walking the graph with and without tinygrad_edu's rule
+               that every number is a node, and keeping a tape; micrograd ÷ each is
+               printed beside the dot target, as context.
 
 (a) and (d) run the *same* Python function, given the Value class as an
 argument, so they build the same graph and the comparison measures the
@@ -235,13 +236,27 @@ class LeanNode:
         self.data, self.grad, self.prev, self.partials, self.g = data, 0.0, prev, partials, None
 
 
-def lean_dot(weights, inputs, bias):
-    """Σ wᵢxᵢ + b; inputs are LeanNodes or plain floats (a float input gets no edge)."""
+def lean_dot(weights, inputs, bias, every_number_a_node=False):
+    """Σ wᵢxᵢ + b; inputs are LeanNodes or plain floats (a float input gets no edge, unless
+    ``every_number_a_node``: then, as in tinygrad_edu's ``dot``, each call makes it a constant node)."""
+    if every_number_a_node and type(inputs[0]) is not LeanNode:
+        inputs = [LeanNode(xi) for xi in inputs]
     w = [wi.data for wi in weights]
     if type(inputs[0]) is LeanNode:
         x = [xi.data for xi in inputs]
         return LeanNode(sumprod(w, x) + bias.data, (*weights, *inputs, bias), (*x, *w, 1.0))
     return LeanNode(sumprod(w, inputs) + bias.data, (*weights, bias), (*inputs, 1.0))
+
+
+def lean_loss_as_nodes(outputs, targets):
+    """Σ (ŷᵢ − yᵢ)² as tinygrad_edu and micrograd build it: each target a constant node, then a
+    subtraction, a square and an addition per sample."""
+    loss = None
+    for o, t in zip(outputs, targets):
+        error = LeanNode(o.data - t, (o, LeanNode(t)), (1.0, -1.0))
+        square = LeanNode(error.data * error.data, (error,), (2.0 * error.data,))
+        loss = square if loss is None else LeanNode(loss.data + square.data, (loss, square), (1.0, 1.0))
+    return loss
 
 
 def lean_relu(z):
@@ -297,8 +312,13 @@ def lean_tape_backward(root, tape, params):
         p.grad += p.g
 
 
-def lean_step(params, X, y, tape=None):
-    """One step of the lean prototype; with ``tape`` (a list) the tape variant."""
+def lean_step(params, X, y, tape=None, every_number_a_node=False):
+    """One step of the lean prototype; with ``tape`` (a list) the tape variant.
+
+    ``every_number_a_node=True`` keeps one more rule of tinygrad_edu (and micrograd): a number
+    mixed into an operation becomes a constant node, with an edge, so each first-layer neuron
+    makes nodes of its inputs and each target is a node, and the loss is built op by op.
+    """
     Ws, bs = params
     for p in leaves(params):
         p.grad = 0.0
@@ -306,12 +326,12 @@ def lean_step(params, X, y, tape=None):
     for x in X:
         a = x
         for layer, (W, B) in enumerate(zip(Ws, bs)):
-            z = [lean_dot(row, a, b) for row, b in zip(W, B)]
+            z = [lean_dot(row, a, b, every_number_a_node) for row, b in zip(W, B)]
             a = z if layer == len(Ws) - 1 else [lean_relu(zi) for zi in z]
             if tape is not None:
                 tape += z if a is z else z + a
         outputs.append(a[0])
-    loss = lean_squared_errors(outputs, y)
+    loss = lean_loss_as_nodes(outputs, y) if every_number_a_node else lean_squared_errors(outputs, y)
     if tape is None:
         lean_backward(loss)
     else:
@@ -333,6 +353,7 @@ DOT = "Value engine, dot per neuron"
 MICROGRAD = "micrograd (scalar)"
 LEAN = "lean prototype, graph walk"
 LEAN_TAPE = "lean prototype, tape"
+LEAN_NODES = "lean prototype, every number a node"
 
 
 def max_difference(result, reference) -> float:
@@ -382,6 +403,9 @@ def implementations(seed: int) -> tuple[dict, dict, tuple]:
     lean_params = scalar_parameters(LeanNode, weights, biases)
     steps[LEAN] = lambda: lean_step(lean_params, X, y)
     results[LEAN] = scalar_result(lean_params, steps[LEAN]())
+    nodes_params = scalar_parameters(LeanNode, weights, biases)
+    steps[LEAN_NODES] = lambda: lean_step(nodes_params, X, y, every_number_a_node=True)
+    results[LEAN_NODES] = scalar_result(nodes_params, steps[LEAN_NODES]())
     tape_params, tape = scalar_parameters(LeanNode, weights, biases), []
     steps[LEAN_TAPE] = lambda: lean_step(tape_params, X, y, tape)
     results[LEAN_TAPE] = scalar_result(tape_params, steps[LEAN_TAPE]())
@@ -448,10 +472,10 @@ def targets(with_gc: dict, without_gc: dict, loops: dict) -> list[str]:
                              without_gc[MICROGRAD] / without_gc[SCALAR], 1.3, True, "×", False))
     lines.append(target_line("micrograd ÷ Value engine with dot", without_gc[MICROGRAD] / without_gc[DOT],
                              8, True, "×", False))
-    # Context for the line above, not targets: the same ratio for the two lean prototypes (lean_step),
-    # what a node-per-neuron engine reaches with nothing but the work itself, with a graph walk
-    # (as tinygrad_edu's backward) and with a tape instead.
-    for name, label in ((LEAN, "graph walk"), (LEAN_TAPE, "tape")):
+    # Context for the line above, not targets: the same ratio for the lean prototypes (lean_step),
+    # what a node-per-neuron engine reaches with nothing but the work itself: walking the graph with
+    # tinygrad_edu's rule that every number is a node, walking it without that rule, and a tape.
+    for name, label in ((LEAN_NODES, "graph walk, every number a node"), (LEAN, "graph walk"), (LEAN_TAPE, "tape")):
         lines.append(target_line(f"micrograd ÷ lean prototype with dot, {label}",
                                  without_gc[MICROGRAD] / without_gc[name], 8, True, "×", False)
                      .replace("| PASS |", "| (info) |").replace("| MISS |", "| (info) |"))
