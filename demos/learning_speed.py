@@ -399,7 +399,7 @@ def parse(argv: list | None):
     p.add_argument("--mnist", metavar="DIR",
                    help=_("use MNIST: the four IDX files in DIR, plain or .gz (several minutes at the defaults)"))
     p.add_argument("--train", action="store_true",
-                   help=_("also train, Nielsen's way: 500 epochs take 1 to 4 minutes per depth"))
+                   help=_("also train, Nielsen's way: 500 epochs take 1 to 5 minutes per depth"))
     p.add_argument("--epochs", type=_common.whole_number(1, 100000), default=EPOCHS,
                    help=_("epochs with --train (default {epochs})").format(epochs=EPOCHS))
     p.add_argument("--lr", type=_common.number(0.0, 1e6, open_low=True), default=ETA,
