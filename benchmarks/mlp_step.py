@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import math
 import random
+from functools import partial
 from operator import mul
 
 from _harness import skipped_line, target_line, time_blocks
@@ -392,29 +393,21 @@ def implementations(seed: int) -> tuple[dict, dict, tuple]:
     steps[MATRIX] = lambda: matrix_step(matrix_params, X_matrix, Y_matrix)
     results[MATRIX] = matrix_result(matrix_params, steps[MATRIX]())
 
-    value_params = scalar_parameters(Value, weights, biases)
-    steps[SCALAR] = lambda: scalar_step(value_params, X, y)
-    results[SCALAR] = scalar_result(value_params, steps[SCALAR]())
-
-    dot_params = scalar_parameters(Value, weights, biases)
-    steps[DOT] = lambda: dot_step(dot_params, X, y)
-    results[DOT] = scalar_result(dot_params, steps[DOT]())
-
-    lean_params = scalar_parameters(LeanNode, weights, biases)
-    steps[LEAN] = lambda: lean_step(lean_params, X, y)
-    results[LEAN] = scalar_result(lean_params, steps[LEAN]())
-    nodes_params = scalar_parameters(LeanNode, weights, biases)
-    steps[LEAN_NODES] = lambda: lean_step(nodes_params, X, y, every_number_a_node=True)
-    results[LEAN_NODES] = scalar_result(nodes_params, steps[LEAN_NODES]())
-    tape_params, tape = scalar_parameters(LeanNode, weights, biases), []
-    steps[LEAN_TAPE] = lambda: lean_step(tape_params, X, y, tape)
-    results[LEAN_TAPE] = scalar_result(tape_params, steps[LEAN_TAPE]())
-
+    # The scalar engines: each gets its own copy of the parameters (.grad accumulates on them).
+    scalar = {
+        SCALAR: (Value, scalar_step),
+        DOT: (Value, dot_step),
+        LEAN_NODES: (LeanNode, partial(lean_step, every_number_a_node=True)),
+        LEAN: (LeanNode, lean_step),
+        LEAN_TAPE: (LeanNode, partial(lean_step, tape=[])),
+    }
     micrograd_value = load_micrograd()
     if micrograd_value is not None:
-        micro_params = scalar_parameters(micrograd_value, weights, biases)
-        steps[MICROGRAD] = lambda: scalar_step(micro_params, X, y)
-        results[MICROGRAD] = scalar_result(micro_params, steps[MICROGRAD]())
+        scalar[MICROGRAD] = (micrograd_value, scalar_step)
+    for name, (node_class, step) in scalar.items():
+        params = scalar_parameters(node_class, weights, biases)
+        steps[name] = partial(step, params, X, y)
+        results[name] = scalar_result(params, steps[name]())
     return steps, results, results[HAND]
 
 

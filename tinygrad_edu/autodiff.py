@@ -68,16 +68,15 @@ def grad(output: Any, inputs: Any, create_graph: bool = False, grad_output: Any 
     for x in inputs:
         if not isinstance(x, Value):
             raise TypeError(f"grad: every input must be a Value, got {short(x)} of type {type(x).__name__}")
-    if isinstance(output, Value) and not create_graph:
-        seed = one_like(output.data) if grad_output is None else as_number("grad", grad_output)
-        # Speed only: the gradients are read from the nodes' _g slots, not from a dict of every node.
-        # An input the output does not depend on is not reset by the chain rule, so reset it first.
-        for x in inputs:
-            x._g = None
-        chain_rule(output, seed)
-        return [zero_like(x.data) if x._g is None else x._g for x in inputs]
     if isinstance(output, Value):
         seed = one_like(output.data) if grad_output is None else as_number("grad", grad_output)
+        if not create_graph:
+            # Speed only: the gradients are read from the nodes' _g slots, not from a dict of every
+            # node.  An input the output does not depend on is not reset by the chain rule: reset it first.
+            for x in inputs:
+                x._g = None
+            chain_rule(output, seed)
+            return [zero_like(x.data) if x._g is None else x._g for x in inputs]
         grads: dict[Any, Any] = backpropagate(output, seed, create_graph)
     elif is_real(output):
         grads = {}  # a constant: nothing depends on anything

@@ -103,8 +103,7 @@ class Value(Arithmetic):
                 if not isinstance(b, Value):
                     b = _constant(op, b, a.data)
                 inputs = (a, b)  # (else inputs is already the tuple of two Values the node keeps)
-            x, y = a.data, b.data  # (named: the two-input calls below pass them directly)
-            numbers: tuple[Any, ...] = (x, y)
+            numbers: tuple[Any, ...] = (a.data, b.data)
         elif arity == 1:
             (a,) = inputs
             if not isinstance(a, Value) or type(inputs) is not tuple:
@@ -118,15 +117,12 @@ class Value(Arithmetic):
         if params:
             params = plain_params(params)  # NumPy's float64 exponent or slope: a plain float
             numbers += params  # the rules take the parameters after the inputs
-            arity = 0  # (the direct calls below are for inputs only)
         if op.restricted:
             op.validate(numbers[:len(inputs)], params)
         try:
-            # Speed only: calling with the two numbers is quicker than unpacking the tuple into the call.
-            out = op.forward(x, y) if arity == 2 else op.forward(*numbers)
+            out = op.forward(*numbers)
         except OverflowError:  # a Fraction beyond float range met a float: round it, as IEEE 754 does
             numbers = rounded(numbers[:len(inputs)]) + params
-            arity = 0
             out = op.forward(*numbers)
         except TypeError:  # dual numbers inside Values (forward-over-reverse): skip on a first reading
             if not any(_is_dual(x) for x in numbers):
@@ -144,14 +140,10 @@ class Value(Arithmetic):
         if flags.grad_enabled:  # record how the node was made (not inside no_grad())
             node._prev, node._op, node._params = inputs, op, params
             try:
-                if arity == 2:  # speed only, as for forward
-                    node._partials = op.derivative(x, y, out)
-                else:
-                    partials = op.derivative(*numbers, out)
-                    node._partials = (partials,) if op.arity == 1 and not op.variadic else partials
+                partials = op.derivative(*numbers, out)
             except OverflowError:
                 partials = op.derivative(*rounded(numbers[:len(inputs)]), *params, out)
-                node._partials = (partials,) if op.arity == 1 and not op.variadic else partials
+            node._partials = (partials,) if op.arity == 1 and not op.variadic else partials
         else:  # a leaf with no history
             node._prev, node._op, node._params, node._partials = (), None, params, ()
         return node
@@ -183,7 +175,7 @@ class Value(Arithmetic):
                 partials = op.derivative(x, y, out)
             except (OverflowError, TypeError):  # a huge Fraction, dual numbers: the general road
                 return cls.apply(op, (a, b))
-            node = cls.__new__(cls)
+            node = cls.__new__(cls)  # as in apply's step 3, written out: a call here would cost what this saves
             node.data = out
             node.grad = 0.0 if type(out) is float else zero_like(out)
             node.label = ""
