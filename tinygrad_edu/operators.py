@@ -8,6 +8,9 @@ from the table in :mod:`tinygrad_edu.ops`; the node type's
 ``apply(op, inputs, params)`` does the work.  So ``x * y`` is
 ``Value.apply(ops.mul, (x, y))``, ``2 * x`` and ``x.tanh()`` mean the same
 thing for every node type, and a new op needs one line here to become a method.
+(The operators, the op methods and :func:`dot` pass through three hooks,
+``_binary``, ``_unary`` and ``_dot``, that call ``apply``; the scalar Value
+overrides them with shorter roads to the same node, for speed only.)
 
 >>> from tinygrad_edu import Value
 >>> x = Value(2.0)
@@ -55,6 +58,17 @@ class Arithmetic:
         """``apply(op, (a, b))``.  The operators below come through here, so that a node type
         can give them a shorter road (the scalar Value does, for speed only)."""
         return cls.apply(op, (a, b))
+
+    def _unary(self, op: ops.Op) -> Self:
+        """``apply(op, (self,))``, for the op methods without parameters below (``.relu()``,
+        ``.tanh()``, …): a shorter road again, for the scalar Value."""
+        return self.apply(op, (self,))
+
+    @classmethod
+    def _dot(cls, weights: Sequence[Any], inputs: Sequence[Any], bias: Any) -> Self:
+        """``apply(ops.dot, (w₁ … wₙ, x₁ … xₙ, b))``, for :func:`dot`: a node type can give it a
+        shorter road too (the scalar Value does, for speed only)."""
+        return cls.apply(ops.dot, (*weights, *inputs, bias))
 
     # Binary operators.  The reflected forms (``__radd__``) handle ``2 + x``.
     def __add__(self, other: Any) -> Self:
@@ -121,7 +135,7 @@ class Arithmetic:
         return self.data
 
     def __neg__(self) -> Self:
-        return self.apply(ops.neg, (self,))
+        return self._unary(ops.neg)
 
     def __pos__(self) -> Self:
         return self
@@ -134,7 +148,7 @@ class Arithmetic:
         >>> Value(0.0).exp().data
         1.0
         """
-        return self.apply(ops.exp, (self,))
+        return self._unary(ops.exp)
 
     def log(self) -> Self:
         """ln x for x > 0 (:data:`tinygrad_edu.ops.log`).
@@ -143,7 +157,7 @@ class Arithmetic:
         >>> Value(1.0).log().data
         0.0
         """
-        return self.apply(ops.log, (self,))
+        return self._unary(ops.log)
 
     def sqrt(self) -> Self:
         """√x for x ≥ 0 (:data:`tinygrad_edu.ops.sqrt`).
@@ -152,7 +166,7 @@ class Arithmetic:
         >>> Value(9.0).sqrt().data
         3.0
         """
-        return self.apply(ops.sqrt, (self,))
+        return self._unary(ops.sqrt)
 
     def tanh(self) -> Self:
         """tanh x (:data:`tinygrad_edu.ops.tanh`).
@@ -161,7 +175,7 @@ class Arithmetic:
         >>> Value(0.0).tanh().data
         0.0
         """
-        return self.apply(ops.tanh, (self,))
+        return self._unary(ops.tanh)
 
     def sigmoid(self) -> Self:
         """σ(x) = 1/(1 + e^(−x)) (:data:`tinygrad_edu.ops.sigmoid`).
@@ -170,7 +184,7 @@ class Arithmetic:
         >>> Value(0.0).sigmoid().data
         0.5
         """
-        return self.apply(ops.sigmoid, (self,))
+        return self._unary(ops.sigmoid)
 
     def softplus(self) -> Self:
         """ln(1 + e^x) (:data:`tinygrad_edu.ops.softplus`).
@@ -179,7 +193,7 @@ class Arithmetic:
         >>> round(Value(0.0).softplus().data, 6)     # ln 2
         0.693147
         """
-        return self.apply(ops.softplus, (self,))
+        return self._unary(ops.softplus)
 
     def log_sigmoid(self) -> Self:
         """ln σ(x) (:data:`tinygrad_edu.ops.log_sigmoid`).
@@ -188,7 +202,7 @@ class Arithmetic:
         >>> round(Value(0.0).log_sigmoid().data, 6)  # ln ½
         -0.693147
         """
-        return self.apply(ops.log_sigmoid, (self,))
+        return self._unary(ops.log_sigmoid)
 
     def sin(self) -> Self:
         """sin x (:data:`tinygrad_edu.ops.sin`).
@@ -197,7 +211,7 @@ class Arithmetic:
         >>> Value(0.0).sin().data
         0.0
         """
-        return self.apply(ops.sin, (self,))
+        return self._unary(ops.sin)
 
     def cos(self) -> Self:
         """cos x (:data:`tinygrad_edu.ops.cos`).
@@ -206,7 +220,7 @@ class Arithmetic:
         >>> Value(0.0).cos().data
         1.0
         """
-        return self.apply(ops.cos, (self,))
+        return self._unary(ops.cos)
 
     def relu(self) -> Self:
         """max(x, 0) (:data:`tinygrad_edu.ops.relu`).
@@ -215,7 +229,7 @@ class Arithmetic:
         >>> Value(-2.0).relu().data, Value(3.0).relu().data
         (0.0, 3.0)
         """
-        return self.apply(ops.relu, (self,))
+        return self._unary(ops.relu)
 
     def leaky_relu(self, slope: float = ops.LEAKY_SLOPE) -> Self:
         """x for x > 0, slope·x otherwise (:data:`tinygrad_edu.ops.leaky_relu`).
@@ -233,7 +247,7 @@ class Arithmetic:
         >>> abs(Value(-2.0)).data
         2.0
         """
-        return self.apply(ops.absolute, (self,))
+        return self._unary(ops.absolute)
 
     def __abs__(self) -> Self:
         return self.abs()
@@ -246,7 +260,7 @@ class Arithmetic:
         >>> Value(-2.5).sign().data, Value(0.0).sign().data
         (-1.0, 0.0)
         """
-        return self.apply(ops.sign, (self,))
+        return self._unary(ops.sign)
 
     def floor(self) -> Self:
         """⌊x⌋ (:data:`tinygrad_edu.ops.floor`); its derivative is 0.
@@ -255,7 +269,7 @@ class Arithmetic:
         >>> Value(-2.5).floor().data
         -3.0
         """
-        return self.apply(ops.floor, (self,))
+        return self._unary(ops.floor)
 
     def ceil(self) -> Self:
         """⌈x⌉ (:data:`tinygrad_edu.ops.ceil`); its derivative is 0.
@@ -264,7 +278,7 @@ class Arithmetic:
         >>> Value(-2.5).ceil().data
         -2.0
         """
-        return self.apply(ops.ceil, (self,))
+        return self._unary(ops.ceil)
 
     def asin(self) -> Self:
         """arcsin x for −1 ≤ x ≤ 1 (:data:`tinygrad_edu.ops.asin`).
@@ -273,7 +287,7 @@ class Arithmetic:
         >>> Value(1.0).asin().data * 2     # π
         3.141592653589793
         """
-        return self.apply(ops.asin, (self,))
+        return self._unary(ops.asin)
 
     def acos(self) -> Self:
         """arccos x for −1 ≤ x ≤ 1 (:data:`tinygrad_edu.ops.acos`).
@@ -282,7 +296,7 @@ class Arithmetic:
         >>> Value(1.0).acos().data
         0.0
         """
-        return self.apply(ops.acos, (self,))
+        return self._unary(ops.acos)
 
     def atan(self) -> Self:
         """arctan x (:data:`tinygrad_edu.ops.atan`).
@@ -291,7 +305,7 @@ class Arithmetic:
         >>> Value(1.0).atan().data * 4     # π
         3.141592653589793
         """
-        return self.apply(ops.atan, (self,))
+        return self._unary(ops.atan)
 
     def atan2(self, x: Any) -> Self:
         """The angle of the point (x, self): ``atan2(self, x)``, as ``torch.atan2(y, x)``
@@ -338,10 +352,13 @@ def dot(weights: Sequence[Any], inputs: Sequence[Any], bias: Any = 0.0) -> Any:
     >>> z.data, z.op, [wi.grad for wi in w], b.grad
     (-1.75, 'dot', [2.0, 3.0], 1.0)
     """
-    weights, inputs = _terms("dot", "weights", weights), _terms("dot", "inputs", inputs)
+    if type(weights) not in (list, tuple) or type(inputs) not in (list, tuple):  # speed only: the usual two
+        weights, inputs = _terms("dot", "weights", weights), _terms("dot", "inputs", inputs)
     if len(weights) != len(inputs) or not weights:
         raise ValueError(f"dot: needs as many weights as inputs, at least one; got {len(weights)} weights "
                          f"and {len(inputs)} inputs")
+    if isinstance(weights[0], Arithmetic):  # a node: its type builds the result, as ops.dot(...) would
+        return type(weights[0])._dot(weights, inputs, bias)
     return ops.dot(*weights, *inputs, bias)
 
 

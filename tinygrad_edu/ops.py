@@ -318,18 +318,36 @@ _sumprod: Callable[[Sequence[Any], Sequence[Any]], Any] = getattr(
     math, "sumprod", lambda w, x: sum(map(operator.mul, w, x)))
 
 
+def weighted_sum(w: Sequence[Any], x: Sequence[Any], b: Any) -> Any:
+    """dot's forward rule, Σ wᵢxᵢ + b, with the weights, inputs and bias apart.
+
+    >>> weighted_sum([0.5, -1.0], [2.0, 3.0], 0.25)
+    -1.75
+    """
+    return _sumprod(w, x) + b
+
+
+def weighted_sum_partials(w: Sequence[Any], x: Sequence[Any]) -> tuple[Any, ...]:
+    """dot's derivative rule: (x₁ … xₙ, w₁ … wₙ, 1), that is ∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ, ∂/∂b = 1.
+
+    >>> weighted_sum_partials([0.5, -1.0], [2.0, 3.0])
+    (2.0, 3.0, 0.5, -1.0, 1)
+    """
+    return (*x, *w, 1)
+
+
 def _dot_forward(*wxb: Any) -> Any:
     """Σ wᵢxᵢ + b from the flat inputs w₁ … wₙ, x₁ … xₙ, b."""
     n, odd = divmod(len(wxb) - 1, 2)
     if odd:
         raise ValueError(f"dot: needs as many weights as inputs, then a bias; got {len(wxb)} numbers")
-    return _sumprod(wxb[:n], wxb[n:2 * n]) + wxb[-1]
+    return weighted_sum(wxb[:n], wxb[n:2 * n], wxb[-1])
 
 
 def _dot_derivative(*wxb_out: Any) -> tuple[Any, ...]:
-    """(x₁ … xₙ, w₁ … wₙ, 1): ∂out/∂wᵢ = xᵢ, ∂out/∂xᵢ = wᵢ, ∂out/∂b = 1 (the last argument is out)."""
+    """The same from the flat inputs and out: w₁ … wₙ, x₁ … xₙ, b, out."""
     n = (len(wxb_out) - 2) // 2
-    return wxb_out[n:2 * n] + wxb_out[:n] + (1,)
+    return weighted_sum_partials(wxb_out[:n], wxb_out[n:2 * n])
 
 
 def _complex_dot(*wxb: complex) -> complex:
