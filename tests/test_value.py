@@ -210,6 +210,19 @@ def test_anomaly_in_backward_leaves_every_grad_untouched():
     assert x.grad == 0.0 and y.grad == 0.0
 
 
+@pytest.mark.parametrize("bad", ["y", "x"])
+def test_a_grad_set_by_hand_to_a_non_number_fails_backward_and_changes_no_grad(bad):
+    x, y = Value(2.0), Value(3.0)
+    z = x * y + x
+    nodes = {"x": x, "y": y, "x * y": z._prev[0], "z": z}
+    before = {"x": 1.5, "y": 2.5, "x * y": 0.0, "z": 0.0}
+    x.grad, y.grad = before["x"], before["y"]
+    nodes[bad].grad = before[bad] = "not a number"
+    with pytest.raises(TypeError):
+        z.backward()
+    assert {name: node.grad for name, node in nodes.items()} == before
+
+
 def test_fraction_data_stays_exact():
     # .grad starts as the float 0.0, so exact gradients come from grad(), not .backward();
     # constants must be rational too (in Python, 1 / 2 is the float 0.5)

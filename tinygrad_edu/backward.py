@@ -50,8 +50,8 @@ def topological_order(root: Any) -> list[Any]:
     goes back on it with a marker (``None``) above it, and its inputs above
     that.  When the marker comes off again, everything above it -- the
     node's inputs and all they depend on -- is done, so the node joins the
-    order.  Reversed, that order puts every node before its inputs, hence
-    after all its users.
+    order (a leaf, with no inputs to wait for, joins it at once).  Reversed,
+    that order puts every node before its inputs, hence after all its users.
 
     A node is marked as visited by putting this walk's own token in its
     ``_g`` slot, backward's working slot, which is free between backward
@@ -75,9 +75,12 @@ def topological_order(root: Any) -> list[Any]:
             order.append(stack.pop())
         elif node._g is not visited:
             node._g = visited
-            stack.append(node)
-            stack.append(None)  # back to this node once everything above the marker is done
-            stack.extend(node._prev)  # the last input ends on top, so it is visited first
+            if node._prev:
+                stack.append(node)
+                stack.append(None)  # back to this node once everything above the marker is done
+                stack.extend(node._prev)  # the last input ends on top, so it is visited first
+            else:  # a leaf has no inputs to wait for
+                order.append(node)
     order.reverse()
     return order
 

@@ -314,8 +314,7 @@ def _complex_sigmoid(z: complex) -> complex:
 
 #: Speed only: Σ wᵢxᵢ in one C call.  Python 3.12+ has math.sumprod (about twice as fast as
 #: sum(map(mul)), and it rounds once per sum, not once per product: the last digit can differ).
-_sumprod: Callable[[Sequence[Any], Sequence[Any]], Any] = getattr(
-    math, "sumprod", lambda w, x: sum(map(operator.mul, w, x)))
+_sumprod: Callable[[Sequence[Any], Sequence[Any]], Any] | None = getattr(math, "sumprod", None)
 
 
 def weighted_sum(w: Sequence[Any], x: Sequence[Any], b: Any) -> Any:
@@ -324,6 +323,8 @@ def weighted_sum(w: Sequence[Any], x: Sequence[Any], b: Any) -> Any:
     >>> weighted_sum([0.5, -1.0], [2.0, 3.0], 0.25)
     -1.75
     """
+    if _sumprod is None:  # before Python 3.12
+        return sum(map(operator.mul, w, x)) + b
     return _sumprod(w, x) + b
 
 

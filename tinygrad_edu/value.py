@@ -310,19 +310,24 @@ class Value(Arithmetic):
         seed = one_like(self.data) if gradient is None else as_number("backward", gradient)
         if create_graph:  # skip on a first reading: gradients that are graphs, a constant one as a leaf
             grads = backpropagate(self, seed, create_graph)
-            reached, totals = list(grads), [_graph_sum(node.grad, g) for node, g in grads.items()]
-        else:
-            # The gradients stay in the nodes' _g slots (no dict: for a big graph that would cost more
-            # than adding them up).
-            reached = [node for node in chain_rule(self, seed) if node._g is not None]
-            try:
-                totals = [node.grad + node._g for node in reached]
-            except OverflowError:  # a Fraction beyond float range met a float
-                totals = [add(node.grad, node._g) for node in reached]
-        # Every sum is computed first, so an error above changes no .grad (a .grad set by hand to
-        # something that is not a number fails there, not halfway through writing).
-        for node, total in zip(reached, totals):
-            node.grad = total
+            totals = [_graph_sum(node.grad, g) for node, g in grads.items()]  # all first: see below
+            for node, total in zip(grads, totals):
+                node.grad = total
+            return
+        # The gradients stay in the nodes' _g slots (no dict: for a big graph that would cost more
+        # than adding them up).  Each node's new .grad goes into its slot first, and into .grad only
+        # once every sum has worked: an error while adding (a .grad set by hand to something that is
+        # not a number) changes no .grad.
+        order = chain_rule(self, seed)
+        for node in order:
+            if node._g is not None:  # (None: no gradient reaches the node)
+                try:
+                    node._g = node.grad + node._g
+                except OverflowError:  # a Fraction beyond float range met a float
+                    node._g = add(node.grad, node._g)
+        for node in order:
+            if node._g is not None:
+                node.grad = node._g
 
     def zero_grad(self) -> None:
         """Set ``.grad`` to 0 (0.0, or Fraction(0) for a Fraction) on this node and every node it was computed from.
