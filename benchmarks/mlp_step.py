@@ -14,9 +14,10 @@ units and the squared error summed over a batch of 32 rows:
                (no autograd at all, the best dot-product kernel the running
                Python has): the reference the Matrix engine is held to;
 (d) micrograd -- Karpathy's micrograd, when installed (``pip install micrograd``);
-(e) lean    -- three prototypes with only what any node-per-neuron engine must do
-               (``lean_step``): walking the graph with and without tinygrad_edu's rule
-               that every number is a node, and keeping a tape; micrograd ÷ each is
+(e) lean    -- prototypes with only what any node-per-neuron engine must do
+               (``lean_step``): walking the graph with tinygrad_edu's rule that every
+               number is a node (once more with the argument checks bad input needs),
+               walking it without that rule, and keeping a tape; micrograd ÷ each is
                printed beside the dot target, as context.
 
 (a) and (d) run the *same* Python function, given the Value class as an
@@ -41,7 +42,7 @@ import random
 from functools import partial
 from operator import mul
 
-from _harness import skipped_line, target_line, time_blocks
+from _harness import PYTHON, skipped_line, target_line, time_blocks
 
 from tinygrad_edu import dot
 from tinygrad_edu.matrix import Matrix
@@ -222,11 +223,12 @@ def handwritten_step(weights, biases, X, y, fused: bool = False) -> tuple:
 # (e) the lean prototypes: what a node per neuron costs with nothing else
 # ---------------------------------------------------------------------------
 #
-# Not engines anyone should use: no checks, no constants, no op table, three
-# hard-wired node kinds, the loss as one node.  What they keep is what every
-# node-per-neuron scalar engine does in pure Python: make one object per neuron
-# (its number, its inputs, its local derivatives), find an order, and do one
-# multiply-add per edge going back.  Two ways to find the order: walking the
+# Not engines anyone should use: no op table, no modes, three hard-wired node
+# kinds, no checks (but one variant's, lean_dot_checked), and constant nodes only
+# in the variants that keep the rule that every number is a node.  What they
+# keep is what every node-per-neuron scalar engine does in pure Python: make one
+# object per neuron (its number, its inputs, its local derivatives), find an
+# order, and do one multiply-add per edge going back.  Two ways to find the order: walking the
 # graph from the output, as tinygrad_edu does (``lean_backward``), or a tape of
 # the nodes in the order they were made (``lean_tape_backward``).
 
@@ -247,6 +249,21 @@ def lean_dot(weights, inputs, bias, every_number_a_node=False):
         x = [xi.data for xi in inputs]
         return LeanNode(sumprod(w, x) + bias.data, (*weights, *inputs, bias), (*x, *w, 1.0))
     return LeanNode(sumprod(w, inputs) + bias.data, (*weights, bias), (*inputs, 1.0))
+
+
+def lean_dot_checked(weights, inputs, bias):
+    """``lean_dot`` with every number a node, and only the checks bad input needs to get an error
+    instead of a wrong number: as many weights as inputs, and each one a node (an input may be a
+    float, which becomes a constant node), never an object of some other kind."""
+    if len(weights) != len(inputs) or not weights:
+        raise ValueError(f"dot: {len(weights)} weights and {len(inputs)} inputs")
+    w = [wi.data for wi in weights if type(wi) is LeanNode]
+    if type(inputs[0]) is not LeanNode:
+        inputs = [LeanNode(xi) for xi in inputs if type(xi) is float]
+    x = [xi.data for xi in inputs if type(xi) is LeanNode]
+    if len(w) != len(weights) or len(x) != len(weights) or type(bias) is not LeanNode:
+        raise TypeError("dot: the weights and the bias must be nodes, the inputs nodes or floats")
+    return LeanNode(sumprod(w, x) + bias.data, (*weights, *inputs, bias), (*x, *w, 1.0))
 
 
 def lean_loss_as_nodes(outputs, targets):
@@ -313,12 +330,13 @@ def lean_tape_backward(root, tape, params):
         p.grad += p.g
 
 
-def lean_step(params, X, y, tape=None, every_number_a_node=False):
+def lean_step(params, X, y, tape=None, every_number_a_node=False, checked=False):
     """One step of the lean prototype; with ``tape`` (a list) the tape variant.
 
     ``every_number_a_node=True`` keeps one more rule of tinygrad_edu (and micrograd): a number
     mixed into an operation becomes a constant node, with an edge, so each first-layer neuron
     makes nodes of its inputs and each target is a node, and the loss is built op by op.
+    ``checked=True`` (with it) makes each neuron with ``lean_dot_checked``.
     """
     Ws, bs = params
     for p in leaves(params):
@@ -327,7 +345,10 @@ def lean_step(params, X, y, tape=None, every_number_a_node=False):
     for x in X:
         a = x
         for layer, (W, B) in enumerate(zip(Ws, bs)):
-            z = [lean_dot(row, a, b, every_number_a_node) for row, b in zip(W, B)]
+            if checked:
+                z = [lean_dot_checked(row, a, b) for row, b in zip(W, B)]
+            else:
+                z = [lean_dot(row, a, b, every_number_a_node) for row, b in zip(W, B)]
             a = z if layer == len(Ws) - 1 else [lean_relu(zi) for zi in z]
             if tape is not None:
                 tape += z if a is z else z + a
@@ -355,6 +376,7 @@ MICROGRAD = "micrograd (scalar)"
 LEAN = "lean prototype, graph walk"
 LEAN_TAPE = "lean prototype, tape"
 LEAN_NODES = "lean prototype, every number a node"
+LEAN_CHECKED = "the same, with argument checks"
 
 
 def max_difference(result, reference) -> float:
@@ -398,6 +420,7 @@ def implementations(seed: int) -> tuple[dict, dict, tuple]:
         SCALAR: (Value, scalar_step),
         DOT: (Value, dot_step),
         LEAN_NODES: (LeanNode, partial(lean_step, every_number_a_node=True)),
+        LEAN_CHECKED: (LeanNode, partial(lean_step, every_number_a_node=True, checked=True)),
         LEAN: (LeanNode, lean_step),
         LEAN_TAPE: (LeanNode, partial(lean_step, tape=[])),
     }
@@ -467,11 +490,17 @@ def targets(with_gc: dict, without_gc: dict, loops: dict) -> list[str]:
                              8, True, "×", False))
     # Context for the line above, not targets: the same ratio for the lean prototypes (lean_step),
     # what a node-per-neuron engine reaches with nothing but the work itself: walking the graph with
-    # tinygrad_edu's rule that every number is a node, walking it without that rule, and a tape.
-    for name, label in ((LEAN_NODES, "graph walk, every number a node"), (LEAN, "graph walk"), (LEAN_TAPE, "tape")):
+    # tinygrad_edu's rule that every number is a node (with and without the checks bad input needs),
+    # walking it without that rule, and a tape.
+    for name, label in ((LEAN_CHECKED, "graph walk, every number a node, argument checks"),
+                        (LEAN_NODES, "graph walk, every number a node"), (LEAN, "graph walk"), (LEAN_TAPE, "tape")):
         lines.append(target_line(f"micrograd ÷ lean prototype with dot, {label}",
                                  without_gc[MICROGRAD] / without_gc[name], 8, True, "×", False)
                      .replace("| PASS |", "| (info) |").replace("| MISS |", "| (info) |"))
+    # And the one ratio here without micrograd's time in it (which moves by tens of percent from run
+    # to run): how much longer the Value engine takes than the prototype that keeps its rules.
+    lines.append(f"TARGET Value engine with dot ÷ lean prototype, every number a node | "
+                 f"{without_gc[DOT] / without_gc[LEAN_NODES]:.3g}× | - | (info) | {PYTHON} | collector off")
     lines.append(target_line("micrograd ÷ Value engine, 20-step loop", loops[MICROGRAD] / loops[SCALAR],
                              4, True, "×", True))
     return lines
