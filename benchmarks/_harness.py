@@ -29,16 +29,30 @@ PYTHON = f"Python {platform.python_version()}"
 
 
 def time_blocks(steps: dict[str, Callable[[], object]], rounds: int, collector: bool,
-                block_seconds: float = 0.02, collect_between: bool = True) -> dict[str, float]:
+                block_seconds: float = 0.02, collect_between: bool = True, warmup: int = 10) -> dict[str, float]:
     """Median seconds per call of each step.
 
-    Each round times one block of calls per step (enough calls to last about
-    ``block_seconds``), the steps taking turns.  ``collect_between`` runs
-    ``gc.collect()`` before each block, so that garbage one step leaves (micrograd's
-    reference cycles) does not slow the next; ``collector=False`` switches the
-    collector off inside the blocks, to time the computation alone.
+    Each step is first called ``warmup`` times untimed.  CPython 3.11
+    specializes a function's bytecode only from its 8th call on, and a
+    training step calls its backward pass once: untimed, the first steps run
+    the backward loops unspecialized (on micrograd's graph, 3.11, the Value
+    engine's step took 20–23 ms that way and 16–17 ms warm, micrograd's 23–28
+    and 21–22 ms).  Then each round times one
+    block of calls per step (enough calls to last about ``block_seconds``),
+    the steps taking turns.  ``collect_between`` runs ``gc.collect()`` before
+    each block, so that garbage one step leaves (micrograd's reference cycles)
+    does not slow the next; ``collector=False`` switches the collector off
+    inside the blocks, to time the computation alone.  Then neither side's
+    freeing is timed: micrograd's graph, a web of cycles, waits for the
+    ``gc.collect()`` between blocks, and whatever a step returns (the loss, and
+    with it a graph that reference counting would free at once) is kept until
+    the clock has stopped.
     """
     clock = time.process_time
+    for step in steps.values():
+        for _ in range(warmup):
+            step()
+    gc.collect()
     block = {}
     for name, step in steps.items():  # calibrate: calls per block
         step()
@@ -52,11 +66,16 @@ def time_blocks(steps: dict[str, Callable[[], object]], rounds: int, collector: 
                 gc.collect()
             if not collector:
                 gc.disable()
+            kept = []  # collector off: what each call returns stays alive until the clock stops
             try:
                 start = clock()
                 for _ in range(block[name]):
-                    step()
+                    if collector:
+                        step()  # what it returns is freed now, timed: what a training loop pays
+                    else:
+                        kept.append(step())
                 samples[name].append((clock() - start) / block[name])
+                kept.clear()  # freed here, untimed
             finally:
                 gc.enable()
     return {name: statistics.median(times) for name, times in samples.items()}

@@ -473,7 +473,7 @@ def time_training_loops(seed: int, rounds: int) -> dict:
     if micrograd_value is not None:
         theirs = scalar_parameters(micrograd_value, weights, biases)
         loops[MICROGRAD] = lambda: training_loop(scalar_step, theirs, X, y)
-    return time_blocks(loops, rounds, collector=True, block_seconds=0.0)
+    return time_blocks(loops, rounds, collector=True, block_seconds=0.0, warmup=1)  # a loop is 20 steps
 
 
 def targets(with_gc: dict, without_gc: dict, loops: dict) -> list[str]:
