@@ -37,9 +37,8 @@ def time_blocks(steps: dict[str, Callable[[], object]], rounds: int, collector: 
     training step calls its backward pass once: untimed, the first steps run
     the backward loops unspecialized (on micrograd's graph, 3.11, the Value
     engine's step took 20–23 ms that way and 16–17 ms warm, micrograd's 23–28
-    and 21–22 ms).  Then each round times one
-    block of calls per step (enough calls to last about ``block_seconds``),
-    the steps taking turns.  ``collect_between`` runs ``gc.collect()`` before
+    and 21–22 ms).  Then each round times one block of calls per step (enough
+    calls to last about ``block_seconds``), the steps taking turns.  ``collect_between`` runs ``gc.collect()`` before
     each block, so that garbage one step leaves (micrograd's reference cycles)
     does not slow the next; ``collector=False`` switches the collector off
     inside the blocks, to time the computation alone.  Then neither side's

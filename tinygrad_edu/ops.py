@@ -312,8 +312,9 @@ def _complex_sigmoid(z: complex) -> complex:
 # dot's rule, for any number of terms (its inputs arrive flat: w₁ … wₙ, x₁ … xₙ, b).
 # ---------------------------------------------------------------------------
 
-#: Speed only: Σ wᵢxᵢ in one C call.  Python 3.12+ has math.sumprod (about twice as fast as
-#: sum(map(mul)), and it rounds once per sum, not once per product: the last digit can differ).
+#: Speed only: Σ wᵢxᵢ in one C call where Python has math.sumprod (3.12+; None before).  It is
+#: about twice as fast as sum(map(mul)), and rounds once per sum, not once per product: the last
+#: digit can differ.
 _sumprod: Callable[[Sequence[Any], Sequence[Any]], Any] | None = getattr(math, "sumprod", None)
 
 
